@@ -1,0 +1,189 @@
+// Package core implements imageshare.Service over an imageshare.Store. It
+// is the only place the sharing rules live: ownership, visibility, which
+// images can be shared, limits and how invalid accounts are treated.
+package core
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"imageshare"
+)
+
+// Config tunes the core's rules.
+type Config struct {
+	// MaxSharesPerImage caps the accounts one image is shared with
+	// (default imageshare.DefaultMaxSharesPerImage).
+	MaxSharesPerImage int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Service is the domain service. It is safe for concurrent use.
+type Service struct {
+	store     imageshare.Store
+	maxShares int
+	now       func() time.Time
+}
+
+var _ imageshare.Service = (*Service)(nil)
+
+// New returns a Service over store.
+func New(store imageshare.Store, cfg Config) *Service {
+	s := &Service{store: store, maxShares: cfg.MaxSharesPerImage, now: cfg.Now}
+	if s.maxShares <= 0 {
+		s.maxShares = imageshare.DefaultMaxSharesPerImage
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// Store returns the underlying store, for administration tools.
+func (s *Service) Store() imageshare.Store { return s.store }
+
+// Now returns the service clock.
+func (s *Service) Now() time.Time { return s.now() }
+
+// Authenticate implements imageshare.Service.
+func (s *Service) Authenticate(ctx context.Context, publicKey string) (*imageshare.AccessKey, error) {
+	if publicKey == "" {
+		return nil, imageshare.Errorf(imageshare.KindUnauthenticated, imageshare.ReasonKeyNotFound, "access key is missing")
+	}
+	k, err := s.store.FindAccessKey(ctx, publicKey)
+	if imageshare.IsKind(err, imageshare.KindNotFound) {
+		return nil, imageshare.Errorf(imageshare.KindUnauthenticated, imageshare.ReasonKeyNotFound, "access key %q does not exist", publicKey)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !k.Enabled {
+		return nil, imageshare.Errorf(imageshare.KindUnauthenticated, imageshare.ReasonKeyDisabled, "access key %q is disabled", publicKey)
+	}
+	return k, nil
+}
+
+// Regions implements imageshare.Service.
+func (s *Service) Regions(ctx context.Context) ([]string, error) {
+	return s.store.ListRegions(ctx)
+}
+
+// CheckRegion implements imageshare.Service.
+func (s *Service) CheckRegion(ctx context.Context, region string) error {
+	regions, err := s.store.ListRegions(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(regions, region) {
+		return imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonRegionNotFound, "region %q is not served here", region)
+	}
+	return nil
+}
+
+// UseNonce implements imageshare.Service.
+func (s *Service) UseNonce(ctx context.Context, nonce string, ttl time.Duration) error {
+	now := s.now()
+	return s.store.UseNonce(ctx, nonce, now, now.Add(ttl))
+}
+
+// FindAccount implements imageshare.Service.
+func (s *Service) FindAccount(ctx context.Context, id int64) (*imageshare.Account, error) {
+	return s.store.FindAccountByID(ctx, id)
+}
+
+// FindAccountByName implements imageshare.Service.
+func (s *Service) FindAccountByName(ctx context.Context, name string) (*imageshare.Account, error) {
+	return s.store.FindAccountByName(ctx, name)
+}
+
+// ownedImage returns the image if the caller owns it and it is in region
+// (when given); anything else is the same not-found error, so that the
+// existence of other tenants' images is not revealed.
+func (s *Service) ownedImage(ctx context.Context, c imageshare.Caller, imageID, region string) (*imageshare.Image, error) {
+	notFound := imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", imageID)
+	if imageID == "" {
+		return nil, notFound
+	}
+	im, err := s.store.FindImageByID(ctx, imageID)
+	if imageshare.IsKind(err, imageshare.KindNotFound) {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if im.OwnerID == 0 || im.OwnerID != c.AccountID || (region != "" && im.Region != region) {
+		return nil, notFound
+	}
+	return im, nil
+}
+
+// GetImage implements imageshare.Service.
+func (s *Service) GetImage(ctx context.Context, c imageshare.Caller, imageID string) (*imageshare.Image, error) {
+	notFound := imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", imageID)
+	if imageID == "" {
+		return nil, notFound
+	}
+	im, err := s.store.FindImageByID(ctx, imageID)
+	if imageshare.IsKind(err, imageshare.KindNotFound) {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.visible(ctx, c, im)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, notFound
+	}
+	return im, nil
+}
+
+// visible reports whether the caller may see im.
+func (s *Service) visible(ctx context.Context, c imageshare.Caller, im *imageshare.Image) (bool, error) {
+	switch {
+	case im.OwnerID == c.AccountID && im.OwnerID != 0:
+		return true, nil
+	case im.Type == imageshare.ImageSystem || im.Type == imageshare.ImageApp:
+		return true, nil
+	case im.Type == imageshare.ImageCommunity:
+		return im.Status == imageshare.StatusAvailable, nil
+	case im.IsPublic:
+		return true, nil
+	}
+	return s.store.IsSharedWith(ctx, im.ID, c.AccountID)
+}
+
+// ListImages implements imageshare.Service.
+func (s *Service) ListImages(ctx context.Context, c imageshare.Caller, f imageshare.ImageFilter) ([]*imageshare.Image, int, error) {
+	switch f.Scope {
+	case imageshare.ScopeOwned, imageshare.ScopeShared:
+		f.AccountID = c.AccountID
+	case imageshare.ScopePlatform:
+		f.AccountID = 0
+	default:
+		return nil, 0, imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonInvalidParameter, "unsupported image scope")
+	}
+	return s.store.FindImages(ctx, f)
+}
+
+// DeleteImage implements imageshare.Service.
+func (s *Service) DeleteImage(ctx context.Context, c imageshare.Caller, imageID, region string, force bool) error {
+	im, err := s.ownedImage(ctx, c, imageID, region)
+	if err != nil {
+		return err
+	}
+	if !force {
+		shares, total, err := s.store.ListShares(ctx, im.ID, imageshare.Page{Limit: 1})
+		if err != nil {
+			return err
+		}
+		if total > 0 || len(shares) > 0 || im.IsPublic {
+			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageShared, "image %q is shared with other accounts", imageID)
+		}
+	}
+	return s.store.DeleteImage(ctx, im.ID)
+}

@@ -1,0 +1,123 @@
+package core
+
+import (
+	"context"
+	"slices"
+
+	"imageshare"
+)
+
+// DescribeShares implements imageshare.Service.
+func (s *Service) DescribeShares(ctx context.Context, c imageshare.Caller, imageID, region string, p imageshare.Page) (*imageshare.ShareList, error) {
+	im, err := s.ownedImage(ctx, c, imageID, region)
+	if err != nil {
+		return nil, err
+	}
+	if im.Type != imageshare.ImageCustom {
+		return nil, notShareable(im)
+	}
+	shares, total, err := s.store.ListShares(ctx, im.ID, p)
+	if err != nil {
+		return nil, err
+	}
+	if shares == nil {
+		shares = []*imageshare.Share{}
+	}
+	return &imageshare.ShareList{Image: im, Shares: shares, Total: total}, nil
+}
+
+func notShareable(im *imageshare.Image) error {
+	return imageshare.Errorf(imageshare.KindForbidden, imageshare.ReasonNotShareable,
+		"image %q is a %s image; only Custom images can be shared", im.ID, im.Type)
+}
+
+// ModifyShares implements imageshare.Service.
+func (s *Service) ModifyShares(ctx context.Context, c imageshare.Caller, r imageshare.ShareRequest) (*imageshare.ShareResult, error) {
+	if len(r.Add) > imageshare.MaxAccountsPerChange || len(r.Remove) > imageshare.MaxAccountsPerChange {
+		return nil, imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonTooManyAccounts,
+			"at most %d accounts may be added and %d removed in one call", imageshare.MaxAccountsPerChange, imageshare.MaxAccountsPerChange)
+	}
+	if len(r.Add) == 0 && len(r.Remove) == 0 && r.SetPublic == nil {
+		return nil, imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonNoAccounts, "no account to add or remove")
+	}
+	for _, id := range r.Add {
+		if slices.Contains(r.Remove, id) {
+			return nil, imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonInvalidParameter,
+				"account %d is both added and removed", id)
+		}
+	}
+	im, err := s.ownedImage(ctx, c, r.ImageID, r.Region)
+	if err != nil {
+		return nil, err
+	}
+	if im.Type != imageshare.ImageCustom {
+		return nil, notShareable(im)
+	}
+
+	known, err := s.store.FindAccountsByIDs(ctx, append(slices.Clone(r.Add), r.Remove...))
+	if err != nil {
+		return nil, err
+	}
+	var invalid []int64
+	// sort splits ids into the ones to apply and the ones to report, in
+	// request order, dropping repeats.
+	sort := func(ids []int64) ([]int64, error) {
+		var valid []int64
+		for _, id := range ids {
+			if slices.Contains(valid, id) || slices.Contains(invalid, id) {
+				continue
+			}
+			switch {
+			case id == im.OwnerID:
+				if r.Mode != imageshare.ShareLenient {
+					return nil, imageshare.Errorf(imageshare.KindForbidden, imageshare.ReasonShareToOwner,
+						"image %q cannot be shared with its owner", im.ID)
+				}
+				invalid = append(invalid, id)
+			case known[id] == nil:
+				if r.Mode != imageshare.ShareLenient {
+					return nil, imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonAccountNotFound,
+						"account %d does not exist", id)
+				}
+				invalid = append(invalid, id)
+			default:
+				valid = append(valid, id)
+			}
+		}
+		return valid, nil
+	}
+	add, err := sort(r.Add)
+	if err != nil {
+		return nil, err
+	}
+	remove, err := sort(r.Remove)
+	if err != nil {
+		return nil, err
+	}
+
+	res := &imageshare.ShareResult{}
+	if len(add) > 0 || len(remove) > 0 || r.SetPublic != nil {
+		res, err = s.store.ApplyShareChange(ctx, imageshare.ShareChange{
+			ImageID:    im.ID,
+			Add:        add,
+			Remove:     remove,
+			By:         c.AccountID,
+			At:         s.now(),
+			MaxShares:  s.maxShares,
+			FailOnNoop: r.Mode == imageshare.ShareStrict,
+			SetPublic:  r.SetPublic,
+		})
+		if err != nil {
+			if imageshare.ErrorReason(err) == imageshare.ReasonShareQuota {
+				return nil, imageshare.Errorf(imageshare.KindLimitExceeded, imageshare.ReasonShareQuota,
+					"image %q may be shared with at most %d accounts", im.ID, s.maxShares)
+			}
+			return nil, err
+		}
+	}
+	res.Invalid = invalid
+	if res.Invalid == nil {
+		res.Invalid = []int64{}
+	}
+	return res, nil
+}

@@ -1,0 +1,97 @@
+package imageshare
+
+import (
+	"context"
+	"time"
+)
+
+// Instance is a machine an account runs; custom images are made from it.
+// The service records instances, it does not run them.
+type Instance struct {
+	ID        string
+	OwnerID   int64
+	Region    string
+	GPUType   string
+	CreatedAt time.Time
+}
+
+// Store keeps the domain's records. Every method is one transaction and is
+// safe for concurrent use. Implementations hold no rules beyond the
+// integrity the data needs (unique ids, shares deleted with their image,
+// the share cap checked inside the change); every business rule lives in
+// the core. A store passes storetest.Run unchanged.
+type Store interface {
+	// Close releases the store. In-flight calls finish first.
+	Close() error
+	// Ping reports whether the store is reachable and migrated.
+	Ping(ctx context.Context) error
+
+	// CreateAccount inserts a. A zero a.ID is assigned the next free id and
+	// a zero OrganizationID becomes the id. Returns KindConflict
+	// (ReasonAccountConflict) if the id or name is taken.
+	CreateAccount(ctx context.Context, a *Account) error
+	// FindAccountByID returns KindNotFound (ReasonAccountNotFound) if absent.
+	FindAccountByID(ctx context.Context, id int64) (*Account, error)
+	// FindAccountByName returns KindNotFound (ReasonAccountNotFound) if absent.
+	FindAccountByName(ctx context.Context, name string) (*Account, error)
+	// FindAccountsByIDs returns the accounts that exist among ids, keyed by id.
+	FindAccountsByIDs(ctx context.Context, ids []int64) (map[int64]*Account, error)
+	// ListAccounts returns accounts ordered by id, and the total count.
+	ListAccounts(ctx context.Context, p Page) ([]*Account, int, error)
+
+	// CreateAccessKey inserts k. Returns KindNotFound if the account does
+	// not exist and KindConflict (ReasonKeyConflict) if the public key is taken.
+	CreateAccessKey(ctx context.Context, k *AccessKey) error
+	// FindAccessKey returns KindNotFound (ReasonKeyNotFound) if absent;
+	// disabled keys are returned with Enabled false.
+	FindAccessKey(ctx context.Context, publicKey string) (*AccessKey, error)
+	// SetAccessKeyEnabled returns KindNotFound (ReasonKeyNotFound) if absent.
+	SetAccessKeyEnabled(ctx context.Context, publicKey string, enabled bool) error
+	// ListAccessKeys returns the account's keys, oldest first.
+	ListAccessKeys(ctx context.Context, accountID int64) ([]*AccessKey, error)
+
+	// AddRegion records a region; adding a known region is a no-op.
+	AddRegion(ctx context.Context, name string) error
+	// ListRegions returns the regions in name order.
+	ListRegions(ctx context.Context) ([]string, error)
+
+	// CreateInstance inserts in. Returns KindConflict if the id is taken and
+	// KindNotFound if the owner does not exist.
+	CreateInstance(ctx context.Context, in *Instance) error
+	// FindInstance returns KindNotFound (ReasonInstanceNotFound) if absent.
+	FindInstance(ctx context.Context, id string) (*Instance, error)
+
+	// CreateImage inserts im. Returns KindConflict (ReasonImageConflict) if
+	// the id is taken and KindNotFound if a non-zero owner does not exist.
+	CreateImage(ctx context.Context, im *Image) error
+	// FindImageByID returns KindNotFound (ReasonImageNotFound) if absent.
+	FindImageByID(ctx context.Context, id string) (*Image, error)
+	// FindImages returns the images matching f ordered by creation time
+	// then id, and the total number matching before paging.
+	FindImages(ctx context.Context, f ImageFilter) ([]*Image, int, error)
+	// UpdateImage applies u and returns the updated image. Returns
+	// KindNotFound (ReasonImageNotFound) if absent.
+	UpdateImage(ctx context.Context, id string, u ImageUpdate) (*Image, error)
+	// DeleteImage removes the image and its shares. Returns KindNotFound
+	// (ReasonImageNotFound) if absent.
+	DeleteImage(ctx context.Context, id string) error
+
+	// ApplyShareChange adds and removes shares of one image atomically.
+	// Adding a shared account and removing an unshared one are skipped,
+	// unless c.FailOnNoop, when they fail with KindConflict
+	// (ReasonAlreadyShared) or KindNotFound (ReasonNotShared). If the share
+	// count would exceed c.MaxShares it fails with KindLimitExceeded
+	// (ReasonShareQuota). On failure nothing is changed. Returns
+	// KindNotFound (ReasonImageNotFound) if the image is absent.
+	ApplyShareChange(ctx context.Context, c ShareChange) (*ShareResult, error)
+	// ListShares returns one page of the image's shares ordered by shared
+	// time then account id, with AccountName filled, and the total.
+	ListShares(ctx context.Context, imageID string, p Page) ([]*Share, int, error)
+	// IsSharedWith reports whether the image is explicitly shared with the account.
+	IsSharedWith(ctx context.Context, imageID string, accountID int64) (bool, error)
+
+	// UseNonce records a request nonce until expiresAt. Returns KindConflict
+	// (ReasonNonceUsed) if the same nonce is recorded and not yet expired at
+	// now. Expired nonces may be pruned by any call.
+	UseNonce(ctx context.Context, nonce string, now, expiresAt time.Time) error
+}
