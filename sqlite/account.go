@@ -1,0 +1,238 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"imageshare"
+)
+
+// CreateAccount implements imageshare.Store.
+func (s *Store) CreateAccount(ctx context.Context, a *imageshare.Account) error {
+	const op = "sqlite.CreateAccount"
+	var id, org int64
+	err := s.writeTx(ctx, op, func(tx *sql.Tx) error {
+		var want any // NULL lets SQLite assign the next free rowid
+		if a.ID != 0 {
+			want = a.ID
+		}
+		err := tx.QueryRowContext(ctx,
+			`INSERT INTO accounts (id, name, organization_id, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			want, a.Name, a.OrganizationID, nanos(a.CreatedAt)).Scan(&id)
+		if err != nil {
+			return constraintError(err, imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonAccountConflict,
+				"account id %d or name %q is taken", a.ID, a.Name), nil)
+		}
+		org = a.OrganizationID
+		if org == 0 {
+			org = id
+			_, err = tx.ExecContext(ctx, `UPDATE accounts SET organization_id = ? WHERE id = ?`, org, id)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	a.ID, a.OrganizationID = id, org
+	return nil
+}
+
+const accountColumns = `id, name, organization_id, created_at`
+
+func scanAccount(row interface{ Scan(...any) error }) (*imageshare.Account, error) {
+	var a imageshare.Account
+	var created int64
+	if err := row.Scan(&a.ID, &a.Name, &a.OrganizationID, &created); err != nil {
+		return nil, err
+	}
+	a.CreatedAt = fromNanos(created)
+	return &a, nil
+}
+
+func accountNotFound(what string, v any) *imageshare.Error {
+	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonAccountNotFound, "account with "+what+" %v does not exist", v)
+}
+
+// FindAccountByID implements imageshare.Store.
+func (s *Store) FindAccountByID(ctx context.Context, id int64) (*imageshare.Account, error) {
+	a, err := scanAccount(s.read.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, accountNotFound("id", id)
+	}
+	if err != nil {
+		return nil, imageshare.Internal("sqlite.FindAccountByID", err)
+	}
+	return a, nil
+}
+
+// FindAccountByName implements imageshare.Store.
+func (s *Store) FindAccountByName(ctx context.Context, name string) (*imageshare.Account, error) {
+	a, err := scanAccount(s.read.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, accountNotFound("name", name)
+	}
+	if err != nil {
+		return nil, imageshare.Internal("sqlite.FindAccountByName", err)
+	}
+	return a, nil
+}
+
+// maxParams bounds the placeholders of one IN list, well under SQLite's
+// limit on bound parameters.
+const maxParams = 500
+
+// placeholders returns "?, ?, ..." with n marks.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// FindAccountsByIDs implements imageshare.Store.
+func (s *Store) FindAccountsByIDs(ctx context.Context, ids []int64) (map[int64]*imageshare.Account, error) {
+	found := make(map[int64]*imageshare.Account, len(ids))
+	err := s.readTx(ctx, "sqlite.FindAccountsByIDs", func(tx *sql.Tx) error {
+		for start := 0; start < len(ids); start += maxParams {
+			chunk := ids[start:min(start+maxParams, len(ids))]
+			args := make([]any, len(chunk))
+			for i, id := range chunk {
+				args[i] = id
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id IN (`+placeholders(len(chunk))+`)`, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				a, err := scanAccount(rows)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				found[a.ID] = a
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return found, nil
+}
+
+// ListAccounts implements imageshare.Store.
+func (s *Store) ListAccounts(ctx context.Context, p imageshare.Page) ([]*imageshare.Account, int, error) {
+	accounts := []*imageshare.Account{}
+	var total int
+	err := s.readTx(ctx, "sqlite.ListAccounts", func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&total); err != nil {
+			return err
+		}
+		limit, offset := limitOffset(p)
+		rows, err := tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY id LIMIT ? OFFSET ?`, limit, offset)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			a, err := scanAccount(rows)
+			if err != nil {
+				return err
+			}
+			accounts = append(accounts, a)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return accounts, total, nil
+}
+
+// CreateAccessKey implements imageshare.Store.
+func (s *Store) CreateAccessKey(ctx context.Context, k *imageshare.AccessKey) error {
+	const op = "sqlite.CreateAccessKey"
+	return s.writeTx(ctx, op, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO access_keys (public_key, private_key, account_id, enabled, created_at) VALUES (?, ?, ?, ?, ?)`,
+			k.PublicKey, k.PrivateKey, k.AccountID, boolInt(k.Enabled), nanos(k.CreatedAt))
+		return constraintError(err,
+			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonKeyConflict, "access key %q already exists", k.PublicKey),
+			accountNotFound("id", k.AccountID))
+	})
+}
+
+const keyColumns = `public_key, private_key, account_id, enabled, created_at`
+
+func scanKey(row interface{ Scan(...any) error }) (*imageshare.AccessKey, error) {
+	var k imageshare.AccessKey
+	var created int64
+	if err := row.Scan(&k.PublicKey, &k.PrivateKey, &k.AccountID, &k.Enabled, &created); err != nil {
+		return nil, err
+	}
+	k.CreatedAt = fromNanos(created)
+	return &k, nil
+}
+
+func keyNotFound(publicKey string) *imageshare.Error {
+	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonKeyNotFound, "access key %q does not exist", publicKey)
+}
+
+// FindAccessKey implements imageshare.Store.
+func (s *Store) FindAccessKey(ctx context.Context, publicKey string) (*imageshare.AccessKey, error) {
+	k, err := scanKey(s.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM access_keys WHERE public_key = ?`, publicKey))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, keyNotFound(publicKey)
+	}
+	if err != nil {
+		return nil, imageshare.Internal("sqlite.FindAccessKey", err)
+	}
+	return k, nil
+}
+
+// SetAccessKeyEnabled implements imageshare.Store.
+func (s *Store) SetAccessKeyEnabled(ctx context.Context, publicKey string, enabled bool) error {
+	return s.writeTx(ctx, "sqlite.SetAccessKeyEnabled", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE access_keys SET enabled = ? WHERE public_key = ?`, boolInt(enabled), publicKey)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return keyNotFound(publicKey)
+		}
+		return nil
+	})
+}
+
+// ListAccessKeys implements imageshare.Store.
+func (s *Store) ListAccessKeys(ctx context.Context, accountID int64) ([]*imageshare.AccessKey, error) {
+	keys := []*imageshare.AccessKey{}
+	err := s.readTx(ctx, "sqlite.ListAccessKeys", func(tx *sql.Tx) error {
+		// rowid breaks ties between keys created in the same nanosecond
+		// in insertion order.
+		rows, err := tx.QueryContext(ctx, `SELECT `+keyColumns+` FROM access_keys WHERE account_id = ? ORDER BY created_at, rowid`, accountID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			k, err := scanKey(rows)
+			if err != nil {
+				return err
+			}
+			keys = append(keys, k)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return keys, nil
+}

@@ -1,0 +1,41 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"imageshare"
+)
+
+// noncePruneBatch bounds the expired nonces one UseNonce deletes. Each call
+// records at most one nonce, so pruning more than one per call keeps the
+// table from growing while no call does unbounded work.
+const noncePruneBatch = 64
+
+// UseNonce implements imageshare.Store.
+func (s *Store) UseNonce(ctx context.Context, nonce string, now, expiresAt time.Time) error {
+	return s.writeTx(ctx, "sqlite.UseNonce", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx,
+			`DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM nonces WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`,
+			now.UnixNano(), noncePruneBatch); err != nil {
+			return err
+		}
+		// A nonce that is recorded but expired is taken over; a live one
+		// is left alone, which the zero row count reports.
+		r, err := tx.ExecContext(ctx, `INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)
+ON CONFLICT (nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at <= ?`,
+			nonce, expiresAt.UnixNano(), now.UnixNano())
+		if err != nil {
+			return err
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonNonceUsed, "nonce %q was already used", nonce)
+		}
+		return nil
+	})
+}

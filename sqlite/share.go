@@ -1,0 +1,140 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+
+	"imageshare"
+)
+
+// ApplyShareChange implements imageshare.Store. It runs in one write
+// transaction on the single writer connection, so the cap check and the
+// inserts cannot interleave with another change of the same image.
+func (s *Store) ApplyShareChange(ctx context.Context, c imageshare.ShareChange) (*imageshare.ShareResult, error) {
+	res := &imageshare.ShareResult{Added: []int64{}, Removed: []int64{}}
+	err := s.writeTx(ctx, "sqlite.ApplyShareChange", func(tx *sql.Tx) error {
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM images WHERE id = ?`, c.ImageID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return imageNotFound(c.ImageID)
+		}
+		var seen []int64
+		for _, id := range c.Add {
+			if slices.Contains(seen, id) {
+				continue
+			}
+			seen = append(seen, id)
+			r, err := tx.ExecContext(ctx,
+				`INSERT INTO shares (image_id, account_id, shared_at, shared_by) VALUES (?, ?, ?, ?) ON CONFLICT (image_id, account_id) DO NOTHING`,
+				c.ImageID, id, nanos(c.At), c.By)
+			if err != nil {
+				return constraintError(err, nil, accountNotFound("id", id))
+			}
+			n, err := r.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				if c.FailOnNoop {
+					return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonAlreadyShared,
+						"image %q is already shared with account %d", c.ImageID, id)
+				}
+				continue
+			}
+			res.Added = append(res.Added, id)
+		}
+		seen = nil
+		for _, id := range c.Remove {
+			if slices.Contains(seen, id) {
+				continue
+			}
+			seen = append(seen, id)
+			r, err := tx.ExecContext(ctx, `DELETE FROM shares WHERE image_id = ? AND account_id = ?`, c.ImageID, id)
+			if err != nil {
+				return err
+			}
+			n, err := r.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				if c.FailOnNoop {
+					return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonNotShared,
+						"image %q is not shared with account %d", c.ImageID, id)
+				}
+				continue
+			}
+			res.Removed = append(res.Removed, id)
+		}
+		// Only a change that adds can break the cap: removing from a list
+		// that is over a since-lowered cap must stay possible.
+		if c.MaxShares > 0 && len(res.Added) > 0 {
+			var count int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM shares WHERE image_id = ?`, c.ImageID).Scan(&count); err != nil {
+				return err
+			}
+			if count > c.MaxShares {
+				return imageshare.Errorf(imageshare.KindLimitExceeded, imageshare.ReasonShareQuota,
+					"image %q may be shared with at most %d accounts", c.ImageID, c.MaxShares)
+			}
+		}
+		if c.SetPublic != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE images SET is_public = ? WHERE id = ?`, boolInt(*c.SetPublic), c.ImageID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ListShares implements imageshare.Store.
+func (s *Store) ListShares(ctx context.Context, imageID string, p imageshare.Page) ([]*imageshare.Share, int, error) {
+	shares := []*imageshare.Share{}
+	var total int
+	err := s.readTx(ctx, "sqlite.ListShares", func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM shares WHERE image_id = ?`, imageID).Scan(&total); err != nil {
+			return err
+		}
+		limit, offset := limitOffset(p)
+		rows, err := tx.QueryContext(ctx, `SELECT s.image_id, s.account_id, a.name, s.shared_at, s.shared_by
+FROM shares s JOIN accounts a ON a.id = s.account_id
+WHERE s.image_id = ?
+ORDER BY s.shared_at, s.account_id
+LIMIT ? OFFSET ?`, imageID, limit, offset)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var sh imageshare.Share
+			var at int64
+			if err := rows.Scan(&sh.ImageID, &sh.AccountID, &sh.AccountName, &at, &sh.SharedBy); err != nil {
+				return err
+			}
+			sh.SharedAt = fromNanos(at)
+			shares = append(shares, &sh)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return shares, total, nil
+}
+
+// IsSharedWith implements imageshare.Store.
+func (s *Store) IsSharedWith(ctx context.Context, imageID string, accountID int64) (bool, error) {
+	var shared bool
+	err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM shares WHERE image_id = ? AND account_id = ?)`, imageID, accountID).Scan(&shared)
+	if err != nil {
+		return false, imageshare.Internal("sqlite.IsSharedWith", err)
+	}
+	return shared, nil
+}

@@ -1,0 +1,212 @@
+// Package sqlite implements imageshare.Store on SQLite (modernc.org/sqlite,
+// pure Go). Writes go through one connection so that concurrent writers
+// queue in Go instead of failing with SQLITE_BUSY; reads use a separate
+// pool and, thanks to WAL, never wait for a writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"imageshare"
+)
+
+var _ imageshare.Store = (*Store)(nil)
+
+// busyTimeout bounds how long a connection waits for a lock held by
+// another process sharing the file.
+const busyTimeout = 10 * time.Second
+
+// maxReaders bounds the read pool.
+const maxReaders = 8
+
+// Store is an imageshare.Store backed by one SQLite database.
+type Store struct {
+	write *sql.DB // exactly one connection: all writes are serialised here
+	read  *sql.DB // read-only pool; the same *sql.DB as write for ":memory:"
+}
+
+// Open opens (creating if needed) the database at path and applies pending
+// migrations. path ":memory:" gives a private in-memory database that lives
+// until Close.
+func Open(ctx context.Context, path string) (*Store, error) {
+	const op = "sqlite.Open"
+	if path == "" {
+		return nil, imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonMissingParameter, "sqlite: database path is required")
+	}
+	memory := path == ":memory:"
+
+	// synchronous=FULL makes every acknowledged commit durable in WAL mode,
+	// so a write survives kill -9 (and power loss, as far as fsync does).
+	common := []string{
+		fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
+		"foreign_keys(1)",
+	}
+	writeParams := append([]string{"journal_mode(WAL)", "synchronous(FULL)"}, common...)
+	write, err := sql.Open("sqlite", dsn(path, writeParams, "immediate"))
+	if err != nil {
+		return nil, imageshare.Internal(op, err)
+	}
+	// One connection that is never recycled: it serialises writes, and for
+	// ":memory:" it is the database itself.
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+
+	s := &Store{write: write, read: write}
+	if !memory {
+		// The writer opens first so that the file exists in WAL mode before
+		// any reader connects.
+		if err := write.PingContext(ctx); err != nil {
+			write.Close()
+			return nil, imageshare.Internal(op, err)
+		}
+		readParams := append([]string{"query_only(1)"}, common...)
+		read, err := sql.Open("sqlite", dsn(path, readParams, ""))
+		if err != nil {
+			write.Close()
+			return nil, imageshare.Internal(op, err)
+		}
+		read.SetMaxOpenConns(maxReaders)
+		read.SetMaxIdleConns(maxReaders)
+		s.read = read
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dsn builds a modernc.org/sqlite data source name: a file: URI (so that
+// any byte of path is taken literally) with per-connection pragmas.
+func dsn(path string, pragmas []string, txlock string) string {
+	var b strings.Builder
+	if path == ":memory:" {
+		b.WriteString("file::memory:")
+	} else {
+		b.WriteString("file:")
+		b.WriteString(strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path))
+	}
+	sep := "?"
+	for _, p := range pragmas {
+		b.WriteString(sep + "_pragma=" + p)
+		sep = "&"
+	}
+	if txlock != "" {
+		// BEGIN IMMEDIATE takes the write lock up front, so a transaction
+		// that reads then writes can never fail to upgrade its lock.
+		b.WriteString(sep + "_txlock=" + txlock)
+	}
+	return b.String()
+}
+
+// Close waits for in-flight calls and closes the database.
+func (s *Store) Close() error {
+	var errs []error
+	if s.read != s.write {
+		errs = append(errs, s.read.Close())
+	}
+	errs = append(errs, s.write.Close())
+	if err := errors.Join(errs...); err != nil {
+		return imageshare.Internal("sqlite.Close", err)
+	}
+	return nil
+}
+
+// Ping reports whether the database answers and has every migration applied.
+func (s *Store) Ping(ctx context.Context) error {
+	const op = "sqlite.Ping"
+	applied, err := appliedVersions(ctx, s.read)
+	if err != nil {
+		return imageshare.Internal(op, err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		return imageshare.Internal(op, err)
+	}
+	for _, m := range ms {
+		if !applied[m.version] {
+			return &imageshare.Error{Kind: imageshare.KindUnavailable, Op: op,
+				Message: fmt.Sprintf("migration %03d_%s is not applied", m.version, m.name)}
+		}
+	}
+	return nil
+}
+
+// readTx runs fn in a read-only transaction, so that the several queries
+// of one call (a page and its total) see one snapshot.
+func (s *Store) readTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return imageshare.Internal(op, err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return mapError(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return imageshare.Internal(op, err)
+	}
+	return nil
+}
+
+// writeTx runs fn in a write transaction on the single writer connection
+// and commits it; any error from fn rolls everything back.
+func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return imageshare.Internal(op, err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return mapError(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return mapError(op, err)
+	}
+	return nil
+}
+
+// nanos stores t as unix nanoseconds; the zero time is 0.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromNanos is the inverse of nanos, in UTC.
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// limitOffset returns SQLite LIMIT and OFFSET values for p: Limit 0 (or
+// less) means every row.
+func limitOffset(p imageshare.Page) (limit, offset int) {
+	limit, offset = p.Limit, p.Offset
+	if limit <= 0 {
+		limit = -1
+	}
+	if offset < 0 {
+		offset = 0
+	}
+	return limit, offset
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
