@@ -1,0 +1,72 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"imageshare"
+)
+
+// TestHotPathUsesIndexes checks with EXPLAIN QUERY PLAN that the queries a
+// request makes search an index instead of scanning a table. ScopeAll and
+// NameContains are admin/search paths and may scan.
+func TestHotPathUsesIndexes(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	type query struct {
+		name string
+		sql  string
+		args []any
+	}
+	queries := []query{
+		{"ListShares", `SELECT s.image_id, s.account_id, a.name, s.shared_at, s.shared_by FROM shares s JOIN accounts a ON a.id = s.account_id
+WHERE s.image_id = ? ORDER BY s.shared_at, s.account_id LIMIT ? OFFSET ?`, []any{"img", 10, 0}},
+		{"IsSharedWith", `SELECT EXISTS (SELECT 1 FROM shares WHERE image_id = ? AND account_id = ?)`, []any{"img", 1}},
+		{"PruneNonces", `DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM nonces WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`, []any{1, 64}},
+		{"ListAccessKeys", `SELECT ` + keyColumns + ` FROM access_keys WHERE account_id = ? ORDER BY created_at, rowid`, []any{1}},
+		{"FindAccessKey", `SELECT ` + keyColumns + ` FROM access_keys WHERE public_key = ?`, []any{"k"}},
+		{"FindAccountByName", `SELECT ` + accountColumns + ` FROM accounts WHERE name = ?`, []any{"a"}},
+		{"FindImageByID", `SELECT ` + imageColumns + ` FROM images WHERE id = ?`, []any{"img"}},
+	}
+	for name, f := range map[string]imageshare.ImageFilter{
+		"FindImages/Owned":    {Scope: imageshare.ScopeOwned, AccountID: 1},
+		"FindImages/Shared":   {Scope: imageshare.ScopeShared, AccountID: 1},
+		"FindImages/Platform": {Scope: imageshare.ScopePlatform},
+		"FindImages/Tag":      {Tag: "llm"},
+		"FindImages/IDs":      {IDs: []string{"a", "b"}},
+	} {
+		where, args, err := imageWhere(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		queries = append(queries,
+			query{name, `SELECT ` + imageColumns + ` FROM images` + where + ` ORDER BY created_at, id LIMIT ? OFFSET ?`, append(args, 10, 0)},
+			query{name + "/Count", `SELECT count(*) FROM images` + where, args})
+	}
+	for _, q := range queries {
+		rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.sql, q.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", q.name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SCAN ") && !strings.HasPrefix(step, "SCAN json_each") && step != "SCAN CONSTANT ROW" {
+				t.Errorf("%s scans: %q in plan %q", q.name, step, plan)
+			}
+		}
+	}
+}
