@@ -1,0 +1,67 @@
+// Package app wires a store, the core service and the three dialects into
+// one HTTP server. It is the only package that knows the concrete types.
+package app
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Config is everything a running imageshare needs. The zero value plus a
+// DB is a valid configuration; Defaults fills the rest.
+type Config struct {
+	// Listen is the TCP address to serve on ("127.0.0.1:8080"; ":0" picks a port).
+	Listen string
+	// DB is the store DSN: "sqlite:PATH" (PATH may be ":memory:").
+	DB string
+	// SeedFile, when set, is loaded at start; loading it again changes nothing.
+	SeedFile string
+	// Demo loads the built-in demo dataset at start.
+	Demo bool
+	// MaxSharesPerImage caps the accounts one image is shared with.
+	MaxSharesPerImage int
+	// UCloudAccountIDType is "auto", "integer" or "string" (protocols.md section 5).
+	UCloudAccountIDType string
+	// BaiduDefaultRegion is the region of BCE requests whose host names none.
+	BaiduDefaultRegion string
+	// MaxBodyBytes bounds request bodies in every dialect.
+	MaxBodyBytes int64
+	// ShutdownTimeout bounds how long in-flight requests may take to finish.
+	ShutdownTimeout time.Duration
+	// Logger receives operational logs; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// DefaultRegions are served when neither the store nor a seed names any.
+var DefaultRegions = []string{"cn-wlcb", "cn-hangzhou", "bj"}
+
+// Defaults returns c with every unset field given its default.
+func (c Config) Defaults() Config {
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8080"
+	}
+	if c.DB == "" {
+		c.DB = "sqlite:./imageshare.db"
+	}
+	if c.UCloudAccountIDType == "" {
+		c.UCloudAccountIDType = "auto"
+	}
+	if c.BaiduDefaultRegion == "" {
+		c.BaiduDefaultRegion = "bj"
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 15 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}

@@ -1,0 +1,174 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"imageshare"
+	"imageshare/core"
+	"imageshare/dialect/aliyun"
+	"imageshare/dialect/baidu"
+	"imageshare/dialect/ucloud"
+	"imageshare/seed"
+)
+
+// Main is a running imageshare: a store, the core service over it and an
+// HTTP server that speaks the three dialects. Tests start one on ":0" and
+// use URL; the binary starts one and waits for a signal.
+type Main struct {
+	Config Config
+
+	Store   imageshare.Store
+	Service *core.Service
+
+	listener net.Listener
+	server   *http.Server
+	served   chan struct{} // closed when Serve returns
+	serveErr error
+}
+
+// New returns a Main for cfg (defaults applied); Open starts it.
+func New(cfg Config) *Main {
+	return &Main{Config: cfg.Defaults()}
+}
+
+// Open opens the store, loads the seed and demo data, and starts serving.
+func (m *Main) Open(ctx context.Context) error {
+	if err := m.OpenService(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", m.Config.Listen)
+	if err != nil {
+		m.Store.Close()
+		return fmt.Errorf("listen on %s: %w", m.Config.Listen, err)
+	}
+	m.listener = ln
+	m.server = &http.Server{
+		Handler:           m.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	m.served = make(chan struct{})
+	go func() {
+		m.serveErr = m.server.Serve(ln)
+		close(m.served)
+	}()
+	m.Config.Logger.Info("serving", "addr", ln.Addr().String(), "db", m.Config.DB)
+	return nil
+}
+
+// OpenService opens the store and the core service and loads seed data,
+// without serving HTTP: the admin CLI uses it.
+func (m *Main) OpenService(ctx context.Context) error {
+	store, err := OpenStore(ctx, m.Config.DB)
+	if err != nil {
+		return err
+	}
+	m.Store = store
+	m.Service = core.New(store, core.Config{MaxSharesPerImage: m.Config.MaxSharesPerImage, Now: m.Config.Now})
+	if err := m.loadData(ctx); err != nil {
+		store.Close()
+		return err
+	}
+	return nil
+}
+
+func (m *Main) loadData(ctx context.Context) error {
+	if m.Config.SeedFile != "" {
+		f, err := seed.ReadFile(m.Config.SeedFile)
+		if err != nil {
+			return err
+		}
+		if err := seed.Apply(ctx, m.Service, f); err != nil {
+			return fmt.Errorf("seed %s: %w", m.Config.SeedFile, err)
+		}
+	}
+	if m.Config.Demo {
+		if err := seed.Apply(ctx, m.Service, seed.Demo()); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+	regions, err := m.Store.ListRegions(ctx)
+	if err != nil {
+		return err
+	}
+	if len(regions) == 0 {
+		for _, r := range DefaultRegions {
+			if err := m.Store.AddRegion(ctx, r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Handler returns the HTTP handler of all three dialects on one port.
+func (m *Main) Handler() http.Handler {
+	log := m.Config.Logger
+	extra := http.NewServeMux()
+	extra.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return &router{
+		ucloud: ucloud.New(m.Service, ucloud.Options{
+			AccountIDType: m.Config.UCloudAccountIDType,
+			Logger:        log.With("dialect", "ucloud"),
+			MaxBodyBytes:  m.Config.MaxBodyBytes,
+		}),
+		aliyun: aliyun.New(m.Service, aliyun.Options{
+			Logger:       log.With("dialect", "aliyun"),
+			MaxBodyBytes: m.Config.MaxBodyBytes,
+		}),
+		baidu: baidu.New(m.Service, baidu.Options{
+			DefaultRegion: m.Config.BaiduDefaultRegion,
+			Logger:        log.With("dialect", "baidu"),
+			MaxBodyBytes:  m.Config.MaxBodyBytes,
+		}),
+		maxBody: m.Config.MaxBodyBytes,
+		extra:   extra,
+	}
+}
+
+// Addr is the address the server listens on.
+func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// URL is the base URL of the server, "http://127.0.0.1:PORT".
+func (m *Main) URL() string { return "http://" + m.Addr() }
+
+// Served is closed when the server stops serving; ServeErr then tells why.
+func (m *Main) Served() <-chan struct{} { return m.served }
+
+// ServeErr is the error Serve returned (http.ErrServerClosed after Close).
+func (m *Main) ServeErr() error { return m.serveErr }
+
+// Close stops accepting, lets in-flight requests finish (up to
+// Config.ShutdownTimeout) and closes the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		<-m.served
+		if err := m.serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+		m.server = nil
+	}
+	if m.Store != nil {
+		if err := m.Store.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

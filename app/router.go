@@ -1,0 +1,65 @@
+package app
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// router sends each request to the dialect whose shape it has. All three
+// vendors' SDKs talk to the same port, so the choice is made from what the
+// request carries, cheapest test first:
+//   - Baidu: a path under /v2/ signed with bce-auth-v1;
+//   - Alibaba: AccessKeyId or SignatureMethod among the query or form parameters;
+//   - UCloud: everything else (it answers unknown shapes with its own error).
+type router struct {
+	ucloud, aliyun, baidu http.Handler
+	maxBody               int64
+	extra                 *http.ServeMux // operational endpoints (/healthz)
+}
+
+func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rt.extra != nil {
+		if h, pattern := rt.extra.Handler(r); pattern != "" {
+			h.ServeHTTP(w, r)
+			return
+		}
+	}
+	if strings.HasPrefix(r.URL.Path, "/v2/") && strings.HasPrefix(r.Header.Get("Authorization"), "bce-auth-v1/") {
+		rt.baidu.ServeHTTP(w, r)
+		return
+	}
+	if isAliyun(r.URL.Query()) {
+		rt.aliyun.ServeHTTP(w, r)
+		return
+	}
+	if r.Method == http.MethodPost && isForm(r) && r.Body != nil {
+		// Alibaba may also send its parameters in a form body. Peek at a
+		// bounded prefix and hand the whole body on unchanged; an oversized
+		// body is left for the dialect to refuse in its own words.
+		prefix, err := io.ReadAll(io.LimitReader(r.Body, rt.maxBody+1))
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(prefix), r.Body), r.Body}
+		if err == nil && int64(len(prefix)) <= rt.maxBody {
+			if form, perr := url.ParseQuery(string(prefix)); perr == nil && isAliyun(form) {
+				rt.aliyun.ServeHTTP(w, r)
+				return
+			}
+		}
+	}
+	rt.ucloud.ServeHTTP(w, r)
+}
+
+func isAliyun(v url.Values) bool {
+	return v.Has("AccessKeyId") || v.Has("SignatureMethod")
+}
+
+func isForm(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "application/x-www-form-urlencoded"
+}

@@ -1,0 +1,87 @@
+// Command imageshare runs the image-sharing control plane and administers
+// its store.
+//
+//	imageshare serve [--listen ADDR] [--db DSN] [--seed FILE] [--demo]
+//	imageshare account create --name N [--id N] [--org N] [--json]
+//	imageshare account list [--json]
+//	imageshare key create --account ID [--json]
+//	imageshare key disable PUBLICKEY
+//	imageshare key enable PUBLICKEY
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `imageshare: a self-hostable image-sharing control plane
+
+Usage:
+  imageshare serve [--listen ADDR] [--db DSN] [--seed FILE] [--demo]
+  imageshare account create --name NAME [--id ID] [--org ORGID] [--json]
+  imageshare account list [--json]
+  imageshare key create --account ID [--json]
+  imageshare key disable PUBLICKEY
+  imageshare key enable PUBLICKEY
+
+Every command takes --db DSN (env IMAGESHARE_DB, default sqlite:./imageshare.db).
+Run "imageshare COMMAND -h" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "imageshare:", err)
+		os.Exit(1)
+	}
+}
+
+// run executes one command line; main is only signals and exit codes.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, stdout, stderr)
+	case "account":
+		return accountCmd(ctx, rest, stdout, stderr)
+	case "key":
+		return keyCmd(ctx, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// envOr returns the environment variable's value, or def when unset.
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// dbFlag adds the --db flag shared by every command.
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", envOr("IMAGESHARE_DB", "sqlite:./imageshare.db"), "store DSN: sqlite:PATH (env IMAGESHARE_DB)")
+}

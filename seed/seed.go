@@ -1,0 +1,285 @@
+// Package seed reads seed files (YAML, or JSON, which is YAML) and applies
+// them to a deployment. Applying the same file twice changes nothing:
+// records that already exist are left as they are.
+package seed
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"imageshare"
+	"imageshare/core"
+)
+
+// File is the seed file format.
+type File struct {
+	Regions   []string   `yaml:"regions"`
+	Accounts  []Account  `yaml:"accounts"`
+	Images    []Image    `yaml:"images"`
+	Shares    []Share    `yaml:"shares"`
+	Instances []Instance `yaml:"instances"`
+}
+
+// Account is a seeded account and its keys.
+type Account struct {
+	ID             int64  `yaml:"id"`
+	Name           string `yaml:"name"`
+	OrganizationID int64  `yaml:"organization_id"`
+	Keys           []Key  `yaml:"keys"`
+}
+
+// Key is a seeded access key pair.
+type Key struct {
+	PublicKey  string `yaml:"public_key"`
+	PrivateKey string `yaml:"private_key"`
+	Disabled   bool   `yaml:"disabled"`
+}
+
+// Image is a seeded image. Owner is omitted for System and App images.
+type Image struct {
+	ID          string    `yaml:"id"`
+	Region      string    `yaml:"region"`
+	Owner       int64     `yaml:"owner"`
+	Type        string    `yaml:"type"`
+	Status      string    `yaml:"status"`
+	Name        string    `yaml:"name"`
+	Description string    `yaml:"description"`
+	SizeMB      int64     `yaml:"size"`
+	Tags        []string  `yaml:"tags"`
+	Readme      string    `yaml:"readme"`
+	Cover       string    `yaml:"cover"`
+	Author      string    `yaml:"author"`
+	OSName      string    `yaml:"os_name"`
+	OSType      string    `yaml:"os_type"`
+	IsPublic    bool      `yaml:"is_public"`
+	Visibility  int       `yaml:"visibility"`
+	Price       float64   `yaml:"price"`
+	GPUType     string    `yaml:"gpu_type"`
+	Softwares   Software  `yaml:"softwares"`
+	CreatedAt   time.Time `yaml:"created_at"`
+}
+
+// Software is an image's software description.
+type Software struct {
+	Applications     []string `yaml:"applications"`
+	CUDAVersion      string   `yaml:"cuda_version"`
+	Framework        string   `yaml:"framework"`
+	FrameworkVersion string   `yaml:"framework_version"`
+}
+
+// Share shares Image with Account.
+type Share struct {
+	Image   string `yaml:"image"`
+	Account int64  `yaml:"account"`
+}
+
+// Instance is a seeded instance.
+type Instance struct {
+	ID      string `yaml:"id"`
+	Owner   int64  `yaml:"owner"`
+	Region  string `yaml:"region"`
+	GPUType string `yaml:"gpu_type"`
+}
+
+// maxSeedBytes bounds a seed file so that a wrong path cannot eat memory.
+const maxSeedBytes = 256 << 20
+
+// ReadFile reads and parses a seed file.
+func ReadFile(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, maxSeedBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("seed %s: %w", path, err)
+	}
+	if len(data) > maxSeedBytes {
+		return nil, fmt.Errorf("seed %s: larger than %d bytes", path, maxSeedBytes)
+	}
+	f, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("seed %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Parse parses seed data, refusing unknown keys so that typos are caught.
+func Parse(data []byte) (*File, error) {
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return &f, nil
+}
+
+//go:embed demo.yaml
+var demoYAML []byte
+
+// Demo returns the built-in demo dataset.
+func Demo() *File {
+	f, err := Parse(demoYAML)
+	if err != nil {
+		panic("seed: built-in demo data does not parse: " + err.Error())
+	}
+	return f
+}
+
+// Apply loads f into the deployment behind svc. Existing records are kept
+// as they are, so applying a file twice changes nothing.
+func Apply(ctx context.Context, svc *core.Service, f *File) error {
+	st := svc.Store()
+	now := svc.Now().UTC()
+	for _, r := range f.Regions {
+		if r == "" {
+			return errors.New("regions: empty region name")
+		}
+		if err := st.AddRegion(ctx, r); err != nil {
+			return err
+		}
+	}
+	for i, a := range f.Accounts {
+		if err := applyAccount(ctx, st, a, now); err != nil {
+			return fmt.Errorf("accounts[%d] (%d %s): %w", i, a.ID, a.Name, err)
+		}
+	}
+	for i, in := range f.Instances {
+		if err := applyInstance(ctx, st, in, now); err != nil {
+			return fmt.Errorf("instances[%d] (%s): %w", i, in.ID, err)
+		}
+	}
+	for i, im := range f.Images {
+		if err := applyImage(ctx, st, im, now); err != nil {
+			return fmt.Errorf("images[%d] (%s): %w", i, im.ID, err)
+		}
+	}
+	for i, sh := range f.Shares {
+		if err := applyShare(ctx, st, sh, now); err != nil {
+			return fmt.Errorf("shares[%d] (%s → %d): %w", i, sh.Image, sh.Account, err)
+		}
+	}
+	return nil
+}
+
+func applyAccount(ctx context.Context, st imageshare.Store, a Account, now time.Time) error {
+	if a.ID <= 0 || a.Name == "" {
+		return errors.New("id (positive) and name are required")
+	}
+	_, err := st.FindAccountByID(ctx, a.ID)
+	switch {
+	case imageshare.IsKind(err, imageshare.KindNotFound):
+		if err := st.CreateAccount(ctx, &imageshare.Account{ID: a.ID, Name: a.Name, OrganizationID: a.OrganizationID, CreatedAt: now}); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	}
+	for _, k := range a.Keys {
+		if k.PublicKey == "" || k.PrivateKey == "" {
+			return errors.New("keys need public_key and private_key")
+		}
+		_, err := st.FindAccessKey(ctx, k.PublicKey)
+		if err == nil {
+			continue
+		}
+		if !imageshare.IsKind(err, imageshare.KindNotFound) {
+			return err
+		}
+		if err := st.CreateAccessKey(ctx, &imageshare.AccessKey{
+			PublicKey: k.PublicKey, PrivateKey: k.PrivateKey, AccountID: a.ID, Enabled: !k.Disabled, CreatedAt: now,
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyInstance(ctx context.Context, st imageshare.Store, in Instance, now time.Time) error {
+	if in.ID == "" || in.Owner <= 0 || in.Region == "" {
+		return errors.New("id, owner and region are required")
+	}
+	if _, err := st.FindInstance(ctx, in.ID); err == nil {
+		return nil
+	} else if !imageshare.IsKind(err, imageshare.KindNotFound) {
+		return err
+	}
+	return st.CreateInstance(ctx, &imageshare.Instance{ID: in.ID, OwnerID: in.Owner, Region: in.Region, GPUType: in.GPUType, CreatedAt: now})
+}
+
+func applyImage(ctx context.Context, st imageshare.Store, im Image, now time.Time) error {
+	typ := imageshare.ImageType(im.Type)
+	if im.ID == "" || im.Region == "" || im.Name == "" {
+		return errors.New("id, region and name are required")
+	}
+	if !typ.Valid() {
+		return fmt.Errorf("type %q: want System, App, Custom or Community", im.Type)
+	}
+	platform := typ == imageshare.ImageSystem || typ == imageshare.ImageApp
+	if platform && im.Owner != 0 {
+		return fmt.Errorf("a %s image has no owner", typ)
+	}
+	if !platform && im.Owner <= 0 {
+		return fmt.Errorf("a %s image needs an owner", typ)
+	}
+	status := imageshare.ImageStatus(im.Status)
+	if status == "" {
+		status = imageshare.StatusAvailable
+	}
+	if !status.Valid() {
+		return fmt.Errorf("status %q: want Making, Available, UnAvailable, Reviewing or Offline", im.Status)
+	}
+	if _, err := st.FindImageByID(ctx, im.ID); err == nil {
+		return nil
+	} else if !imageshare.IsKind(err, imageshare.KindNotFound) {
+		return err
+	}
+	created := im.CreatedAt.UTC()
+	if im.CreatedAt.IsZero() {
+		created = now
+	}
+	osType := im.OSType
+	if osType == "" {
+		osType = "linux"
+	}
+	return st.CreateImage(ctx, &imageshare.Image{
+		ID: im.ID, Region: im.Region, OwnerID: im.Owner, Type: typ, Status: status,
+		Name: im.Name, Description: im.Description, SizeMB: im.SizeMB, Tags: im.Tags,
+		CreatedAt: created, Readme: im.Readme, Cover: im.Cover, Author: im.Author,
+		Visibility: im.Visibility, Price: im.Price, SourceGPUType: im.GPUType,
+		IsPublic: im.IsPublic, OSName: im.OSName, OSType: osType,
+		IsOfficial: platform,
+		Softwares: imageshare.Software{
+			Applications: im.Softwares.Applications, CUDAVersion: im.Softwares.CUDAVersion,
+			Framework: im.Softwares.Framework, FrameworkVersion: im.Softwares.FrameworkVersion,
+		},
+	})
+}
+
+func applyShare(ctx context.Context, st imageshare.Store, sh Share, now time.Time) error {
+	im, err := st.FindImageByID(ctx, sh.Image)
+	if err != nil {
+		return err
+	}
+	if im.Type != imageshare.ImageCustom {
+		return fmt.Errorf("only Custom images can be shared, %s is %s", im.ID, im.Type)
+	}
+	if sh.Account == im.OwnerID {
+		return errors.New("an image cannot be shared with its owner")
+	}
+	if _, err := st.FindAccountByID(ctx, sh.Account); err != nil {
+		return err
+	}
+	_, err = st.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: im.ID, Add: []int64{sh.Account}, By: im.OwnerID, At: now})
+	return err
+}
