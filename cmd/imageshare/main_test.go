@@ -90,7 +90,9 @@ func TestServeDemo_PrintedCallsWork(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--demo", "--listen", "127.0.0.1:0", "--db", db}, &out, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo", "--listen", "127.0.0.1:0", "--db", db}, &out, io.Discard)
+	}()
 
 	bodies := regexp.MustCompile(`curl -s (\S+)/ -d '([^']+)'`)
 	var calls [][]string
