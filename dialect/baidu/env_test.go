@@ -117,6 +117,12 @@ func (s signer) newRequest(t testing.TB, method, target string, body []byte) *ht
 		host = "127.0.0.1:8080"
 	}
 	r := httptest.NewRequest(method, "http://"+host+target, bytes.NewReader(body))
+	s.signRequest(r, body)
+	return r
+}
+
+// signRequest adds the SDK's headers to r (whose body is body) and signs it.
+func (s signer) signRequest(r *http.Request, body []byte) {
 	r.Header.Set("Content-Type", "application/json;charset=utf-8")
 	r.Header.Set("X-Bce-Date", s.ts.UTC().Format(timestampLayout))
 	r.Header.Set("X-Bce-Request-Id", newRequestID())
@@ -128,7 +134,6 @@ func (s signer) newRequest(t testing.TB, method, target string, body []byte) *ht
 		names = append(names, "content-length", "content-md5")
 	}
 	s.sign(r, names)
-	return r
 }
 
 // sign sets the Authorization header of r over the named headers.
@@ -159,18 +164,24 @@ type response struct {
 // requestId matches it.
 func (e *testEnv) serve(r *http.Request) *response {
 	e.t.Helper()
+	return e.serveFor(e.t, r)
+}
+
+// serveFor is serve reporting to t (a fuzz target's own T).
+func (e *testEnv) serveFor(t testing.TB, r *http.Request) *response {
+	t.Helper()
 	w := httptest.NewRecorder()
 	e.handler.ServeHTTP(w, r)
 	res := &response{status: w.Code, requestID: w.Header().Get("x-bce-request-id"), body: w.Body.Bytes()}
 	if res.requestID == "" {
-		e.t.Errorf("%s %s: no x-bce-request-id header", r.Method, r.URL)
+		t.Errorf("%s %s: no x-bce-request-id header", r.Method, r.URL)
 	}
 	if res.status >= 400 {
 		if err := json.Unmarshal(res.body, &res.err); err != nil || res.err.Code == "" {
-			e.t.Errorf("%s %s: error body %q is not a BCE error (%v)", r.Method, r.URL, res.body, err)
+			t.Errorf("%s %s: error body %q is not a BCE error (%v)", r.Method, r.URL, res.body, err)
 		}
 		if res.err.RequestID != res.requestID {
-			e.t.Errorf("%s %s: body requestId %q, header %q", r.Method, r.URL, res.err.RequestID, res.requestID)
+			t.Errorf("%s %s: body requestId %q, header %q", r.Method, r.URL, res.err.RequestID, res.requestID)
 		}
 	}
 	return res
