@@ -1,0 +1,108 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"imageshare"
+)
+
+// SQLSTATE codes the store acts on.
+const (
+	codeUniqueViolation      = "23505"
+	codeForeignKeyViolation  = "23503"
+	codeSerializationFailure = "40001"
+	codeDeadlockDetected     = "40P01"
+	codeQueryCanceled        = "57014" // statement_timeout, or a cancel request
+	codeLockNotAvailable     = "55P03" // lock_timeout
+)
+
+// pgCode returns the SQLSTATE of the first *pgconn.PgError in err's chain.
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// constraintName returns the constraint a violation names.
+func constraintName(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.ConstraintName
+	}
+	return ""
+}
+
+// retryable reports whether a transaction that failed with err may simply
+// run again: the database rolled it back to resolve a conflict with
+// another transaction.
+func retryable(err error) bool {
+	switch pgCode(err) {
+	case codeSerializationFailure, codeDeadlockDetected:
+		return true
+	}
+	return false
+}
+
+// mapError passes domain errors through, reports a database that is
+// unreachable, overloaded or too slow as KindUnavailable (the call may be
+// retried), and wraps anything else as an internal failure of op.
+func mapError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *imageshare.Error
+	if errors.As(err, &e) {
+		if e.Op == "" {
+			e.Op = op
+		}
+		return e
+	}
+	if isUnavailable(err) {
+		return unavailable(op, err)
+	}
+	return imageshare.Internal(op, err)
+}
+
+func unavailable(op string, err error) *imageshare.Error {
+	return &imageshare.Error{Kind: imageshare.KindUnavailable, Op: op, Message: "the database is unavailable; try again", Err: err}
+}
+
+// isUnavailable reports whether err says the database could not serve the
+// call now rather than that the call is wrong.
+func isUnavailable(err error) bool {
+	switch code := pgCode(err); {
+	case code == codeSerializationFailure, code == codeDeadlockDetected, // retries exhausted
+		code == codeQueryCanceled, code == codeLockNotAvailable,
+		strings.HasPrefix(code, "08"), // connection exception
+		strings.HasPrefix(code, "53"), // insufficient resources (too many connections, ...)
+		strings.HasPrefix(code, "57P"): // operator intervention: shutdown, crash recovery
+		return true
+	case code != "":
+		return false
+	}
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		pgconn.Timeout(err) || errors.As(err, &ne) || pgconn.SafeToRetry(err)
+}
+
+// constraintError translates the constraint violations a write can hit
+// into the domain's kinds: a taken key is conflict, a missing referenced
+// row is missing. Other errors are returned unchanged.
+func constraintError(err error, conflict, missing *imageshare.Error) error {
+	switch code := pgCode(err); {
+	case code == codeUniqueViolation && conflict != nil:
+		conflict.Err = err
+		return conflict
+	case code == codeForeignKeyViolation && missing != nil:
+		missing.Err = err
+		return missing
+	}
+	return err
+}

@@ -1,0 +1,69 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"imageshare"
+)
+
+// AddRegion implements imageshare.Store.
+func (s *Store) AddRegion(ctx context.Context, name string) error {
+	return s.retry(ctx, "postgres.AddRegion", func() error {
+		_, err := s.pool.Exec(ctx, `INSERT INTO regions (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, name)
+		return err
+	})
+}
+
+// ListRegions implements imageshare.Store.
+func (s *Store) ListRegions(ctx context.Context) ([]string, error) {
+	var regions []string
+	err := s.retry(ctx, "postgres.ListRegions", func() error {
+		rows, err := s.pool.Query(ctx, `SELECT name FROM regions ORDER BY name`)
+		if err != nil {
+			return err
+		}
+		regions, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if regions == nil {
+		regions = []string{}
+	}
+	return regions, nil
+}
+
+// CreateInstance implements imageshare.Store.
+func (s *Store) CreateInstance(ctx context.Context, in *imageshare.Instance) error {
+	return s.retry(ctx, "postgres.CreateInstance", func() error {
+		_, err := s.pool.Exec(ctx,
+			`INSERT INTO instances (id, owner_id, region, gpu_type, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			in.ID, in.OwnerID, in.Region, in.GPUType, nanos(in.CreatedAt))
+		return constraintError(err,
+			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonNone, "instance %q already exists", in.ID),
+			accountNotFound("id", in.OwnerID))
+	})
+}
+
+// FindInstance implements imageshare.Store.
+func (s *Store) FindInstance(ctx context.Context, id string) (*imageshare.Instance, error) {
+	var in imageshare.Instance
+	err := s.retry(ctx, "postgres.FindInstance", func() error {
+		var created int64
+		err := s.pool.QueryRow(ctx, `SELECT id, owner_id, region, gpu_type, created_at FROM instances WHERE id = $1`, id).
+			Scan(&in.ID, &in.OwnerID, &in.Region, &in.GPUType, &created)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonInstanceNotFound, "instance %q does not exist", id)
+		}
+		in.CreatedAt = fromNanos(created)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &in, nil
+}

@@ -1,0 +1,170 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"imageshare"
+)
+
+// ApplyShareChange implements imageshare.Store. The transaction first
+// locks the image's row, so changes of one image made through any replica
+// run one after another and the cap is checked against a count no other
+// change can alter before this one commits. Everything after BEGIN goes in
+// one batch: one round trip holds the lock, however many accounts change.
+func (s *Store) ApplyShareChange(ctx context.Context, c imageshare.ShareChange) (*imageshare.ShareResult, error) {
+	add, remove := distinct(c.Add), distinct(c.Remove)
+	checkCap := c.MaxShares > 0 && len(add) > 0
+	var res *imageshare.ShareResult
+	err := s.inTx(ctx, "postgres.ApplyShareChange", writeTx, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(`SELECT id FROM images WHERE id = $1 FOR UPDATE`, c.ImageID)
+		for _, id := range add {
+			b.Queue(`INSERT INTO shares (image_id, account_id, shared_at, shared_by) VALUES ($1, $2, $3, $4)
+ON CONFLICT (image_id, account_id) DO NOTHING`, c.ImageID, id, nanos(c.At), c.By)
+		}
+		for _, id := range remove {
+			b.Queue(`DELETE FROM shares WHERE image_id = $1 AND account_id = $2`, c.ImageID, id)
+		}
+		if checkCap {
+			b.Queue(`SELECT count(*) FROM shares WHERE image_id = $1`, c.ImageID)
+		}
+		if c.SetPublic != nil {
+			b.Queue(`UPDATE images SET is_public = $1 WHERE id = $2`, *c.SetPublic, c.ImageID)
+		}
+		br := tx.SendBatch(ctx, b)
+		var err error
+		res, err = readShareBatch(br, c, add, remove, checkCap)
+		// Close reports the first error of the statements not read; after
+		// a failure that error is a consequence, and the transaction rolls
+		// back anyway.
+		if closeErr := br.Close(); err == nil {
+			err = closeErr
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// readShareBatch reads the results of ApplyShareChange's batch in the
+// order they were queued and decides the change's outcome.
+func readShareBatch(br pgx.BatchResults, c imageshare.ShareChange, add, remove []int64, checkCap bool) (*imageshare.ShareResult, error) {
+	res := &imageshare.ShareResult{Added: []int64{}, Removed: []int64{}}
+	var found string
+	if err := br.QueryRow().Scan(&found); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, imageNotFound(c.ImageID)
+		}
+		return nil, err
+	}
+	for _, id := range add {
+		tag, err := br.Exec()
+		if err != nil {
+			return nil, constraintError(err, nil, accountNotFound("id", id))
+		}
+		if tag.RowsAffected() == 0 {
+			if c.FailOnNoop {
+				return nil, imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonAlreadyShared,
+					"image %q is already shared with account %d", c.ImageID, id)
+			}
+			continue
+		}
+		res.Added = append(res.Added, id)
+	}
+	for _, id := range remove {
+		tag, err := br.Exec()
+		if err != nil {
+			return nil, err
+		}
+		if tag.RowsAffected() == 0 {
+			if c.FailOnNoop {
+				return nil, imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonNotShared,
+					"image %q is not shared with account %d", c.ImageID, id)
+			}
+			continue
+		}
+		res.Removed = append(res.Removed, id)
+	}
+	if checkCap {
+		var count int
+		if err := br.QueryRow().Scan(&count); err != nil {
+			return nil, err
+		}
+		// Only a change that adds can break the cap: removing from a list
+		// that is over a since-lowered cap must stay possible.
+		if len(res.Added) > 0 && count > c.MaxShares {
+			return nil, imageshare.Errorf(imageshare.KindLimitExceeded, imageshare.ReasonShareQuota,
+				"image %q may be shared with at most %d accounts", c.ImageID, c.MaxShares)
+		}
+	}
+	if c.SetPublic != nil {
+		if _, err := br.Exec(); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// distinct returns ids without repeats, in first-seen order.
+func distinct(ids []int64) []int64 {
+	var out []int64
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// ListShares implements imageshare.Store.
+func (s *Store) ListShares(ctx context.Context, imageID string, p imageshare.Page) ([]*imageshare.Share, int, error) {
+	var shares []*imageshare.Share
+	var total int
+	err := s.inTx(ctx, "postgres.ListShares", readTx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM shares WHERE image_id = $1`, imageID).Scan(&total); err != nil {
+			return err
+		}
+		limit, offset := limitOffset(p)
+		rows, err := tx.Query(ctx, `SELECT s.image_id, s.account_id, a.name, s.shared_at, s.shared_by
+FROM shares s JOIN accounts a ON a.id = s.account_id
+WHERE s.image_id = $1
+ORDER BY s.shared_at, s.account_id
+LIMIT $2 OFFSET $3`, imageID, limit, offset)
+		if err != nil {
+			return err
+		}
+		shares, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Share, error) {
+			var sh imageshare.Share
+			var at int64
+			err := row.Scan(&sh.ImageID, &sh.AccountID, &sh.AccountName, &at, &sh.SharedBy)
+			sh.SharedAt = fromNanos(at)
+			return &sh, err
+		})
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	if shares == nil {
+		shares = []*imageshare.Share{}
+	}
+	return shares, total, nil
+}
+
+// IsSharedWith implements imageshare.Store.
+func (s *Store) IsSharedWith(ctx context.Context, imageID string, accountID int64) (bool, error) {
+	var shared bool
+	err := s.retry(ctx, "postgres.IsSharedWith", func() error {
+		return s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM shares WHERE image_id = $1 AND account_id = $2)`, imageID, accountID).Scan(&shared)
+	})
+	if err != nil {
+		return false, err
+	}
+	return shared, nil
+}
