@@ -80,8 +80,8 @@ func isUnavailable(err error) bool {
 	switch code := pgCode(err); {
 	case code == codeSerializationFailure, code == codeDeadlockDetected, // retries exhausted
 		code == codeQueryCanceled, code == codeLockNotAvailable,
-		strings.HasPrefix(code, "08"), // connection exception
-		strings.HasPrefix(code, "53"), // insufficient resources (too many connections, ...)
+		strings.HasPrefix(code, "08"),  // connection exception
+		strings.HasPrefix(code, "53"),  // insufficient resources (too many connections, ...)
 		strings.HasPrefix(code, "57P"): // operator intervention: shutdown, crash recovery
 		return true
 	case code != "":
