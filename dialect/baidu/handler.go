@@ -7,8 +7,8 @@ package baidu
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -229,20 +229,18 @@ func newRequestID() string {
 // a request whose first attempt may have been applied. The record lives in
 // the store, so it holds across replicas.
 func (h *handler) seenBefore(ctx context.Context, c *call) (bool, error) {
-	nonce := "bce:" + c.auth.AccessKey + ":" + c.auth.Signature + ":" + c.clientID
+	// Hashed, because x-bce-request-id is the client's and of any length.
+	sum := sha256.Sum256([]byte(c.auth.AccessKey + "\n" + c.auth.Signature + "\n" + c.clientID))
+	nonce := "bce:" + hex.EncodeToString(sum[:])
 	ttl := c.auth.ExpiresAt().Sub(h.svc.Now()) + time.Minute
 	if ttl < time.Minute {
 		ttl = time.Minute
 	}
 	err := h.svc.UseNonce(ctx, nonce, ttl)
-	if err == nil {
+	switch {
+	case err == nil:
 		return false, nil
-	}
-	if imageshare.ErrorReason(err) == imageshare.ReasonNonceUsed {
-		return true, nil
-	}
-	var e *imageshare.Error
-	if errors.As(err, &e) && e.Kind == imageshare.KindConflict {
+	case imageshare.IsKind(err, imageshare.KindConflict):
 		return true, nil
 	}
 	return false, err
