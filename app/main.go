@@ -60,7 +60,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.serveErr = m.server.Serve(ln)
 		close(m.served)
 	}()
-	m.Config.Logger.Info("serving", "addr", ln.Addr().String(), "db", m.Config.DB)
+	m.Config.Logger.Info("serving", "addr", ln.Addr().String(), "db", RedactDSN(m.Config.DB))
 	return nil
 }
 

@@ -1,6 +1,7 @@
 // Package testserver starts a real imageshare server on a loopback port
 // for end-to-end tests: the same app.Main the binary runs, on a fresh
-// store in a temp dir.
+// store (SQLite, or PostgreSQL when IMAGESHARE_TEST_DB=postgres; see
+// StoreDSN).
 package testserver
 
 import (
@@ -14,6 +15,7 @@ import (
 	"imageshare"
 	"imageshare/app"
 	"imageshare/core"
+	"imageshare/postgres/pgtest"
 )
 
 // Server is a running test server.
@@ -25,20 +27,47 @@ type Server struct {
 	Store imageshare.Store
 }
 
-// StoreDSN returns the DSN of a fresh store for t: a SQLite file in a temp
-// dir. (IMAGESHARE_TEST_DB selects another store once one exists.)
+// EnvTestDB selects the store end-to-end tests run on: unset or "sqlite"
+// for a SQLite file per test, "postgres" for a fresh schema per test on
+// the PostgreSQL server that IMAGESHARE_TEST_POSTGRES_DSN names
+// (scripts/with-postgres.sh starts one and sets it).
+const EnvTestDB = "IMAGESHARE_TEST_DB"
+
+// StoreKind returns the store tests run on: "sqlite" or "postgres".
+func StoreKind() string {
+	if os.Getenv(EnvTestDB) == "postgres" {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// StoreDSN returns the DSN of a fresh, empty store for t, removed when t
+// ends: a SQLite file in a temp dir, or a PostgreSQL schema when
+// IMAGESHARE_TEST_DB=postgres. Several servers started on one DSN are
+// replicas sharing one database.
 func StoreDSN(t testing.TB) string {
 	t.Helper()
-	return "sqlite:" + filepath.Join(t.TempDir(), "imageshare.db")
+	switch v := os.Getenv(EnvTestDB); v {
+	case "", "sqlite":
+		return "sqlite:" + filepath.Join(t.TempDir(), "imageshare.db")
+	case "postgres":
+		return pgtest.NewSchema(t)
+	default:
+		t.Fatalf("testserver: %s=%q: want sqlite or postgres", EnvTestDB, v)
+		return ""
+	}
 }
 
 // Start starts a server and stops it when the test ends. Options may
 // change the configuration before it opens.
 func Start(t testing.TB, opts ...func(*app.Config)) *Server {
 	t.Helper()
-	cfg := app.Config{Listen: "127.0.0.1:0", DB: StoreDSN(t)}
+	cfg := app.Config{Listen: "127.0.0.1:0"}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.DB == "" {
+		cfg.DB = StoreDSN(t)
 	}
 	m := app.New(cfg)
 	if err := m.Open(context.Background()); err != nil {
