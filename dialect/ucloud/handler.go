@@ -141,7 +141,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	act, result, err := h.serve(r)
+	result, err := h.serve(r, &act)
 	if err != nil {
 		code, msg, internal := retCode(err)
 		if internal {
@@ -161,45 +161,47 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, envelope(act, CodeOK, "", body))
 }
 
-// serve authenticates r and runs its action. It returns the Action name
-// ("" when absent) for the response envelope.
-func (h *handler) serve(r *http.Request) (string, any, error) {
+// serve authenticates r and runs its action. It sets *act to the Action
+// name as soon as it is known, for the response envelope (even after a
+// panic).
+func (h *handler) serve(r *http.Request, act *string) (any, error) {
 	if r.Method != http.MethodPost {
-		return "", nil, errorf(CodeUnsupportedRequest, "Method %s not supported: send a POST with a form or JSON body", clip(r.Method))
+		return nil, errorf(CodeUnsupportedRequest, "Method %s not supported: send a POST with a form or JSON body", clip(r.Method))
 	}
 	pl, err := h.decode(r)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	p := pl.params
 	name, ok, err := p.String("Action")
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	if !ok {
-		return "", nil, errorf(CodeMissingAction, "Missing Action")
+		return nil, errorf(CodeMissingAction, "Missing Action")
 	}
-	act, ok := h.actions[name]
+	*act = name
+	action, ok := h.actions[name]
 	if !ok {
-		return name, nil, errorf(CodeActionNotFound, "Action [%s] not found", clip(name))
+		return nil, errorf(CodeActionNotFound, "Action [%s] not found", clip(name))
 	}
 	if pl.signature == "" {
-		return name, nil, errorf(CodeMissingSignature, "Missing signature")
+		return nil, errorf(CodeMissingSignature, "Missing signature")
 	}
 	publicKey, ok, err := p.String("PublicKey")
 	if err != nil {
-		return name, nil, err
+		return nil, err
 	}
 	if !ok {
-		return name, nil, errorf(CodeMissingPublicKey, "Missing params [PublicKey]")
+		return nil, errorf(CodeMissingPublicKey, "Missing params [PublicKey]")
 	}
 	ctx := r.Context()
 	key, err := h.svc.Authenticate(ctx, publicKey)
 	if err != nil {
-		return name, nil, err
+		return nil, err
 	}
 	if !verifySignature(pl.signed, pl.signature, key.PrivateKey) {
-		return name, nil, errorf(CodeSignatureMismatch, "Signature VerifyAC Error")
+		return nil, errorf(CodeSignatureMismatch, "Signature VerifyAC Error")
 	}
 	c := &call{
 		Action:           name,
@@ -209,19 +211,19 @@ func (h *handler) serve(r *http.Request) (string, any, error) {
 	}
 	region, hasRegion, err := p.String("Region")
 	if err != nil {
-		return name, nil, err
+		return nil, err
 	}
 	switch {
 	case hasRegion:
 		if err := h.svc.CheckRegion(ctx, region); err != nil {
-			return name, nil, err
+			return nil, err
 		}
 		c.Region = region
-	case !act.regionOptional:
-		return name, nil, missingParam("Region")
+	case !action.regionOptional:
+		return nil, missingParam("Region")
 	}
-	result, err := act.handle(ctx, c)
-	return name, result, err
+	result, err := action.handle(ctx, c)
+	return result, err
 }
 
 // decode reads the bounded body and decodes it by Content-Type. An absent
