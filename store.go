@@ -94,4 +94,8 @@ type Store interface {
 	// (ReasonNonceUsed) if the same nonce is recorded and not yet expired at
 	// now. Expired nonces may be pruned by any call.
 	UseNonce(ctx context.Context, nonce string, now, expiresAt time.Time) error
+
+	// CommunityStore keeps the custom-image lifecycle and the community
+	// catalog (store_community.go).
+	CommunityStore
 }

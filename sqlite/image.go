@@ -69,29 +69,34 @@ func ownerArg(id int64) any {
 
 // CreateImage implements imageshare.Store.
 func (s *Store) CreateImage(ctx context.Context, im *imageshare.Image) error {
+	return s.writeTx(ctx, "sqlite.CreateImage", func(tx *sql.Tx) error {
+		return insertImage(ctx, tx, im)
+	})
+}
+
+// insertImage inserts im and its tags inside tx.
+func insertImage(ctx context.Context, tx *sql.Tx, im *imageshare.Image) error {
 	softwares, err := json.Marshal(im.Softwares)
 	if err != nil {
-		return imageshare.Internal("sqlite.CreateImage", err)
+		return err
 	}
-	return s.writeTx(ctx, "sqlite.CreateImage", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO images (id, region, owner_id, type, status, name, name_fold, description, size_mb, created_at,
+	_, err = tx.ExecContext(ctx, `INSERT INTO images (id, region, owner_id, type, status, name, name_fold, description, size_mb, created_at,
 	readme, cover, author, auth_info, auto_start, container, image_charge, price, is_official, visibility,
 	softwares, source_gpu_type, source_instance, failed_reason, group_id, version_name, version_desc,
 	created_count, favorites_count, image_use_time, published_at, is_public, os_name, os_type,
 	build_started_at, build_done_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			im.ID, im.Region, ownerArg(im.OwnerID), string(im.Type), string(im.Status), im.Name, fold(im.Name), im.Description, im.SizeMB, nanos(im.CreatedAt),
-			im.Readme, im.Cover, im.Author, im.AuthInfo, boolInt(im.AutoStart), boolInt(im.Container), boolInt(im.ImageCharge), im.Price, boolInt(im.IsOfficial), im.Visibility,
-			string(softwares), im.SourceGPUType, im.SourceInstance, im.FailedReason, im.GroupID, im.VersionName, im.VersionDesc,
-			im.CreatedCount, im.FavoritesCount, im.ImageUseTime, nanos(im.PublishedAt), boolInt(im.IsPublic), im.OSName, im.OSType,
-			nanos(im.BuildStartedAt), nanos(im.BuildDoneAt))
-		if err != nil {
-			return constraintError(err,
-				imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageConflict, "image %q already exists", im.ID),
-				accountNotFound("id", im.OwnerID))
-		}
-		return insertTags(ctx, tx, im.ID, im.Tags)
-	})
+		im.ID, im.Region, ownerArg(im.OwnerID), string(im.Type), string(im.Status), im.Name, fold(im.Name), im.Description, im.SizeMB, nanos(im.CreatedAt),
+		im.Readme, im.Cover, im.Author, im.AuthInfo, boolInt(im.AutoStart), boolInt(im.Container), boolInt(im.ImageCharge), im.Price, boolInt(im.IsOfficial), im.Visibility,
+		string(softwares), im.SourceGPUType, im.SourceInstance, im.FailedReason, im.GroupID, im.VersionName, im.VersionDesc,
+		im.CreatedCount, im.FavoritesCount, im.ImageUseTime, nanos(im.PublishedAt), boolInt(im.IsPublic), im.OSName, im.OSType,
+		nanos(im.BuildStartedAt), nanos(im.BuildDoneAt))
+	if err != nil {
+		return constraintError(err,
+			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageConflict, "image %q already exists", im.ID),
+			accountNotFound("id", im.OwnerID))
+	}
+	return insertTags(ctx, tx, im.ID, im.Tags)
 }
 
 // fold is the case-folded form of a name that NameContains compares.

@@ -1,0 +1,338 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"imageshare"
+)
+
+// groupKey is a Community image's version group: its group id, or its own
+// id when it has none. The expression is spelled exactly as in the index
+// images_community_group so that the index serves it.
+const groupKey = `COALESCE(NULLIF(group_id, ''), id)`
+
+// term is one condition of a catalog query. noIndex is the same
+// condition written so that the planner cannot use an index for it (a
+// unary + on the column).
+type term struct {
+	plain, noIndex string
+	args           []any
+	// typed says plain is served by an index that leads with type, which
+	// the planner uses only while type = 'Community' is indexable.
+	typed bool
+}
+
+// communityWhere translates f into a WHERE clause over images (with its
+// keyword) and its arguments. Every condition is one an index serves: the
+// images indexes that lead with type, image_tags, accounts by organization
+// and the FTS5 search tables. Without statistics SQLite's
+// planner may prefer the broad region/status index to a selective search,
+// and then read the whole catalog; so only the most selective condition
+// (the first of first, then f's in the order below) stays indexable and
+// the others are checked on the rows it yields.
+func communityWhere(f imageshare.CommunityFilter, first ...term) (string, []any) {
+	terms := append([]term{}, first...)
+	add := func(plain, noIndex string, a ...any) {
+		terms = append(terms, term{plain: plain, noIndex: noIndex, args: a})
+	}
+	addTyped := func(plain, noIndex string, a ...any) {
+		terms = append(terms, term{plain: plain, noIndex: noIndex, args: a, typed: true})
+	}
+	if f.ImageID != "" {
+		add(`id = ?`, `+id = ?`, f.ImageID)
+	}
+	if f.Name != "" {
+		cond, a := searchCond("name", f.Name)
+		add(cond, "+"+cond, a...)
+	}
+	if f.Fuzzy != "" {
+		cond, a := searchCond("{name author}", f.Fuzzy)
+		add(cond, "+"+cond, a...)
+	}
+	if f.GroupID != "" {
+		addTyped(groupKey+` = ?`, `+`+groupKey+` = ?`, f.GroupID)
+	}
+	if f.Author != "" {
+		addTyped(`author = ?`, `+author = ?`, f.Author)
+	}
+	if f.Tag != "" {
+		add(`id IN (SELECT image_id FROM image_tags WHERE tag = ?)`, `+id IN (SELECT image_id FROM image_tags WHERE tag = ?)`, f.Tag)
+	}
+	if f.OwnerID != 0 {
+		add(`owner_id = ?`, `+owner_id = ?`, f.OwnerID)
+	}
+	if f.OrganizationID != 0 {
+		add(`owner_id IN (SELECT id FROM accounts WHERE organization_id = ?)`,
+			`+owner_id IN (SELECT id FROM accounts WHERE organization_id = ?)`, f.OrganizationID)
+	}
+	if f.Region != "" {
+		addTyped(`region = ?`, `+region = ?`, f.Region)
+	}
+	switch len(f.Statuses) {
+	case 0:
+	case 1:
+		addTyped(`status = ?`, `+status = ?`, string(f.Statuses[0]))
+	default:
+		addTyped(`status IN (SELECT value FROM json_each(?))`, `+status IN (SELECT value FROM json_each(?))`, jsonArray(f.Statuses))
+	}
+	// Region and status together are one index (images_community): both
+	// stay indexable when they are the most selective conditions.
+	broad := func(t term) bool { return strings.Contains(t.plain, "region") || strings.Contains(t.plain, "status") }
+	// type = 'Community' stays indexable when the chosen condition's index
+	// leads with type (or when there is none: the catalog index serves);
+	// otherwise images_type would be preferred to the chosen index.
+	conds := []string{`+type = 'Community'`}
+	if len(terms) == 0 || terms[0].typed {
+		conds[0] = `type = 'Community'`
+	}
+	var args []any
+	for i, t := range terms {
+		if i == 0 || (broad(t) && broad(terms[0])) {
+			conds = append(conds, t.plain)
+		} else {
+			conds = append(conds, t.noIndex)
+		}
+		args = append(args, t.args...)
+	}
+	if f.PublicOnly {
+		conds = append(conds, `visibility = 1`)
+	}
+	if f.FreeOnly {
+		conds = append(conds, `price = 0`)
+	}
+	if f.OfficialOnly {
+		conds = append(conds, `is_official = 1`)
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// searchCond is the condition that q occurs in columns (an FTS5 column
+// filter). Queries of three characters or more are substrings matched in
+// the trigram index; shorter ones are word prefixes matched in the word
+// index, since a trigram index cannot answer them. Both fold case.
+func searchCond(columns, q string) (string, []any) {
+	phrase := `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
+	table := "community_trigrams"
+	if utf8.RuneCountInString(q) < 3 {
+		if !strings.ContainsFunc(q, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) {
+			// No word character: the word index has nothing to look up.
+			return `0`, nil
+		}
+		table = "community_words"
+		phrase += " *"
+	}
+	return `id IN (SELECT image_id FROM community_search_keys WHERE seq IN (
+	SELECT rowid FROM ` + table + ` WHERE ` + table + ` MATCH ?))`, []any{columns + " : " + phrase}
+}
+
+// direction is the SQL ordering direction of s.
+func direction(s imageshare.CommunitySort) string {
+	if s.Asc {
+		return " ASC"
+	}
+	return " DESC"
+}
+
+// versionOrder is the ORDER BY of a flat listing.
+func versionOrder(s imageshare.CommunitySort) string {
+	dir := direction(s)
+	var key string
+	switch s.Field {
+	case imageshare.SortPrice:
+		key = "price" + dir
+	case imageshare.SortCreatedCount:
+		key = "created_count" + dir
+	case imageshare.SortFavor, imageshare.SortFavoritesCount:
+		key = "favorites_count" + dir
+	case imageshare.SortImageUseTime:
+		key = "image_use_time" + dir
+	case imageshare.SortCreateTime:
+		key = "created_at" + dir
+	default:
+		key = "published_at" + dir + ", created_at" + dir
+	}
+	return " ORDER BY " + key + ", id ASC"
+}
+
+// groupOrder is the ORDER BY of a grouped listing over the aggregates of
+// the CTE g in FindVersionGroups.
+func groupOrder(s imageshare.CommunitySort) string {
+	dir := direction(s)
+	var key string
+	switch s.Field {
+	case imageshare.SortPrice:
+		key = "price" + dir
+	case imageshare.SortCreatedCount:
+		key = "cc" + dir
+	case imageshare.SortFavor, imageshare.SortFavoritesCount:
+		key = "fc" + dir
+	case imageshare.SortImageUseTime:
+		key = "ut" + dir
+	case imageshare.SortCreateTime:
+		key = "created" + dir
+	default:
+		key = "pub" + dir + ", created" + dir
+	}
+	return " ORDER BY " + key + ", gk ASC"
+}
+
+// scanImages reads every row of rows with scanImage.
+func scanImages(rows *sql.Rows) ([]*imageshare.Image, error) {
+	defer rows.Close()
+	images := []*imageshare.Image{}
+	for rows.Next() {
+		im, err := scanImage(rows)
+		if err != nil {
+			return nil, err
+		}
+		images = append(images, im)
+	}
+	return images, rows.Err()
+}
+
+// FindCommunityImages implements imageshare.Store.
+func (s *Store) FindCommunityImages(ctx context.Context, f imageshare.CommunityFilter) ([]*imageshare.Image, int, error) {
+	where, args := communityWhere(f)
+	var images []*imageshare.Image
+	var total int
+	err := s.readTx(ctx, "sqlite.FindCommunityImages", func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM images`+where, args...).Scan(&total); err != nil {
+			return err
+		}
+		limit, offset := limitOffset(f.Page)
+		rows, err := tx.QueryContext(ctx, `SELECT `+imageColumns+` FROM images`+where+versionOrder(f.Sort)+` LIMIT ? OFFSET ?`,
+			append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		images, err = scanImages(rows)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return images, total, nil
+}
+
+// groupsCTE aggregates the matching versions (v) per group (g); the
+// caller appends its WHERE clause's arguments. v is materialized so that
+// the planner reads it through the index its filter chose; flattened into
+// the aggregate, it would walk images_community_group to avoid sorting for
+// GROUP BY, that is read every Community image.
+func groupsCTE(where string) string {
+	return `WITH v AS MATERIALIZED (
+	SELECT ` + groupKey + ` AS gk, status, published_at, created_at, price, created_count, favorites_count, image_use_time
+	FROM images` + where + `
+), g AS (
+	SELECT gk, max(published_at) AS pub, max(created_at) AS created, min(price) AS price,
+		sum(created_count) AS cc, sum(favorites_count) AS fc, sum(image_use_time) AS ut,
+		count(*) AS n, max(status = 'Available') AS avail
+	FROM v GROUP BY gk
+) `
+}
+
+// FindVersionGroups implements imageshare.Store. It reads in one snapshot:
+// the totals, the page of groups, then at most MaxVersionsPerGroup newest
+// matching versions of each group on the page.
+func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFilter) (*imageshare.VersionGroupList, error) {
+	where, args := communityWhere(f)
+	out := &imageshare.VersionGroupList{Groups: []*imageshare.VersionGroup{}}
+	err := s.readTx(ctx, "sqlite.FindVersionGroups", func(tx *sql.Tx) error {
+		cte := groupsCTE(where)
+		if err := tx.QueryRowContext(ctx, cte+`SELECT count(*), COALESCE(sum(avail), 0) FROM g`, args...).
+			Scan(&out.Total, &out.AvailableTotal); err != nil {
+			return err
+		}
+		limit, offset := limitOffset(f.Page)
+		rows, err := tx.QueryContext(ctx, cte+`SELECT gk, n, cc, fc, ut, avail FROM g`+groupOrder(f.Sort)+` LIMIT ? OFFSET ?`,
+			append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		byKey := map[string]*imageshare.VersionGroup{}
+		var keys []string
+		for rows.Next() {
+			g := &imageshare.VersionGroup{Versions: []*imageshare.Image{}}
+			if err := rows.Scan(&g.ID, &g.VersionCount, &g.CreatedCount, &g.FavoritesCount, &g.ImageUseTime, &g.Available); err != nil {
+				rows.Close()
+				return err
+			}
+			out.Groups = append(out.Groups, g)
+			byKey[g.ID] = g
+			keys = append(keys, g.ID)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(keys) == 0 {
+			return nil
+		}
+		// The page's groups are the most selective condition here.
+		vwhere, vargs := communityWhere(f, term{plain: groupKey + ` IN (SELECT value FROM json_each(?))`, args: []any{jsonArray(keys)}, typed: true})
+		rows, err = tx.QueryContext(ctx, `SELECT `+imageColumns+` FROM images WHERE id IN (
+	SELECT id FROM (
+		SELECT id, row_number() OVER (PARTITION BY `+groupKey+` ORDER BY created_at DESC, id DESC) AS rn
+		FROM images`+vwhere+`
+	) WHERE rn <= ?
+) ORDER BY created_at DESC, id DESC`, append(vargs, imageshare.MaxVersionsPerGroup)...)
+		if err != nil {
+			return err
+		}
+		versions, err := scanImages(rows)
+		if err != nil {
+			return err
+		}
+		for _, v := range versions {
+			key := v.GroupID
+			if key == "" {
+				key = v.ID
+			}
+			if g := byKey[key]; g != nil {
+				g.Versions = append(g.Versions, v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ListCatalogTags implements imageshare.Store. It starts from the region's
+// catalog and platform images (both indexed) rather than from every tag.
+func (s *Store) ListCatalogTags(ctx context.Context, region string, limit int) ([]string, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	tags := []string{}
+	err := s.readTx(ctx, "sqlite.ListCatalogTags", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT tag FROM image_tags WHERE image_id IN (
+	SELECT id FROM images WHERE type = 'Community' AND region = ? AND status = 'Available' AND visibility = 1)
+UNION
+SELECT tag FROM image_tags WHERE image_id IN (
+	SELECT id FROM images WHERE type IN ('System', 'App') AND region = ?)
+ORDER BY tag LIMIT ?`, region, region, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var tag string
+			if err := rows.Scan(&tag); err != nil {
+				return err
+			}
+			tags = append(tags, tag)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tags, nil
+}

@@ -1,0 +1,145 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"imageshare"
+)
+
+// CreateCustomImage implements imageshare.Store. The name check and the
+// insert share one write transaction; the single writer connection (and
+// BEGIN IMMEDIATE across processes) keeps a concurrent create out between
+// them.
+func (s *Store) CreateCustomImage(ctx context.Context, im *imageshare.Image) error {
+	return s.writeTx(ctx, "sqlite.CreateCustomImage", func(tx *sql.Tx) error {
+		var taken bool
+		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM images WHERE owner_id = ? AND type = 'Custom' AND name = ?)`,
+			im.OwnerID, im.Name).Scan(&taken)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonDuplicateName,
+				"a custom image named %q already exists", im.Name)
+		}
+		return insertImage(ctx, tx, im)
+	})
+}
+
+// FinishBuilds implements imageshare.Store. One UPDATE both picks the due
+// builds and changes them, under the database's write lock, so a build
+// that another process finished first is no longer Making and is not
+// returned here.
+func (s *Store) FinishBuilds(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	ids := []string{}
+	err := s.writeTx(ctx, "sqlite.FinishBuilds", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE images SET status = 'Available'
+WHERE status = 'Making' AND id IN (
+	SELECT id FROM images WHERE status = 'Making' AND build_done_at <= ? ORDER BY build_done_at LIMIT ?)
+RETURNING id`, nanos(now), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// ChangeImageStatus implements imageshare.Store.
+func (s *Store) ChangeImageStatus(ctx context.Context, c imageshare.StatusChange) (*imageshare.Image, error) {
+	var im *imageshare.Image
+	err := s.writeTx(ctx, "sqlite.ChangeImageStatus", func(tx *sql.Tx) error {
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM images WHERE id = ?`, c.ImageID).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return imageNotFound(c.ImageID)
+		}
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(c.From, imageshare.ImageStatus(status)) {
+			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageNotAvailable,
+				"image %q is %s, not %s", c.ImageID, status, statusList(c.From))
+		}
+		sets := []string{"status = ?"}
+		args := []any{string(c.To)}
+		if c.FailedReason != nil {
+			sets = append(sets, "failed_reason = ?")
+			args = append(args, *c.FailedReason)
+		}
+		if c.PublishedAt != nil {
+			sets = append(sets, "published_at = ?")
+			args = append(args, nanos(*c.PublishedAt))
+		}
+		args = append(args, c.ImageID, status)
+		if _, err := tx.ExecContext(ctx, `UPDATE images SET `+strings.Join(sets, ", ")+` WHERE id = ? AND status = ?`, args...); err != nil {
+			return err
+		}
+		im, err = findImage(ctx, tx, c.ImageID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
+// statusList renders statuses as "A or B" for messages.
+func statusList(ss []imageshare.ImageStatus) string {
+	if len(ss) == 0 {
+		return "in a state that allows this"
+	}
+	parts := make([]string, len(ss))
+	for i, st := range ss {
+		parts[i] = string(st)
+	}
+	return strings.Join(parts, " or ")
+}
+
+// CreateVersion implements imageshare.Store.
+func (s *Store) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID string) error {
+	return s.writeTx(ctx, "sqlite.CreateVersion", func(tx *sql.Tx) error {
+		var exists bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM images WHERE id = ?)`, sourceID).Scan(&exists); err != nil {
+			return err
+		}
+		if !exists {
+			return imageNotFound(sourceID)
+		}
+		var taken bool
+		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM images
+WHERE type = 'Community' AND `+groupKey+` = ? AND version_name = ?)`, v.GroupID, v.VersionName).Scan(&taken)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonDuplicateName,
+				"version group %q already has a version named %q", v.GroupID, v.VersionName)
+		}
+		if err := insertImage(ctx, tx, v); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE images SET group_id = ? WHERE id = ?`, v.GroupID, sourceID)
+		return err
+	})
+}
