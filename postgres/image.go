@@ -65,31 +65,36 @@ func fold(s string) string { return strings.ToLower(s) }
 
 // CreateImage implements imageshare.Store.
 func (s *Store) CreateImage(ctx context.Context, im *imageshare.Image) error {
-	const op = "postgres.CreateImage"
+	return s.inTx(ctx, "postgres.CreateImage", writeTx, func(tx pgx.Tx) error {
+		return insertImage(ctx, tx, im)
+	})
+}
+
+// insertImage inserts im, its derived search columns and its tags inside tx.
+func insertImage(ctx context.Context, tx pgx.Tx, im *imageshare.Image) error {
 	softwares, err := json.Marshal(im.Softwares)
 	if err != nil {
-		return imageshare.Internal(op, err)
+		return err
 	}
-	return s.inTx(ctx, op, writeTx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO images (id, region, owner_id, type, status, name, name_fold, description, size_mb, created_at,
+	args := []any{im.ID, im.Region, ownerArg(im.OwnerID), string(im.Type), string(im.Status), im.Name, fold(im.Name), im.Description, im.SizeMB, nanos(im.CreatedAt),
+		im.Readme, im.Cover, im.Author, im.AuthInfo, im.AutoStart, im.Container, im.ImageCharge, im.Price, im.IsOfficial, im.Visibility,
+		string(softwares), im.SourceGPUType, im.SourceInstance, im.FailedReason, im.GroupID, im.VersionName, im.VersionDesc,
+		im.CreatedCount, im.FavoritesCount, im.ImageUseTime, nanos(im.PublishedAt), im.IsPublic, im.OSName, im.OSType,
+		nanos(im.BuildStartedAt), nanos(im.BuildDoneAt)}
+	args = append(args, searchValues(im.Name, im.Author)...)
+	_, err = tx.Exec(ctx, `INSERT INTO images (id, region, owner_id, type, status, name, name_fold, description, size_mb, created_at,
 	readme, cover, author, auth_info, auto_start, container, image_charge, price, is_official, visibility,
 	softwares, source_gpu_type, source_instance, failed_reason, group_id, version_name, version_desc,
 	created_count, favorites_count, image_use_time, published_at, is_public, os_name, os_type,
-	build_started_at, build_done_at)
+	build_started_at, build_done_at, `+searchColumnsSQL+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-	$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)`,
-			im.ID, im.Region, ownerArg(im.OwnerID), string(im.Type), string(im.Status), im.Name, fold(im.Name), im.Description, im.SizeMB, nanos(im.CreatedAt),
-			im.Readme, im.Cover, im.Author, im.AuthInfo, im.AutoStart, im.Container, im.ImageCharge, im.Price, im.IsOfficial, im.Visibility,
-			string(softwares), im.SourceGPUType, im.SourceInstance, im.FailedReason, im.GroupID, im.VersionName, im.VersionDesc,
-			im.CreatedCount, im.FavoritesCount, im.ImageUseTime, nanos(im.PublishedAt), im.IsPublic, im.OSName, im.OSType,
-			nanos(im.BuildStartedAt), nanos(im.BuildDoneAt))
-		if err != nil {
-			return constraintError(err,
-				imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageConflict, "image %q already exists", im.ID),
-				accountNotFound("id", im.OwnerID))
-		}
-		return insertTags(ctx, tx, im.ID, im.Tags)
-	})
+	$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39)`, args...)
+	if err != nil {
+		return constraintError(err,
+			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageConflict, "image %q already exists", im.ID),
+			accountNotFound("id", im.OwnerID))
+	}
+	return insertTags(ctx, tx, im.ID, im.Tags)
 }
 
 // insertTags stores tags in order, in one statement.
@@ -238,6 +243,7 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u imageshare.ImageUp
 	if u.Name != nil {
 		set("name", *u.Name)
 		set("name_fold", fold(*u.Name))
+		set("name_keys", searchKeys(fold(*u.Name)))
 	}
 	if u.Description != nil {
 		set("description", *u.Description)

@@ -30,6 +30,14 @@ type migration struct {
 	version int
 	name    string
 	sql     string
+	// after, when set, runs in the migration's transaction after its SQL:
+	// data a migration derives in Go rather than in SQL.
+	after func(ctx context.Context, tx pgx.Tx) error
+}
+
+// migrationSteps are the Go parts of migrations, by version.
+var migrationSteps = map[int]func(ctx context.Context, tx pgx.Tx) error{
+	2: rebuildSearch, // derive the search columns of the images already there
 }
 
 // migrations returns the embedded migrations sorted by version.
@@ -58,7 +66,7 @@ func migrations() ([]migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		ms = append(ms, migration{version: version, name: name, sql: string(body)})
+		ms = append(ms, migration{version: version, name: name, sql: string(body), after: migrationSteps[version]})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	return ms, nil
@@ -138,6 +146,11 @@ func (s *Store) migrate(ctx context.Context) ([]Migration, error) {
 		err := pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{}, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, m.sql); err != nil {
 				return fmt.Errorf("migration %03d_%s: %w", m.version, m.name, err)
+			}
+			if m.after != nil {
+				if err := m.after(ctx, tx); err != nil {
+					return fmt.Errorf("migration %03d_%s: %w", m.version, m.name, err)
+				}
 			}
 			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
 				m.version, m.name, now.UnixNano())

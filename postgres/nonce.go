@@ -23,8 +23,10 @@ const noncePruneBatch = 64
 func (s *Store) UseNonce(ctx context.Context, nonce string, now, expiresAt time.Time) error {
 	const op = "postgres.UseNonce"
 	err := s.retry(ctx, op, func() error {
-		_, err := s.pool.Exec(ctx, `DELETE FROM nonces WHERE nonce IN (
-	SELECT nonce FROM nonces WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+		// A CTE, so that the limit holds (see FinishBuilds).
+		_, err := s.pool.Exec(ctx, `WITH expired AS MATERIALIZED (
+	SELECT nonce FROM nonces WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+DELETE FROM nonces USING expired WHERE nonces.nonce = expired.nonce`,
 			now.UnixNano(), noncePruneBatch)
 		return err
 	})

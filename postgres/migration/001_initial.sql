@@ -3,6 +3,9 @@
 -- unchanged; only the types are PostgreSQL's. Times are bigint unix
 -- nanoseconds (0 = unset), which keeps every instant to the nanosecond.
 --
+-- Every text column has the "C" collation: it orders and compares bytewise,
+-- as SQLite does, whatever the database's default collation.
+--
 -- Foreign keys are DEFERRABLE (INITIALLY IMMEDIATE, so they behave as usual)
 -- only so that an import can defer them to its commit.
 
@@ -10,15 +13,15 @@ CREATE SEQUENCE accounts_id_seq;
 
 CREATE TABLE accounts (
 	id              bigint PRIMARY KEY DEFAULT nextval('accounts_id_seq'),
-	name            text   NOT NULL UNIQUE,
+	name            text COLLATE "C" NOT NULL UNIQUE,
 	organization_id bigint NOT NULL,
 	created_at      bigint NOT NULL
 );
 ALTER SEQUENCE accounts_id_seq OWNED BY accounts.id;
 
 CREATE TABLE access_keys (
-	public_key  text    PRIMARY KEY,
-	private_key text    NOT NULL,
+	public_key  text COLLATE "C" PRIMARY KEY,
+	private_key text COLLATE "C" NOT NULL,
 	account_id  bigint  NOT NULL REFERENCES accounts (id) DEFERRABLE,
 	enabled     boolean NOT NULL,
 	created_at  bigint  NOT NULL
@@ -26,14 +29,14 @@ CREATE TABLE access_keys (
 CREATE INDEX access_keys_account ON access_keys (account_id, created_at);
 
 CREATE TABLE regions (
-	name text PRIMARY KEY
+	name text COLLATE "C" PRIMARY KEY
 );
 
 CREATE TABLE instances (
-	id         text   PRIMARY KEY,
+	id         text COLLATE "C" PRIMARY KEY,
 	owner_id   bigint NOT NULL REFERENCES accounts (id) DEFERRABLE,
-	region     text   NOT NULL,
-	gpu_type   text   NOT NULL,
+	region     text COLLATE "C" NOT NULL,
+	gpu_type   text COLLATE "C" NOT NULL,
 	created_at bigint NOT NULL
 );
 CREATE INDEX instances_owner ON instances (owner_id);
@@ -41,22 +44,22 @@ CREATE INDEX instances_owner ON instances (owner_id);
 -- owner_id is NULL for platform images (the domain's OwnerID 0) so that
 -- the foreign key holds for every owned image.
 CREATE TABLE images (
-	id               text             PRIMARY KEY,
-	region           text             NOT NULL,
+	id               text COLLATE "C" PRIMARY KEY,
+	region           text COLLATE "C" NOT NULL,
 	owner_id         bigint           REFERENCES accounts (id) DEFERRABLE,
-	type             text             NOT NULL,
-	status           text             NOT NULL,
-	name             text             NOT NULL,
+	type             text COLLATE "C" NOT NULL,
+	status           text COLLATE "C" NOT NULL,
+	name             text COLLATE "C" NOT NULL,
 	-- name_fold is the name case-folded by the application (Go's
 	-- strings.ToLower), so that NameContains matches as on SQLite whatever
 	-- the database's collation.
-	name_fold        text             NOT NULL,
-	description      text             NOT NULL,
+	name_fold        text COLLATE "C" NOT NULL,
+	description      text COLLATE "C" NOT NULL,
 	size_mb          bigint           NOT NULL,
 	created_at       bigint           NOT NULL,
-	readme           text             NOT NULL,
-	cover            text             NOT NULL,
-	author           text             NOT NULL,
+	readme           text COLLATE "C" NOT NULL,
+	cover            text COLLATE "C" NOT NULL,
+	author           text COLLATE "C" NOT NULL,
 	auth_info        bigint           NOT NULL,
 	auto_start       boolean          NOT NULL,
 	container        boolean          NOT NULL,
@@ -64,20 +67,20 @@ CREATE TABLE images (
 	price            double precision NOT NULL,
 	is_official      boolean          NOT NULL,
 	visibility       bigint           NOT NULL,
-	softwares        text             NOT NULL,
-	source_gpu_type  text             NOT NULL,
-	source_instance  text             NOT NULL,
-	failed_reason    text             NOT NULL,
-	group_id         text             NOT NULL,
-	version_name     text             NOT NULL,
-	version_desc     text             NOT NULL,
+	softwares        text COLLATE "C" NOT NULL,
+	source_gpu_type  text COLLATE "C" NOT NULL,
+	source_instance  text COLLATE "C" NOT NULL,
+	failed_reason    text COLLATE "C" NOT NULL,
+	group_id         text COLLATE "C" NOT NULL,
+	version_name     text COLLATE "C" NOT NULL,
+	version_desc     text COLLATE "C" NOT NULL,
 	created_count    bigint           NOT NULL,
 	favorites_count  bigint           NOT NULL,
 	image_use_time   bigint           NOT NULL,
 	published_at     bigint           NOT NULL,
 	is_public        boolean          NOT NULL,
-	os_name          text             NOT NULL,
-	os_type          text             NOT NULL,
+	os_name          text COLLATE "C" NOT NULL,
+	os_type          text COLLATE "C" NOT NULL,
 	build_started_at bigint           NOT NULL,
 	build_done_at    bigint           NOT NULL
 );
@@ -86,15 +89,15 @@ CREATE INDEX images_owner ON images (owner_id, created_at, id);
 CREATE INDEX images_type ON images (type, created_at, id);
 
 CREATE TABLE image_tags (
-	image_id text   NOT NULL REFERENCES images (id) ON DELETE CASCADE DEFERRABLE,
+	image_id text COLLATE "C" NOT NULL REFERENCES images (id) ON DELETE CASCADE DEFERRABLE,
 	position bigint NOT NULL,
-	tag      text   NOT NULL,
+	tag      text COLLATE "C" NOT NULL,
 	PRIMARY KEY (image_id, position)
 );
 CREATE INDEX image_tags_tag ON image_tags (tag, image_id);
 
 CREATE TABLE shares (
-	image_id   text   NOT NULL REFERENCES images (id) ON DELETE CASCADE DEFERRABLE,
+	image_id   text COLLATE "C" NOT NULL REFERENCES images (id) ON DELETE CASCADE DEFERRABLE,
 	account_id bigint NOT NULL REFERENCES accounts (id) DEFERRABLE,
 	shared_at  bigint NOT NULL,
 	shared_by  bigint NOT NULL,
@@ -104,7 +107,7 @@ CREATE INDEX shares_image_time ON shares (image_id, shared_at, account_id);
 CREATE INDEX shares_account ON shares (account_id);
 
 CREATE TABLE nonces (
-	nonce      text   PRIMARY KEY,
+	nonce      text COLLATE "C" PRIMARY KEY,
 	expires_at bigint NOT NULL
 );
 CREATE INDEX nonces_expiry ON nonces (expires_at);

@@ -1,0 +1,276 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"imageshare"
+)
+
+// groupKey is a Community image's version group: its group id, or its own
+// id when it has none. The expression is spelled exactly as in the index
+// images_community_group so that the index serves it.
+const groupKey = `COALESCE(NULLIF(group_id, ''), id)`
+
+// argList collects a query's arguments and names their placeholders.
+type argList []any
+
+// add appends v and returns its placeholder.
+func (a *argList) add(v any) string {
+	*a = append(*a, v)
+	return fmt.Sprintf("$%d", len(*a))
+}
+
+// communityWhere translates f into a WHERE clause over images (with its
+// keyword), adding its arguments to args. Every condition is one an index
+// serves: the partial indexes on Community images, image_tags, accounts by
+// organization and the search keys.
+func communityWhere(f imageshare.CommunityFilter, args *argList) string {
+	conds := []string{`type = 'Community'`}
+	if f.OwnerID != 0 {
+		conds = append(conds, `owner_id = `+args.add(f.OwnerID))
+	}
+	if f.OrganizationID != 0 {
+		conds = append(conds, `owner_id IN (SELECT id FROM accounts WHERE organization_id = `+args.add(f.OrganizationID)+`)`)
+	}
+	if f.Region != "" {
+		conds = append(conds, `region = `+args.add(f.Region))
+	}
+	if len(f.Statuses) > 0 {
+		conds = append(conds, `status = ANY(`+args.add(stringsOf(f.Statuses))+`::text[])`)
+	}
+	if f.PublicOnly {
+		conds = append(conds, `visibility = 1`)
+	}
+	if f.ImageID != "" {
+		conds = append(conds, `id = `+args.add(f.ImageID))
+	}
+	if f.GroupID != "" {
+		conds = append(conds, groupKey+` = `+args.add(f.GroupID))
+	}
+	if f.Name != "" {
+		conds = append(conds, searchCond(f.Name, args.add, searchName))
+	}
+	if f.Fuzzy != "" {
+		conds = append(conds, searchCond(f.Fuzzy, args.add, searchName, searchAuthor))
+	}
+	if f.Author != "" {
+		conds = append(conds, `author = `+args.add(f.Author))
+	}
+	if f.Tag != "" {
+		conds = append(conds, `id IN (SELECT image_id FROM image_tags WHERE tag = `+args.add(f.Tag)+`)`)
+	}
+	if f.FreeOnly {
+		conds = append(conds, `price = 0`)
+	}
+	if f.OfficialOnly {
+		conds = append(conds, `is_official`)
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// direction is the SQL ordering direction of s.
+func direction(s imageshare.CommunitySort) string {
+	if s.Asc {
+		return " ASC"
+	}
+	return " DESC"
+}
+
+// versionOrder is the ORDER BY of a flat listing.
+func versionOrder(s imageshare.CommunitySort) string {
+	dir := direction(s)
+	var key string
+	switch s.Field {
+	case imageshare.SortPrice:
+		key = "price" + dir
+	case imageshare.SortCreatedCount:
+		key = "created_count" + dir
+	case imageshare.SortFavor, imageshare.SortFavoritesCount:
+		key = "favorites_count" + dir
+	case imageshare.SortImageUseTime:
+		key = "image_use_time" + dir
+	case imageshare.SortCreateTime:
+		key = "created_at" + dir
+	default:
+		key = "published_at" + dir + ", created_at" + dir
+	}
+	return " ORDER BY " + key + ", id ASC"
+}
+
+// groupOrder is the ORDER BY of a grouped listing over the aggregates of
+// the CTE g in FindVersionGroups.
+func groupOrder(s imageshare.CommunitySort) string {
+	dir := direction(s)
+	var key string
+	switch s.Field {
+	case imageshare.SortPrice:
+		key = "price" + dir
+	case imageshare.SortCreatedCount:
+		key = "cc" + dir
+	case imageshare.SortFavor, imageshare.SortFavoritesCount:
+		key = "fc" + dir
+	case imageshare.SortImageUseTime:
+		key = "ut" + dir
+	case imageshare.SortCreateTime:
+		key = "created" + dir
+	default:
+		key = "pub" + dir + ", created" + dir
+	}
+	return " ORDER BY " + key + ", gk ASC"
+}
+
+func collectImages(rows pgx.Rows) ([]*imageshare.Image, error) {
+	images, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Image, error) { return scanImage(row) })
+	if images == nil {
+		images = []*imageshare.Image{}
+	}
+	return images, err
+}
+
+// FindCommunityImages implements imageshare.Store.
+func (s *Store) FindCommunityImages(ctx context.Context, f imageshare.CommunityFilter) ([]*imageshare.Image, int, error) {
+	var args argList
+	where := communityWhere(f, &args)
+	var images []*imageshare.Image
+	var total int
+	err := s.inTx(ctx, "postgres.FindCommunityImages", readTx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM images`+where, args...).Scan(&total); err != nil {
+			return err
+		}
+		page := append(argList{}, args...)
+		limit, offset := limitOffset(f.Page)
+		q := `SELECT ` + imageColumns + ` FROM images` + where + versionOrder(f.Sort) +
+			` LIMIT ` + page.add(limit) + ` OFFSET ` + page.add(offset)
+		rows, err := tx.Query(ctx, q, page...)
+		if err != nil {
+			return err
+		}
+		images, err = collectImages(rows)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return images, total, nil
+}
+
+// groupsCTE aggregates the matching versions (v) per group (g).
+func groupsCTE(where string) string {
+	return `WITH v AS (
+	SELECT ` + groupKey + ` AS gk, status, published_at, created_at, price, created_count, favorites_count, image_use_time
+	FROM images` + where + `
+), g AS (
+	SELECT gk, max(published_at) AS pub, max(created_at) AS created, min(price) AS price,
+		sum(created_count)::bigint AS cc, sum(favorites_count)::bigint AS fc, sum(image_use_time)::bigint AS ut,
+		count(*) AS n, bool_or(status = 'Available') AS avail
+	FROM v GROUP BY gk
+) `
+}
+
+// FindVersionGroups implements imageshare.Store. It reads in one snapshot:
+// the totals, the page of groups, then at most MaxVersionsPerGroup newest
+// matching versions of each group on the page.
+func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFilter) (*imageshare.VersionGroupList, error) {
+	var args argList
+	where := communityWhere(f, &args)
+	var out *imageshare.VersionGroupList
+	err := s.inTx(ctx, "postgres.FindVersionGroups", readTx, func(tx pgx.Tx) error {
+		out = &imageshare.VersionGroupList{Groups: []*imageshare.VersionGroup{}}
+		cte := groupsCTE(where)
+		if err := tx.QueryRow(ctx, cte+`SELECT count(*), count(*) FILTER (WHERE avail) FROM g`, args...).
+			Scan(&out.Total, &out.AvailableTotal); err != nil {
+			return err
+		}
+		page := append(argList{}, args...)
+		limit, offset := limitOffset(f.Page)
+		rows, err := tx.Query(ctx, cte+`SELECT gk, n, cc, fc, ut, avail FROM g`+groupOrder(f.Sort)+
+			` LIMIT `+page.add(limit)+` OFFSET `+page.add(offset), page...)
+		if err != nil {
+			return err
+		}
+		byKey := map[string]*imageshare.VersionGroup{}
+		var keys []string
+		for rows.Next() {
+			g := &imageshare.VersionGroup{Versions: []*imageshare.Image{}}
+			if err := rows.Scan(&g.ID, &g.VersionCount, &g.CreatedCount, &g.FavoritesCount, &g.ImageUseTime, &g.Available); err != nil {
+				rows.Close()
+				return err
+			}
+			out.Groups = append(out.Groups, g)
+			byKey[g.ID] = g
+			keys = append(keys, g.ID)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(keys) == 0 {
+			return nil
+		}
+		versions := append(argList{}, args...)
+		q := `SELECT ` + imageColumns + ` FROM images WHERE id IN (
+	SELECT id FROM (
+		SELECT id, row_number() OVER (PARTITION BY ` + groupKey + ` ORDER BY created_at DESC, id DESC) AS rn
+		FROM images` + where + ` AND ` + groupKey + ` = ANY(` + versions.add(keys) + `::text[])
+	) ranked WHERE rn <= ` + versions.add(imageshare.MaxVersionsPerGroup) + `
+) ORDER BY created_at DESC, id DESC`
+		rows, err = tx.Query(ctx, q, versions...)
+		if err != nil {
+			return err
+		}
+		list, err := collectImages(rows)
+		if err != nil {
+			return err
+		}
+		for _, v := range list {
+			key := v.GroupID
+			if key == "" {
+				key = v.ID
+			}
+			if g := byKey[key]; g != nil {
+				g.Versions = append(g.Versions, v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ListCatalogTags implements imageshare.Store. It starts from the region's
+// catalog and platform images (both indexed) rather than from every tag;
+// tags are text COLLATE "C", so the order is byte order.
+func (s *Store) ListCatalogTags(ctx context.Context, region string, limit int) ([]string, error) {
+	var lim *int64
+	if limit > 0 {
+		l := int64(limit)
+		lim = &l
+	}
+	var tags []string
+	err := s.retry(ctx, "postgres.ListCatalogTags", func() error {
+		rows, err := s.pool.Query(ctx, `SELECT tag FROM image_tags WHERE image_id IN (
+	SELECT id FROM images WHERE type = 'Community' AND region = $1 AND status = 'Available' AND visibility = 1)
+UNION
+SELECT tag FROM image_tags WHERE image_id IN (
+	SELECT id FROM images WHERE type IN ('System', 'App') AND region = $1)
+ORDER BY tag LIMIT $2`, region, lim)
+		if err != nil {
+			return err
+		}
+		tags, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if tags == nil {
+		tags = []string{}
+	}
+	return tags, nil
+}
