@@ -229,7 +229,7 @@ func TestBaidu_ListImageAndDetail(t *testing.T) {
 	app := baiduImage(t, srv, 0, imageshare.ImageApp)
 	mine := baiduImage(t, srv, owner.ID, imageshare.ImageCustom)
 	named := srv.Image(t, &imageshare.Image{Region: baiduRegion, OwnerID: owner.ID, Type: imageshare.ImageCustom,
-		Name: "web server", Status: imageshare.StatusMaking})
+		Name: "web server", Status: imageshare.StatusMaking, BuildDoneAt: time.Now().Add(time.Hour)})
 	theirs := baiduImage(t, srv, friend.ID, imageshare.ImageCustom)
 	baiduImage(t, srv, friend.ID, imageshare.ImageCustom) // not shared: invisible
 	srv.Image(t, &imageshare.Image{Region: "cn-hangzhou", OwnerID: owner.ID, Type: imageshare.ImageCustom})
