@@ -49,4 +49,9 @@ type Service interface {
 	// fails with KindConflict (ReasonImageShared) unless force, which
 	// removes the shares too.
 	DeleteImage(ctx context.Context, c Caller, imageID, region string, force bool) error
+
+	// LifecycleService and CommunityService are the custom-image lifecycle
+	// and the community catalog (service_community.go).
+	LifecycleService
+	CommunityService
 }

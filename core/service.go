@@ -18,6 +18,9 @@ type Config struct {
 	MaxSharesPerImage int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// BuildDuration is how long a custom image build takes: 0 means
+	// imageshare.DefaultBuildDuration, a negative value means no time at all.
+	BuildDuration time.Duration
 }
 
 // Service is the domain service. It is safe for concurrent use.
@@ -25,13 +28,14 @@ type Service struct {
 	store     imageshare.Store
 	maxShares int
 	now       func() time.Time
+	build     time.Duration // see Config.BuildDuration
 }
 
 var _ imageshare.Service = (*Service)(nil)
 
 // New returns a Service over store.
 func New(store imageshare.Store, cfg Config) *Service {
-	s := &Service{store: store, maxShares: cfg.MaxSharesPerImage, now: cfg.Now}
+	s := &Service{store: store, maxShares: cfg.MaxSharesPerImage, now: cfg.Now, build: cfg.BuildDuration}
 	if s.maxShares <= 0 {
 		s.maxShares = imageshare.DefaultMaxSharesPerImage
 	}
@@ -139,6 +143,9 @@ func (s *Service) GetImage(ctx context.Context, c imageshare.Caller, imageID str
 	if !ok {
 		return nil, notFound
 	}
+	if err := s.settle(ctx, im); err != nil {
+		return nil, err
+	}
 	return im, nil
 }
 
@@ -167,7 +174,14 @@ func (s *Service) ListImages(ctx context.Context, c imageshare.Caller, f imagesh
 	default:
 		return nil, 0, imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonInvalidParameter, "unsupported image scope")
 	}
-	return s.store.FindImages(ctx, f)
+	images, total, err := s.store.FindImages(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := s.settleAll(ctx, images); err != nil {
+		return nil, 0, err
+	}
+	return images, total, nil
 }
 
 // DeleteImage implements imageshare.Service.
