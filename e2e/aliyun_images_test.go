@@ -50,7 +50,9 @@ func TestAliyun_DescribeImages(t *testing.T) {
 		Name: "llama finetune", Description: "my llama", OSName: "Ubuntu 22.04 64位", OSType: "linux", SizeMB: 51201,
 		Tags: []string{"llm"}, CreatedAt: at(3)})
 	making := srv.Image(t, &imageshare.Image{ID: "mine-making", Region: aliyunRegion, OwnerID: me.ID, Type: imageshare.ImageCustom,
-		Status: imageshare.StatusMaking, Name: "in progress", CreatedAt: at(4)})
+		Status: imageshare.StatusMaking, Name: "in progress", CreatedAt: at(4),
+		// A build that started a minute ago and ends in an hour: still Making when read.
+		BuildStartedAt: srv.Svc.Now().Add(-time.Minute), BuildDoneAt: srv.Svc.Now().Add(time.Hour)})
 	theirs := srv.Image(t, &imageshare.Image{ID: "theirs-shared", Region: aliyunRegion, OwnerID: them.ID, Type: imageshare.ImageCustom,
 		Name: "shared with me", CreatedAt: at(5)})
 	srv.Image(t, &imageshare.Image{ID: "theirs-private", Region: aliyunRegion, OwnerID: them.ID, Type: imageshare.ImageCustom, CreatedAt: at(6)})
@@ -100,8 +102,8 @@ func TestAliyun_DescribeImages(t *testing.T) {
 		if len(got.Tags.Tag) != 1 || got.Tags.Tag[0].TagKey != "llm" {
 			t.Errorf("tags: %+v", got.Tags)
 		}
-		if st := resp.Images.Image[1].Status; st != "Creating" {
-			t.Errorf("a Making image reads %q, want Creating", st)
+		if st, pr := resp.Images.Image[1].Status, resp.Images.Image[1].Progress; st != "Creating" || pr != "1%" {
+			t.Errorf("a Making image a minute into an hour's build reads %q %q, want Creating 1%%", st, pr)
 		}
 	})
 
