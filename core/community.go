@@ -200,6 +200,19 @@ func (s *Service) SelfCommunityGroups(ctx context.Context, c imageshare.Caller, 
 	if err := checkQuery(&f); err != nil {
 		return nil, err
 	}
+	if f.ImageID != "" {
+		// One of the caller's custom images selects its lineage's group.
+		im, err := s.store.FindImageByID(ctx, f.ImageID)
+		if err != nil && !imageshare.IsKind(err, imageshare.KindNotFound) {
+			return nil, err
+		}
+		if err == nil && im.Type == imageshare.ImageCustom && im.OwnerID == c.AccountID {
+			f.ImageID, f.GroupID = "", im.GroupID
+			if f.GroupID == "" {
+				f.GroupID = lineageGroup(im.ID) // not published yet: an empty listing
+			}
+		}
+	}
 	return s.store.FindVersionGroups(ctx, f)
 }
 

@@ -122,6 +122,9 @@ func New(svc imageshare.Service, opts Options) http.Handler {
 		"DescribeCompShareSharingImages":      {handle: h.describeSharingImages},
 		"DescribeCompShareImages":             {handle: h.describePlatformImages},
 	}
+	for name, a := range h.communityActions() { // lifecycle.go
+		h.actions[name] = a
+	}
 	return h
 }
 
