@@ -20,10 +20,12 @@ import (
 	"mime"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
 	"imageshare"
+	"imageshare/internal/reqlog"
 )
 
 // Account id encodings for DescribeCompShareImageShareAccounts (see
@@ -133,6 +135,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := newRequestUUID()
 	w.Header().Set(headerRequestUUID, id)
 	w.Header().Set("Content-Type", "application/json")
+	info := reqlog.From(r.Context())
+	info.Dialect, info.RequestID = "ucloud", id
 	var act string
 	defer func() {
 		if v := recover(); v != nil {
@@ -140,6 +144,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(v)
 			}
 			h.log.Error("panic serving request", "request_id", id, "action", act, "panic", v, "stack", string(debug.Stack()))
+			info.Code = strconv.Itoa(CodeInternal)
 			writeJSON(w, envelope(act, CodeInternal, "internal error", nil))
 		}
 	}()
@@ -151,16 +156,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.log.Error("request failed", "request_id", id, "action", act, "retcode", code, "err", err)
 		}
 		h.log.Debug("request", "request_id", id, "action", act, "retcode", code, "message", msg, "took", time.Since(start))
+		info.Code = strconv.Itoa(code)
 		writeJSON(w, envelope(act, code, msg, nil))
 		return
 	}
 	body, err := json.Marshal(result)
 	if err != nil || len(body) < 2 || body[0] != '{' {
 		h.log.Error("response does not marshal to an object", "request_id", id, "action", act, "err", err)
+		info.Code = strconv.Itoa(CodeInternal)
 		writeJSON(w, envelope(act, CodeInternal, "internal error", nil))
 		return
 	}
 	h.log.Debug("request", "request_id", id, "action", act, "retcode", 0, "took", time.Since(start))
+	info.Code = strconv.Itoa(CodeOK)
 	writeJSON(w, envelope(act, CodeOK, "", body))
 }
 
@@ -188,6 +196,7 @@ func (h *handler) serve(r *http.Request, act *string) (any, error) {
 	if !ok {
 		return nil, errorf(CodeActionNotFound, "Action [%s] not found", clip(name))
 	}
+	reqlog.From(r.Context()).Action = name
 	if pl.signature == "" {
 		return nil, errorf(CodeMissingSignature, "Missing signature")
 	}
@@ -206,6 +215,7 @@ func (h *handler) serve(r *http.Request, act *string) (any, error) {
 	if !verifySignature(pl.signed, pl.signature, key.PrivateKey) {
 		return nil, errorf(CodeSignatureMismatch, "Signature VerifyAC Error")
 	}
+	reqlog.From(ctx).AccountID = key.AccountID
 	c := &call{
 		Action:           name,
 		Caller:           imageshare.Caller{AccountID: key.AccountID, PublicKey: key.PublicKey},
