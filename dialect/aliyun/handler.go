@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"imageshare"
+	"imageshare/internal/reqlog"
 )
 
 // apiVersion is the only ECS API version served.
@@ -102,6 +103,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, c, format, ae)
 	} else {
 		h.writeResult(w, c, format, result)
+	}
+	info := reqlog.From(r.Context())
+	info.Dialect, info.RequestID, info.AccountID, info.Code = "aliyun", c.requestID, c.caller.AccountID, "OK"
+	if ae != nil {
+		info.Code = ae.Code
+	}
+	if _, known := h.actions[c.action]; known {
+		info.Action = c.action
 	}
 	attrs := []any{"request_id", c.requestID, "action", c.action, "status", status,
 		"account", c.caller.AccountID, "duration", time.Since(start)}
