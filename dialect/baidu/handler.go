@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"imageshare"
+	"imageshare/internal/reqlog"
 )
 
 // Options configures the dialect.
@@ -78,12 +79,16 @@ type handlerFunc func(ctx context.Context, c *call) (any, error)
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
 	w.Header().Set(requestIDHeader, requestID)
+	info := reqlog.From(r.Context())
+	info.Dialect, info.RequestID = "baidu", requestID
+	info.Action = actionName(r.Method, r.URL.EscapedPath(), r.URL.Query())
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
 			h.log.Error("bce request panicked", "request_id", requestID, "method", r.Method, "path", r.URL.Path, "panic", v)
+			info.Code = codeInternalError
 			writeError(w, requestID, errorf(http.StatusInternalServerError, codeInternalError, "we encountered an internal error, please try again"))
 		}
 	}()
@@ -95,12 +100,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else {
 			h.log.Debug("bce request refused", "request_id", requestID, "method", r.Method, "path", r.URL.Path, "code", e.Code, "err", err)
 		}
+		info.Code = e.Code
 		if e.Status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", h.routes.allowed(r.URL.EscapedPath()))
 		}
 		writeError(w, requestID, e)
 		return
 	}
+	info.Code = "OK"
 	if result == nil {
 		// Share, UnShare and Delete answer an empty 200, as BCC does; the
 		// SDK ignores the body of these calls.
@@ -133,6 +140,7 @@ func (h *handler) serve(r *http.Request) (any, error) {
 	if err := verifySignature(r, query, auth, key.PrivateKey); err != nil {
 		return nil, err
 	}
+	reqlog.From(ctx).AccountID = key.AccountID
 	// Time is checked after the signature so that RequestExpired, which
 	// the SDK retries, only ever answers an authentic request.
 	if err := checkTime(auth, h.svc.Now()); err != nil {
