@@ -220,11 +220,11 @@ func (s *Store) SetAccessKeyEnabled(ctx context.Context, publicKey string, enabl
 }
 
 // ListAccessKeys implements imageshare.Store. Keys created in the same
-// nanosecond are ordered by public key.
+// nanosecond are in insertion order.
 func (s *Store) ListAccessKeys(ctx context.Context, accountID int64) ([]*imageshare.AccessKey, error) {
 	var keys []*imageshare.AccessKey
 	err := s.retry(ctx, "postgres.ListAccessKeys", func() error {
-		rows, err := s.pool.Query(ctx, `SELECT `+keyColumns+` FROM access_keys WHERE account_id = $1 ORDER BY created_at, public_key`, accountID)
+		rows, err := s.pool.Query(ctx, `SELECT `+keyColumns+` FROM access_keys WHERE account_id = $1 ORDER BY created_at, seq`, accountID)
 		if err != nil {
 			return err
 		}

@@ -19,14 +19,18 @@ CREATE TABLE accounts (
 );
 ALTER SEQUENCE accounts_id_seq OWNED BY accounts.id;
 
+-- seq is the insertion order, which breaks ties between keys created in
+-- the same nanosecond as SQLite's rowid does. It is derived: an export
+-- writes the rows in its order and leaves it out.
 CREATE TABLE access_keys (
 	public_key  text COLLATE "C" PRIMARY KEY,
 	private_key text COLLATE "C" NOT NULL,
 	account_id  bigint  NOT NULL REFERENCES accounts (id) DEFERRABLE,
 	enabled     boolean NOT NULL,
-	created_at  bigint  NOT NULL
+	created_at  bigint  NOT NULL,
+	seq         bigint  GENERATED ALWAYS AS IDENTITY
 );
-CREATE INDEX access_keys_account ON access_keys (account_id, created_at);
+CREATE INDEX access_keys_account ON access_keys (account_id, created_at, seq);
 
 CREATE TABLE regions (
 	name text COLLATE "C" PRIMARY KEY
