@@ -32,6 +32,17 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// AdminToken is the bearer token of the admin API at /admin/; empty
+	// turns the admin API off.
+	AdminToken string
+	// BuildDuration is how long a custom image build takes: 0 means
+	// imageshare.DefaultBuildDuration (3s), a negative value means builds
+	// finish at once.
+	BuildDuration time.Duration
+	// BuildCheckInterval is how often the build finisher looks for due
+	// builds (default 1s).
+	BuildCheckInterval time.Duration
 }
 
 // DefaultRegions are served when neither the store nor a seed names any.
@@ -62,6 +73,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.BuildCheckInterval <= 0 {
+		c.BuildCheckInterval = time.Second
 	}
 	return c
 }

@@ -29,6 +29,9 @@ type Main struct {
 	server   *http.Server
 	served   chan struct{} // closed when Serve returns
 	serveErr error
+
+	stopFinisher context.CancelFunc // stops the build finisher (community.go)
+	finisherDone chan struct{}
 }
 
 // New returns a Main for cfg (defaults applied); Open starts it.
@@ -60,6 +63,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.serveErr = m.server.Serve(ln)
 		close(m.served)
 	}()
+	m.startBuildFinisher()
 	m.Config.Logger.Info("serving", "addr", ln.Addr().String(), "db", RedactDSN(m.Config.DB))
 	return nil
 }
@@ -72,7 +76,7 @@ func (m *Main) OpenService(ctx context.Context) error {
 		return err
 	}
 	m.Store = store
-	m.Service = core.New(store, core.Config{MaxSharesPerImage: m.Config.MaxSharesPerImage, Now: m.Config.Now})
+	m.Service = core.New(store, core.Config{MaxSharesPerImage: m.Config.MaxSharesPerImage, Now: m.Config.Now, BuildDuration: m.Config.BuildDuration})
 	if err := m.loadData(ctx); err != nil {
 		store.Close()
 		return err
@@ -117,6 +121,7 @@ func (m *Main) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	m.mountAdmin(extra)
 	return &router{
 		ucloud: ucloud.New(m.Service, ucloud.Options{
 			AccountIDType: m.Config.UCloudAccountIDType,
@@ -165,6 +170,7 @@ func (m *Main) Close() error {
 		}
 		m.server = nil
 	}
+	m.stopBuildFinisher()
 	if m.Store != nil {
 		if err := m.Store.Close(); err != nil {
 			errs = append(errs, err)
