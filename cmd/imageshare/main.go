@@ -7,6 +7,13 @@
 //	imageshare key create --account ID [--json]
 //	imageshare key disable PUBLICKEY
 //	imageshare key enable PUBLICKEY
+//	imageshare migrate
+//	imageshare export [--out FILE]
+//	imageshare import [--in FILE]
+//	imageshare instance create --account ID --region R [--gpu-type T] [--id ID] [--json]
+//	imageshare review list [--status S] [--region R] [--json]
+//	imageshare review approve|offline|online VERSIONID
+//	imageshare review reject VERSIONID [--reason TEXT]
 package main
 
 import (
@@ -29,8 +36,16 @@ Usage:
   imageshare key create --account ID [--json]
   imageshare key disable PUBLICKEY
   imageshare key enable PUBLICKEY
+  imageshare migrate                apply pending schema migrations
+  imageshare export [--out FILE]    write every row as JSON lines (default stdout)
+  imageshare import [--in FILE]     load an export into an empty store (default stdin)
+  imageshare instance create --account ID --region REGION [--gpu-type T] [--id ID] [--json]
+  imageshare review list [--status Reviewing|all|S1,S2] [--region R] [--json]
+  imageshare review approve|offline|online VERSIONID
+  imageshare review reject VERSIONID [--reason TEXT]
 
-Every command takes --db DSN (env IMAGESHARE_DB, default sqlite:./imageshare.db).
+Every command takes --db DSN (env IMAGESHARE_DB, default sqlite:./imageshare.db);
+a DSN is sqlite:PATH or postgres://USER@HOST/DB (see docs/postgres.md).
 Run "imageshare COMMAND -h" for a command's flags.
 `
 
@@ -58,6 +73,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return accountCmd(ctx, rest, stdout, stderr)
 	case "key":
 		return keyCmd(ctx, rest, stdout, stderr)
+	case "instance":
+		return instanceCmd(ctx, rest, stdout, stderr)
+	case "review":
+		return reviewCmd(ctx, rest, stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, rest, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, rest, stdout, stderr)
+	case "import":
+		return importCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -83,5 +108,5 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 
 // dbFlag adds the --db flag shared by every command.
 func dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", envOr("IMAGESHARE_DB", "sqlite:./imageshare.db"), "store DSN: sqlite:PATH (env IMAGESHARE_DB)")
+	return fs.String("db", envOr("IMAGESHARE_DB", "sqlite:./imageshare.db"), "store DSN: sqlite:PATH or postgres://USER@HOST/DB (env IMAGESHARE_DB)")
 }
