@@ -82,6 +82,12 @@ const (
 	ReasonKeyConflict        Reason = "KeyConflict"       // access key already exists
 	ReasonImageConflict      Reason = "ImageConflict"     // image id already exists
 	ReasonCommunityImageUsed Reason = "CommunityImageUsed"
+	// ReasonThrottled: the caller's access key is over its request rate
+	// (KindLimitExceeded); nothing was done, the call may be retried later.
+	ReasonThrottled Reason = "Throttled"
+	// ReasonOverloaded: the server is at its bound on concurrent requests
+	// (KindLimitExceeded); nothing was done, the call may be retried later.
+	ReasonOverloaded Reason = "Overloaded"
 )
 
 // Error is the one error type of the domain. Message is safe to show to
