@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"time"
 
 	"imageshare/app"
 )
@@ -19,6 +20,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	maxShares := fs.Int("max-shares-per-image", envInt("IMAGESHARE_MAX_SHARES_PER_IMAGE", 50), "per-image cap on shared accounts")
 	idType := fs.String("ucloud-account-id-type", envOr("IMAGESHARE_UCLOUD_ACCOUNT_ID_TYPE", "auto"), "UCloud AccountSet AccountId type: auto, integer or string")
 	baiduRegion := fs.String("baidu-default-region", envOr("IMAGESHARE_BAIDU_DEFAULT_REGION", "bj"), "region of BCE requests whose host names none")
+	adminToken := fs.String("admin-token", envOr("IMAGESHARE_ADMIN_TOKEN", ""), "bearer token of the admin API at /admin/; empty turns it off (env IMAGESHARE_ADMIN_TOKEN, which keeps it out of ps)")
+	buildDuration := fs.Duration("build-duration", envDuration("IMAGESHARE_BUILD_DURATION", 3*time.Second), "how long a custom image build takes; 0 finishes builds at once (env IMAGESHARE_BUILD_DURATION)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -39,6 +42,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxSharesPerImage:   *maxShares,
 		UCloudAccountIDType: *idType,
 		BaiduDefaultRegion:  *baiduRegion,
+		AdminToken:          *adminToken,
+		BuildDuration:       buildDurationConfig(*buildDuration),
 		Logger:              logger,
 	})
 	if err := m.Open(ctx); err != nil {
