@@ -89,6 +89,9 @@ type Store interface {
 	ListShares(ctx context.Context, imageID string, p Page) ([]*Share, int, error)
 	// IsSharedWith reports whether the image is explicitly shared with the account.
 	IsSharedWith(ctx context.Context, imageID string, accountID int64) (bool, error)
+	// CountShares returns the number of shares (image, account pairs) in
+	// the store, for the operator's metrics.
+	CountShares(ctx context.Context) (int, error)
 
 	// UseNonce records a request nonce until expiresAt. Returns KindConflict
 	// (ReasonNonceUsed) if the same nonce is recorded and not yet expired at

@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) imageshare.Store) {
 	t.Run("DeleteImage", func(t *testing.T) { testDeleteImage(t, newStore) })
 	t.Run("ApplyShareChange", func(t *testing.T) { testApplyShareChange(t, newStore) })
 	t.Run("ListShares", func(t *testing.T) { testListShares(t, newStore) })
+	t.Run("CountShares", func(t *testing.T) { testCountShares(t, newStore(t)) })
 	runCommunity(t, newStore)
 }
 

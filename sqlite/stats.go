@@ -1,0 +1,16 @@
+package sqlite
+
+import (
+	"context"
+
+	"imageshare"
+)
+
+// CountShares implements imageshare.Store.
+func (s *Store) CountShares(ctx context.Context) (int, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM shares`).Scan(&n); err != nil {
+		return 0, imageshare.Internal("sqlite.CountShares", err)
+	}
+	return n, nil
+}
