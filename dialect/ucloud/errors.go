@@ -44,6 +44,13 @@ const (
 	CodeLimitExceeded       = 322 // other quotas
 	CodeNotFound            = 323 // other missing things
 	CodeUnauthenticatedMisc = 324 // other credential failures
+
+	// Overload answers. They are 2000 and above on purpose: nothing was
+	// done, retrying later is right, and the SDK (when its retries are on)
+	// retries RetCode >= 2000 with its exponential backoff. UCloud
+	// documents no throttling RetCode of its own.
+	CodeThrottled  = 2429 // the access key is over its request rate
+	CodeServerBusy = 2503 // the server is at its bound on concurrent requests
 )
 
 // apiError is an error raised by the dialect itself (bad signature,
@@ -98,6 +105,8 @@ var reasonCodes = map[imageshare.Reason]int{
 	imageshare.ReasonMissingParameter:  CodeMissingParams,
 	imageshare.ReasonInvalidParameter:  CodeInvalidParams,
 	imageshare.ReasonImageNotAvailable: CodeForbidden,
+	imageshare.ReasonThrottled:         CodeThrottled,
+	imageshare.ReasonOverloaded:        CodeServerBusy,
 }
 
 // kindCodes is the fallback for domain errors whose Reason has no entry.

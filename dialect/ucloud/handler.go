@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"imageshare"
+	"imageshare/internal/ratelimit"
 	"imageshare/internal/reqlog"
 )
 
@@ -61,6 +62,10 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
+	// RateLimit throttles each access key once its signature is verified
+	// (nil: no limit). Requests the app marks as over its concurrency
+	// bound are refused before the body is read (ratelimit.Overloaded).
+	RateLimit *ratelimit.Limiter
 }
 
 // DefaultMaxBodyBytes is the request body bound when Options leaves it 0.
@@ -76,6 +81,7 @@ type handler struct {
 	log     *slog.Logger
 	maxBody int64
 	idType  string
+	limit   *ratelimit.Limiter
 	actions map[string]action
 }
 
@@ -104,7 +110,7 @@ type call struct {
 
 // New returns the dialect's HTTP handler over svc.
 func New(svc imageshare.Service, opts Options) http.Handler {
-	h := &handler{svc: svc, log: opts.Logger, maxBody: opts.MaxBodyBytes, idType: opts.AccountIDType}
+	h := &handler{svc: svc, log: opts.Logger, maxBody: opts.MaxBodyBytes, idType: opts.AccountIDType, limit: opts.RateLimit}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -176,6 +182,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // name as soon as it is known, for the response envelope (even after a
 // panic).
 func (h *handler) serve(r *http.Request, act *string) (any, error) {
+	if err := ratelimit.Overloaded(r.Context()); err != nil {
+		// Refused before the body is read: the Action the SDK repeats in
+		// the query names the envelope when it is one of ours.
+		if name := r.URL.Query().Get("Action"); h.actions[name].handle != nil {
+			*act = name
+		}
+		return nil, err
+	}
 	if r.Method != http.MethodPost {
 		return nil, errorf(CodeUnsupportedRequest, "Method %s not supported: send a POST with a form or JSON body", clip(r.Method))
 	}
@@ -214,6 +228,9 @@ func (h *handler) serve(r *http.Request, act *string) (any, error) {
 	}
 	if !verifySignature(pl.signed, pl.signature, key.PrivateKey) {
 		return nil, errorf(CodeSignatureMismatch, "Signature VerifyAC Error")
+	}
+	if err := h.limit.Check(key.PublicKey); err != nil {
+		return nil, err
 	}
 	reqlog.From(ctx).AccountID = key.AccountID
 	c := &call{

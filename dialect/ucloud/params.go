@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Bounds on what one request may carry. They keep a hostile request from
@@ -60,6 +61,11 @@ func decodeForm(body []byte) (*payload, error) {
 // decodeJSON decodes an application/json body: one object whose values may
 // be scalars, arrays and objects. Numbers keep their literal text.
 func decodeJSON(body []byte) (*payload, error) {
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD, storing
+	// something other than what was sent (and signed).
+	if !utf8.Valid(body) {
+		return nil, errorf(CodeMalformedBody, "Malformed JSON body: not valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var obj map[string]any
@@ -160,6 +166,12 @@ func (p *params) set(name, value string) error {
 	if len(value) > maxValueBytes {
 		return invalidParam(name, "value longer than 65536 bytes")
 	}
+	if !validText(name) {
+		return invalidParam(strings.ToValidUTF8(strings.ReplaceAll(name, "\x00", ""), "?"), "parameter name is not valid UTF-8 text")
+	}
+	if !validText(value) {
+		return invalidParam(name, "value is not valid UTF-8 text (or holds a NUL byte)")
+	}
 	for seg := range strings.SplitSeq(name, ".") {
 		if n, ok := listIndex(seg); ok && n >= maxListLen {
 			return invalidParam(name, "a list holds at most 100 elements (indexes 0 to 99)")
@@ -170,6 +182,14 @@ func (p *params) set(name, value string) error {
 	}
 	p.values[name] = value
 	return nil
+}
+
+// validText reports whether s is UTF-8 without NUL bytes. Anything else is
+// refused: JSON cannot carry invalid UTF-8 back byte for byte, and
+// PostgreSQL text cannot hold NUL, so accepting either would store or
+// return something other than what was sent.
+func validText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 // listIndex parses a canonical list index segment: decimal digits without a
