@@ -13,6 +13,7 @@ import (
 	"imageshare/dialect/aliyun"
 	"imageshare/dialect/baidu"
 	"imageshare/dialect/ucloud"
+	"imageshare/internal/obs"
 	"imageshare/seed"
 )
 
@@ -24,6 +25,8 @@ type Main struct {
 
 	Store   imageshare.Store
 	Service *core.Service
+	// Metrics are this server's Prometheus metrics, served at /metrics.
+	Metrics *obs.Metrics
 
 	listener net.Listener
 	server   *http.Server
@@ -36,7 +39,7 @@ type Main struct {
 
 // New returns a Main for cfg (defaults applied); Open starts it.
 func New(cfg Config) *Main {
-	return &Main{Config: cfg.Defaults()}
+	return &Main{Config: cfg.Defaults(), Metrics: obs.NewMetrics()}
 }
 
 // Open opens the store, loads the seed and demo data, and starts serving.
@@ -75,8 +78,9 @@ func (m *Main) OpenService(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.Store = store
-	m.Service = core.New(store, core.Config{MaxSharesPerImage: m.Config.MaxSharesPerImage, Now: m.Config.Now, BuildDuration: m.Config.BuildDuration})
+	m.Metrics.WatchStore(store, readyTimeout, m.Config.Logger)
+	m.Store = obs.InstrumentStore(store, m.Metrics)
+	m.Service = core.New(m.Store, core.Config{MaxSharesPerImage: m.Config.MaxSharesPerImage, Now: m.Config.Now, BuildDuration: m.Config.BuildDuration})
 	if err := m.loadData(ctx); err != nil {
 		store.Close()
 		return err
@@ -116,13 +120,9 @@ func (m *Main) loadData(ctx context.Context) error {
 // Handler returns the HTTP handler of all three dialects on one port.
 func (m *Main) Handler() http.Handler {
 	log := m.Config.Logger
-	extra := http.NewServeMux()
-	extra.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
-	})
+	extra := m.opsMux()
 	m.mountAdmin(extra)
-	return &router{
+	return obs.Middleware(&router{
 		ucloud: ucloud.New(m.Service, ucloud.Options{
 			AccountIDType: m.Config.UCloudAccountIDType,
 			Logger:        log.With("dialect", "ucloud"),
@@ -139,7 +139,7 @@ func (m *Main) Handler() http.Handler {
 		}),
 		maxBody: m.Config.MaxBodyBytes,
 		extra:   extra,
-	}
+	}, m.Metrics, log)
 }
 
 // Addr is the address the server listens on.

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"imageshare/internal/reqlog"
 )
 
 // router sends each request to the dialect whose shape it has. All three
@@ -24,6 +26,9 @@ type router struct {
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt.extra != nil {
 		if h, pattern := rt.extra.Handler(r); pattern != "" {
+			if strings.HasPrefix(pattern, "/admin/") {
+				reqlog.From(r.Context()).Dialect = "admin"
+			}
 			h.ServeHTTP(w, r)
 			return
 		}
