@@ -102,6 +102,12 @@ func fromDomain(err error) *apiError {
 		return newError(http.StatusBadRequest, "SignatureNonceUsed", "Specified signature nonce was used already.")
 	case imageshare.ReasonMissingParameter:
 		return newError(http.StatusBadRequest, "MissingParameter", "%s", msg)
+	case imageshare.ReasonThrottled:
+		// Alibaba's per-user flow control: HTTP 400, never retried by the SDK.
+		return newError(http.StatusBadRequest, "Throttling.User", "Request was denied due to user flow control.")
+	case imageshare.ReasonOverloaded:
+		// Alibaba's service-wide flow control.
+		return newError(http.StatusBadRequest, "Throttling", "Request was denied due to request throttling.")
 	}
 	switch imageshare.ErrorKind(err) {
 	case imageshare.KindInvalid:

@@ -21,10 +21,12 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"imageshare"
+	"imageshare/internal/ratelimit"
 	"imageshare/internal/reqlog"
 )
 
@@ -39,6 +41,10 @@ type Options struct {
 	MaxBodyBytes int64
 	// Clock is the time timestamps are checked against (default svc.Now).
 	Clock func() time.Time
+	// RateLimit throttles each access key once its signature is verified
+	// (nil: no limit). Requests the app marks as over its concurrency
+	// bound are refused before the body is read (ratelimit.Overloaded).
+	RateLimit *ratelimit.Limiter
 }
 
 // actionFunc serves one Action. It returns the response body (a struct
@@ -59,12 +65,13 @@ type handler struct {
 	log     *slog.Logger
 	maxBody int64
 	now     func() time.Time
+	limit   *ratelimit.Limiter
 	actions map[string]actionFunc
 }
 
 // New returns the Alibaba ECS RPC handler over svc.
 func New(svc imageshare.Service, opts Options) http.Handler {
-	h := &handler{svc: svc, log: opts.Logger, maxBody: opts.MaxBodyBytes, now: opts.Clock}
+	h := &handler{svc: svc, log: opts.Logger, maxBody: opts.MaxBodyBytes, now: opts.Clock, limit: opts.RateLimit}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -128,6 +135,16 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // *format as soon as the Format parameter is known, so that even early
 // errors are written the way the caller asked.
 func (h *handler) handle(w http.ResponseWriter, r *http.Request, c *call, format *string) (any, error) {
+	if err := ratelimit.Overloaded(r.Context()); err != nil {
+		// Refused before the body is read, in the format the query asks
+		// for (the SDK puts Format and Action there).
+		q, _ := url.ParseQuery(r.URL.RawQuery)
+		if strings.ToUpper(q.Get("Format")) != formatJSON {
+			*format = formatXML
+		}
+		c.action = q.Get("Action")
+		return nil, err
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, POST")
 		return nil, newError(http.StatusMethodNotAllowed, "UnsupportedHTTPMethod",

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Bounds on what one request may carry. The SDK sends about twenty
@@ -65,12 +66,26 @@ func (p params) add(encoded string) *apiError {
 		if len(value) > maxValueBytes {
 			return newError(http.StatusBadRequest, "InvalidParameter", "The value of parameter \"%s\" is longer than %d bytes.", name, maxValueBytes)
 		}
+		// encoding/json and encoding/xml cannot send invalid UTF-8 back
+		// byte for byte, and PostgreSQL text cannot hold NUL: refuse both
+		// rather than store or answer something other than what was sent.
+		if !validText(name) {
+			return newError(http.StatusBadRequest, "InvalidParameter", "A parameter name is not valid UTF-8 text.")
+		}
+		if !validText(value) {
+			return newError(http.StatusBadRequest, "InvalidParameter", "The value of parameter \"%s\" is not valid UTF-8 text (or holds a NUL byte).", name)
+		}
 		if _, dup := p[name]; dup {
 			return newError(http.StatusBadRequest, "InvalidParameter", "The parameter \"%s\" is given more than once.", name)
 		}
 		p[name] = value
 	}
 	return nil
+}
+
+// validText reports whether s is UTF-8 without NUL bytes.
+func validText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 // required returns a parameter that must be present and non-empty; the SDK

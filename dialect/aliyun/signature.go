@@ -145,6 +145,11 @@ func (h *handler) authenticate(ctx context.Context, method string, p params) (im
 		return imageshare.Caller{}, newError(http.StatusBadRequest, "SignatureDoesNotMatch",
 			"Specified signature is not matched with our calculation. server string to sign is:%s", sts)
 	}
+	// Throttled before the nonce is recorded: a refused request uses up
+	// neither the store nor its nonce.
+	if err := h.limit.Check(key.PublicKey); err != nil {
+		return imageshare.Caller{}, fromDomain(err)
+	}
 	nonce := "aliyun:" + key.PublicKey + ":" + p["SignatureNonce"]
 	if err := h.svc.UseNonce(ctx, nonce, nonceTTL); err != nil {
 		return imageshare.Caller{}, fromDomain(err)
