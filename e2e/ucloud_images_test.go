@@ -44,7 +44,7 @@ func TestUCloud_CustomImages(t *testing.T) {
 		Softwares:     imageshare.Software{Applications: []string{"jupyter"}, CUDAVersion: "12.1", Framework: "PyTorch", FrameworkVersion: "2.1"},
 		SourceGPUType: "4090", GroupID: "group-1", VersionName: "v1", VersionDesc: "first", CreatedCount: 3, FavoritesCount: 4,
 		ImageUseTime: 5, PublishedAt: base.Add(time.Hour), Cover: "https://example.com/c.png", FailedReason: "none",
-		Status: imageshare.StatusMaking,
+		Status: imageshare.StatusMaking, BuildDoneAt: time.Now().Add(24 * time.Hour), // still building
 	})
 	second := srv.Image(t, &imageshare.Image{OwnerID: owner.ID, Type: imageshare.ImageCustom, CreatedAt: base.Add(time.Minute)})
 	srv.Image(t, &imageshare.Image{OwnerID: owner.ID, Type: imageshare.ImageCommunity, CreatedAt: base.Add(2 * time.Minute)})
