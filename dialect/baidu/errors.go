@@ -28,6 +28,10 @@ const (
 	codeRequestTimeTooSkewed  = "RequestTimeTooSkewed"
 	codeServiceUnavailable    = "ServiceUnavailable"
 	codeSignatureDoesNotMatch = "SignatureDoesNotMatch"
+	// codeTooManyRequests answers a throttled key with 429. BCE has no
+	// common throttling code; this is the code the SDK itself derives from
+	// an empty 429 answer (the status text without spaces).
+	codeTooManyRequests = "TooManyRequests"
 
 	codeAccountHasBeenShared   = "Image.AccountHasBeenShared"
 	codeAccountListIsEmpty     = "Image.AccountListIsEmpty"
@@ -71,6 +75,11 @@ var byReason = map[imageshare.Reason]struct {
 	imageshare.ReasonKeyDisabled:      {http.StatusForbidden, codeInvalidAccessKeyID},
 	imageshare.ReasonRegionNotFound:   {http.StatusBadRequest, codeInvalidHTTPRequest},
 	imageshare.ReasonInvalidParameter: {http.StatusBadRequest, codeInvalidHTTPRequest},
+	// Throttled is not retried by the SDK (it never retries 429); a busy
+	// server is 503, which the SDK retries with its backoff (300 ms,
+	// doubling): nothing was done, so a retry is safe.
+	imageshare.ReasonThrottled:  {http.StatusTooManyRequests, codeTooManyRequests},
+	imageshare.ReasonOverloaded: {http.StatusServiceUnavailable, codeServiceUnavailable},
 }
 
 // byKind is the fallback for reasons BCC has no code of its own for.

@@ -16,8 +16,10 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"imageshare"
+	"imageshare/internal/ratelimit"
 	"imageshare/internal/reqlog"
 )
 
@@ -31,6 +33,10 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
+	// RateLimit throttles each access key once its signature is verified
+	// (nil: no limit). Requests the app marks as over its concurrency
+	// bound are refused before the body is read (ratelimit.Overloaded).
+	RateLimit *ratelimit.Limiter
 }
 
 const requestIDHeader = "X-Bce-Request-Id"
@@ -121,6 +127,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serve authenticates r, routes it and runs its handler.
 func (h *handler) serve(r *http.Request) (any, error) {
 	ctx := r.Context()
+	if err := ratelimit.Overloaded(ctx); err != nil {
+		return nil, err
+	}
 	auth, err := parseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {
 		return nil, err
@@ -128,6 +137,9 @@ func (h *handler) serve(r *http.Request) (any, error) {
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, codeInvalidURI, "the query string is malformed")
+	}
+	if !validQuery(query) {
+		return nil, errorf(http.StatusBadRequest, codeInvalidURI, "the query string is not valid UTF-8 text (or holds a NUL byte)")
 	}
 	body, err := h.readBody(r)
 	if err != nil {
@@ -138,6 +150,9 @@ func (h *handler) serve(r *http.Request) (any, error) {
 		return nil, err
 	}
 	if err := verifySignature(r, query, auth, key.PrivateKey); err != nil {
+		return nil, err
+	}
+	if err := h.opts.RateLimit.Check(key.PublicKey); err != nil {
 		return nil, err
 	}
 	reqlog.From(ctx).AccountID = key.AccountID
@@ -152,6 +167,9 @@ func (h *handler) serve(r *http.Request) (any, error) {
 	fn, imageID, err := h.routes.match(r.Method, r.URL.EscapedPath(), query)
 	if err != nil {
 		return nil, err
+	}
+	if !validText(imageID) {
+		return nil, errorf(http.StatusBadRequest, codeInvalidURI, "the image id in the path is not valid UTF-8 text (or holds a NUL byte)")
 	}
 	region, err := h.region(ctx, r.Host)
 	if err != nil {
@@ -168,6 +186,27 @@ func (h *handler) serve(r *http.Request) (any, error) {
 		clientID: r.Header.Get(requestIDHeader),
 	}
 	return fn(ctx, c)
+}
+
+// validText reports whether s is UTF-8 without NUL bytes. Anything else is
+// refused: JSON cannot carry invalid UTF-8 back byte for byte, and
+// PostgreSQL text cannot hold NUL.
+func validText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+func validQuery(q url.Values) bool {
+	for k, vs := range q {
+		if !validText(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !validText(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // readBody reads the whole body, refusing one over MaxBodyBytes.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"imageshare"
 )
@@ -162,6 +163,11 @@ func decodeShareBody(body []byte) (*shareBody, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return b, nil
 	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD and look
+	// up an account other than the one named.
+	if !utf8.Valid(body) {
+		return nil, errorf(http.StatusBadRequest, codeMalformedJSON, "the JSON you provided was not well-formed: it is not valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(b); err != nil {
 		var typeErr *json.UnmarshalTypeError
@@ -173,6 +179,11 @@ func decodeShareBody(body []byte) (*shareBody, error) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errorf(http.StatusBadRequest, codeMalformedJSON, "the JSON you provided was not well-formed: data after the object")
+	}
+	for _, v := range []string{b.AccountID, b.Account, b.UcAccount} {
+		if !validText(v) {
+			return nil, errorf(http.StatusBadRequest, codeInappropriateJSON, "the JSON you provided was well-formed but not appropriate: an account holds a NUL character")
+		}
 	}
 	return b, nil
 }
