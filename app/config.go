@@ -43,6 +43,19 @@ type Config struct {
 	// BuildCheckInterval is how often the build finisher looks for due
 	// builds (default 1s).
 	BuildCheckInterval time.Duration
+
+	// RateLimitPerKey is the sustained rate, in requests per second, each
+	// access key may call the API at; 0 (the default) means no limit. A
+	// key over it gets its dialect's throttling error. The limit is per
+	// process: behind N replicas divide the wanted rate by N.
+	RateLimitPerKey float64
+	// RateLimitBurst is how many requests a key may make at once before
+	// the rate applies; 0 means max(1, RateLimitPerKey), one second's worth.
+	RateLimitBurst int
+	// MaxConcurrentRequests bounds the API requests served at once; a
+	// request over it is refused at once with its dialect's busy error. 0
+	// means DefaultMaxConcurrentRequests, a negative value no bound.
+	MaxConcurrentRequests int
 }
 
 // DefaultRegions are served when neither the store nor a seed names any.
@@ -73,6 +86,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.MaxConcurrentRequests == 0 {
+		c.MaxConcurrentRequests = DefaultMaxConcurrentRequests
 	}
 	if c.BuildCheckInterval <= 0 {
 		c.BuildCheckInterval = time.Second

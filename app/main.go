@@ -122,24 +122,28 @@ func (m *Main) Handler() http.Handler {
 	log := m.Config.Logger
 	extra := m.opsMux()
 	m.mountAdmin(extra)
-	return obs.Middleware(&router{
+	limiter, gate := m.overloadGuards() // limits.go
+	return obs.Middleware(limitConcurrency(gate, extra, &router{
 		ucloud: ucloud.New(m.Service, ucloud.Options{
 			AccountIDType: m.Config.UCloudAccountIDType,
 			Logger:        log.With("dialect", "ucloud"),
 			MaxBodyBytes:  m.Config.MaxBodyBytes,
+			RateLimit:     limiter,
 		}),
 		aliyun: aliyun.New(m.Service, aliyun.Options{
 			Logger:       log.With("dialect", "aliyun"),
 			MaxBodyBytes: m.Config.MaxBodyBytes,
+			RateLimit:    limiter,
 		}),
 		baidu: baidu.New(m.Service, baidu.Options{
 			DefaultRegion: m.Config.BaiduDefaultRegion,
 			Logger:        log.With("dialect", "baidu"),
 			MaxBodyBytes:  m.Config.MaxBodyBytes,
+			RateLimit:     limiter,
 		}),
 		maxBody: m.Config.MaxBodyBytes,
 		extra:   extra,
-	}, m.Metrics, log)
+	}), m.Metrics, log)
 }
 
 // Addr is the address the server listens on.

@@ -22,11 +22,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	baiduRegion := fs.String("baidu-default-region", envOr("IMAGESHARE_BAIDU_DEFAULT_REGION", "bj"), "region of BCE requests whose host names none")
 	adminToken := fs.String("admin-token", envOr("IMAGESHARE_ADMIN_TOKEN", ""), "bearer token of the admin API at /admin/; empty turns it off (env IMAGESHARE_ADMIN_TOKEN, which keeps it out of ps)")
 	buildDuration := fs.Duration("build-duration", envDuration("IMAGESHARE_BUILD_DURATION", 3*time.Second), "how long a custom image build takes; 0 finishes builds at once (env IMAGESHARE_BUILD_DURATION)")
+	ratePerKey := fs.Float64("rate-limit-per-key", envFloat("IMAGESHARE_RATE_LIMIT_PER_KEY", 0), "requests per second each access key may make; 0 means no limit; per replica (env IMAGESHARE_RATE_LIMIT_PER_KEY)")
+	rateBurst := fs.Int("rate-limit-burst", envInt("IMAGESHARE_RATE_LIMIT_BURST", 0), "requests a key may make at once before the rate applies; 0 means one second's worth (env IMAGESHARE_RATE_LIMIT_BURST)")
+	maxConcurrent := fs.Int("max-concurrent-requests", envInt("IMAGESHARE_MAX_CONCURRENT_REQUESTS", app.DefaultMaxConcurrentRequests), "API requests served at once; more are refused as busy at once; negative means no bound (env IMAGESHARE_MAX_CONCURRENT_REQUESTS)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if *ratePerKey < 0 || *rateBurst < 0 || *maxConcurrent == 0 {
+		return fmt.Errorf("serve: --rate-limit-per-key and --rate-limit-burst must be >= 0 and --max-concurrent-requests non-zero")
 	}
 	switch *idType {
 	case "auto", "integer", "string":
@@ -35,16 +41,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	m := app.New(app.Config{
-		Listen:              *listen,
-		DB:                  *db,
-		SeedFile:            *seedFile,
-		Demo:                *demo,
-		MaxSharesPerImage:   *maxShares,
-		UCloudAccountIDType: *idType,
-		BaiduDefaultRegion:  *baiduRegion,
-		AdminToken:          *adminToken,
-		BuildDuration:       buildDurationConfig(*buildDuration),
-		Logger:              logger,
+		Listen:                *listen,
+		DB:                    *db,
+		SeedFile:              *seedFile,
+		Demo:                  *demo,
+		MaxSharesPerImage:     *maxShares,
+		UCloudAccountIDType:   *idType,
+		BaiduDefaultRegion:    *baiduRegion,
+		AdminToken:            *adminToken,
+		BuildDuration:         buildDurationConfig(*buildDuration),
+		RateLimitPerKey:       *ratePerKey,
+		RateLimitBurst:        *rateBurst,
+		MaxConcurrentRequests: *maxConcurrent,
+		Logger:                logger,
 	})
 	if err := m.Open(ctx); err != nil {
 		return err
@@ -65,6 +74,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+func envFloat(name string, def float64) float64 {
+	v, err := strconv.ParseFloat(envOr(name, ""), 64)
+	if err != nil {
+		return def
+	}
+	return v
 }
 
 func envInt(name string, def int) int {
