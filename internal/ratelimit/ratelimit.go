@@ -33,6 +33,9 @@ type Limiter struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket
 	swept   time.Time // last time full buckets were dropped
+
+	// shared, when set, keeps the buckets instead (see Share).
+	shared Shared
 }
 
 type bucket struct {
@@ -69,6 +72,9 @@ func (l *Limiter) Allow(key string) bool {
 	if l == nil {
 		return true
 	}
+	if l.shared != nil {
+		return l.CheckContext(context.Background(), key) == nil
+	}
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -92,11 +98,7 @@ func (l *Limiter) Allow(key string) bool {
 // Check is Allow as an error: nil, or the domain error a dialect turns
 // into its vendor's throttling answer (KindLimitExceeded, ReasonThrottled).
 func (l *Limiter) Check(key string) error {
-	if l.Allow(key) {
-		return nil
-	}
-	return imageshare.Errorf(imageshare.KindLimitExceeded, imageshare.ReasonThrottled,
-		"the request rate of this access key is over its limit; retry later")
+	return l.CheckContext(context.Background(), key)
 }
 
 // Keys returns how many buckets are held (for tests of the memory bound).
