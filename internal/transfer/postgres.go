@@ -68,7 +68,8 @@ func (t *postgresTx) commit(ctx context.Context) error {
 
 func (t *postgresTx) tableNames(ctx context.Context) ([]string, error) {
 	rows, err := t.tx.Query(ctx, `SELECT table_name FROM information_schema.tables
-WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'`)
+WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'
+	AND NOT table_name = ANY($1::text[])`, postgres.TransientTables)
 	if err != nil {
 		return nil, err
 	}
