@@ -51,7 +51,7 @@ func NewMetrics() *Metrics {
 		}, []string{"dialect", "action"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "imageshare_requests_in_flight",
-			Help: "API requests being served now.",
+			Help: "HTTP requests being served now (a scrape counts itself).",
 		}),
 		storeLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "imageshare_store_duration_seconds",

@@ -65,9 +65,9 @@ func Middleware(next http.Handler, m *Metrics, log *slog.Logger) http.Handler {
 			case v != nil:
 				log.LogAttrs(r.Context(), slog.LevelError, "request panicked", append(attrs, slog.Any("panic", v))...)
 			case info.Dialect == "":
-				log.LogAttrs(r.Context(), slog.LevelDebug, "request", attrs...)
+				log.LogAttrs(r.Context(), slog.LevelDebug, requestMessage, attrs...)
 			default:
-				log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+				log.LogAttrs(r.Context(), slog.LevelInfo, requestMessage, attrs...)
 			}
 			if info.Dialect != "" {
 				m.observeRequest(info.Dialect, info.Action, info.Code, took)
@@ -79,6 +79,10 @@ func Middleware(next http.Handler, m *Metrics, log *slog.Logger) http.Handler {
 		next.ServeHTTP(rec, r.WithContext(reqlog.NewContext(r.Context(), info)))
 	})
 }
+
+// requestMessage is the message of the one line logged per request
+// (the dialects' own lines, at debug level, say other things).
+const requestMessage = "http request"
 
 // statusRecorder remembers the status a handler wrote.
 type statusRecorder struct {
