@@ -14,7 +14,8 @@ import (
 // router sends each request to the dialect whose shape it has. All three
 // vendors' SDKs talk to the same port, so the choice is made from what the
 // request carries, cheapest test first:
-//   - Baidu: a path under /v2/ signed with bce-auth-v1;
+//   - Baidu: a path under /v2/ signed with bce-auth-v1, or any request
+//     to BCC's /v2/image resources (unsigned ones get BCC's refusal);
 //   - Alibaba: AccessKeyId or SignatureMethod among the query or form parameters;
 //   - UCloud: everything else (it answers unknown shapes with its own error).
 type router struct {
@@ -33,7 +34,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if strings.HasPrefix(r.URL.Path, "/v2/") && strings.HasPrefix(r.Header.Get("Authorization"), "bce-auth-v1/") {
+	if strings.HasPrefix(r.URL.Path, "/v2/") && (strings.HasPrefix(r.Header.Get("Authorization"), "bce-auth-v1/") || isBCCImagePath(r.URL.Path)) {
 		rt.baidu.ServeHTTP(w, r)
 		return
 	}
@@ -58,6 +59,15 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rt.ucloud.ServeHTTP(w, r)
+}
+
+// isBCCImagePath reports whether path is one of BCC's image resources
+// (/v2/image, /v2/image/...): a request there without a bce-auth-v1
+// signature is a BCC call with a missing or malformed Authorization, and
+// gets BCC's own refusal rather than UCloud's. The UCloud SDK posts to its
+// base URL, never to /v2/image.
+func isBCCImagePath(path string) bool {
+	return path == "/v2/image" || strings.HasPrefix(path, "/v2/image/")
 }
 
 func isAliyun(v url.Values) bool {
