@@ -46,8 +46,9 @@ type Config struct {
 
 	// RateLimitPerKey is the sustained rate, in requests per second, each
 	// access key may call the API at; 0 (the default) means no limit. A
-	// key over it gets its dialect's throttling error. The limit is per
-	// process: behind N replicas divide the wanted rate by N.
+	// key over it gets its dialect's throttling error. On PostgreSQL the
+	// limit holds across replicas (the buckets are in the database); on
+	// SQLite it is per process.
 	RateLimitPerKey float64
 	// RateLimitBurst is how many requests a key may make at once before
 	// the rate applies; 0 means max(1, RateLimitPerKey), one second's worth.

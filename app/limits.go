@@ -13,10 +13,14 @@ import (
 const DefaultMaxConcurrentRequests = 256
 
 // overloadGuards builds the per-key limiter and the concurrency gate the
-// configuration asks for; either is nil when off.
+// configuration asks for; either is nil when off. On a store that keeps
+// rate-limit buckets (PostgreSQL) the limiter's buckets are the store's,
+// so a key's limit holds across replicas; the gate protects one process
+// and stays per process.
 func (m *Main) overloadGuards() (*ratelimit.Limiter, *ratelimit.Gate) {
 	c := m.Config
-	return ratelimit.NewLimiter(c.RateLimitPerKey, c.RateLimitBurst, c.Now), ratelimit.NewGate(c.MaxConcurrentRequests)
+	limiter := ratelimit.NewLimiter(c.RateLimitPerKey, c.RateLimitBurst, c.Now).Share(m.sharedBuckets)
+	return limiter, ratelimit.NewGate(c.MaxConcurrentRequests)
 }
 
 // limitConcurrency admits at most the gate's size of API requests at once.

@@ -14,6 +14,7 @@ import (
 	"imageshare/dialect/baidu"
 	"imageshare/dialect/ucloud"
 	"imageshare/internal/obs"
+	"imageshare/internal/ratelimit"
 	"imageshare/seed"
 )
 
@@ -32,6 +33,8 @@ type Main struct {
 	server   *http.Server
 	served   chan struct{} // closed when Serve returns
 	serveErr error
+
+	sharedBuckets ratelimit.Shared // the store's, when it keeps rate-limit buckets
 
 	stopFinisher context.CancelFunc // stops the build finisher (community.go)
 	finisherDone chan struct{}
@@ -79,6 +82,9 @@ func (m *Main) OpenService(ctx context.Context) error {
 		return err
 	}
 	m.Metrics.WatchStore(store, readyTimeout, m.Config.Logger)
+	// A store that keeps rate-limit buckets (PostgreSQL) shares them
+	// between replicas; see overloadGuards.
+	m.sharedBuckets, _ = store.(ratelimit.Shared)
 	m.Store = obs.InstrumentStore(store, m.Metrics)
 	m.Service = core.New(m.Store, core.Config{MaxSharesPerImage: m.Config.MaxSharesPerImage, Now: m.Config.Now, BuildDuration: m.Config.BuildDuration})
 	if err := m.loadData(ctx); err != nil {
