@@ -19,9 +19,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,6 +90,13 @@ func New(svc imageshare.Service, opts Options) http.Handler {
 		"DeleteImage":                  h.deleteImage,
 	}
 	return h
+}
+
+// Actions lists the Action names the dialect serves, sorted: tests that
+// must cover every action (the auth and isolation matrices) check their
+// tables against it.
+func Actions() []string {
+	return slices.Sorted(maps.Keys(New(nil, Options{Clock: time.Now}).(*handler).actions))
 }
 
 // Response formats. Alibaba answers in XML unless Format=JSON; the SDK

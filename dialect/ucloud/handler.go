@@ -17,9 +17,11 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -134,6 +136,13 @@ func New(svc imageshare.Service, opts Options) http.Handler {
 		h.actions[name] = a
 	}
 	return h
+}
+
+// Actions lists the Action names the dialect serves, sorted: tests that
+// must cover every action (the auth and isolation matrices) check their
+// tables against it.
+func Actions() []string {
+	return slices.Sorted(maps.Keys(New(nil, Options{}).(*handler).actions))
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
