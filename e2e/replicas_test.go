@@ -285,8 +285,11 @@ func TestReplicasLinearizableShares(t *testing.T) {
 	out := last.Output.(repOutput)
 	out.set ^= 1
 	last.Output = out
-	if porcupine.CheckOperations(repModel, tampered) {
+	switch porcupine.CheckOperationsTimeout(repModel, tampered, time.Minute) {
+	case porcupine.Ok:
 		t.Fatal("the checker accepted a history whose last read was altered")
+	case porcupine.Unknown:
+		t.Log("the control check (an altered history) timed out undecided")
 	}
 	reads := 0
 	for _, op := range history {
