@@ -280,3 +280,48 @@ func TestCatalogBoundsAndFilters(t *testing.T) {
 		t.Fatalf("tags %q", tags)
 	}
 }
+
+// TestVersionVisibleByID: a version is visible by id to other accounts
+// exactly while it is in the catalog.
+func TestVersionVisibleByID(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, -1)
+	alice, inst := e.user(t, "alice@example.com")
+	bob, _ := e.user(t, "bob@example.com")
+	v := e.publish(t, alice, imageshare.PublishRequest{ImageID: e.make(t, alice, inst, "m").ID})
+	visible := func() bool {
+		_, err := e.svc.GetImage(ctx, bob, v.ID)
+		if err != nil && imageshare.ErrorKind(err) != imageshare.KindNotFound {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.GetImage(ctx, alice, v.ID); err != nil {
+			t.Fatalf("the owner cannot see its version: %v", err)
+		}
+		return err == nil
+	}
+	zero, one := 0, 1
+	for _, step := range []struct {
+		do   func() error
+		want bool
+	}{
+		{func() error { return nil }, false}, // Reviewing
+		{func() error {
+			_, err := e.svc.ReviewVersion(ctx, v.ID, imageshare.ReviewDecision{Approve: true})
+			return err
+		}, true},
+		{func() error {
+			_, err := e.svc.EditImage(ctx, alice, v.ID, "", imageshare.ImageEdit{Visibility: &zero})
+			return err
+		}, false},
+		{func() error {
+			_, err := e.svc.EditImage(ctx, alice, v.ID, "", imageshare.ImageEdit{Visibility: &one})
+			return err
+		}, true},
+		{func() error { _, err := e.svc.SetVersionOnline(ctx, v.ID, false); return err }, false},
+	} {
+		ok(t, step.do())
+		if got := visible(); got != step.want {
+			t.Fatalf("visible to another account = %v, want %v", got, step.want)
+		}
+	}
+}

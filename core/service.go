@@ -157,7 +157,8 @@ func (s *Service) visible(ctx context.Context, c imageshare.Caller, im *imagesha
 	case im.Type == imageshare.ImageSystem || im.Type == imageshare.ImageApp:
 		return true, nil
 	case im.Type == imageshare.ImageCommunity:
-		return im.Status == imageshare.StatusAvailable, nil
+		// The catalog's rule: approved and not hidden by its owner.
+		return im.Status == imageshare.StatusAvailable && im.Visibility == 1, nil
 	case im.IsPublic:
 		return true, nil
 	}
