@@ -179,7 +179,8 @@ func applyAccount(ctx context.Context, st imageshare.Store, a Account, now time.
 	_, err := st.FindAccountByID(ctx, a.ID)
 	switch {
 	case imageshare.IsKind(err, imageshare.KindNotFound):
-		if err := st.CreateAccount(ctx, &imageshare.Account{ID: a.ID, Name: a.Name, OrganizationID: a.OrganizationID, CreatedAt: now}); err != nil {
+		err := st.CreateAccount(ctx, &imageshare.Account{ID: a.ID, Name: a.Name, OrganizationID: a.OrganizationID, CreatedAt: now})
+		if err := createdMeanwhile(err, func() error { _, err := st.FindAccountByID(ctx, a.ID); return err }); err != nil {
 			return err
 		}
 	case err != nil:
@@ -196,9 +197,10 @@ func applyAccount(ctx context.Context, st imageshare.Store, a Account, now time.
 		if !imageshare.IsKind(err, imageshare.KindNotFound) {
 			return err
 		}
-		if err := st.CreateAccessKey(ctx, &imageshare.AccessKey{
+		err = st.CreateAccessKey(ctx, &imageshare.AccessKey{
 			PublicKey: k.PublicKey, PrivateKey: k.PrivateKey, AccountID: a.ID, Enabled: !k.Disabled, CreatedAt: now,
-		}); err != nil {
+		})
+		if err := createdMeanwhile(err, func() error { _, err := st.FindAccessKey(ctx, k.PublicKey); return err }); err != nil {
 			return err
 		}
 	}
@@ -214,7 +216,18 @@ func applyInstance(ctx context.Context, st imageshare.Store, in Instance, now ti
 	} else if !imageshare.IsKind(err, imageshare.KindNotFound) {
 		return err
 	}
-	return st.CreateInstance(ctx, &imageshare.Instance{ID: in.ID, OwnerID: in.Owner, Region: in.Region, GPUType: in.GPUType, CreatedAt: now})
+	err := st.CreateInstance(ctx, &imageshare.Instance{ID: in.ID, OwnerID: in.Owner, Region: in.Region, GPUType: in.GPUType, CreatedAt: now})
+	return createdMeanwhile(err, func() error { _, err := st.FindInstance(ctx, in.ID); return err })
+}
+
+// createdMeanwhile passes err through, except a conflict on creating a
+// record that find now finds: another replica applying the same seed at
+// the same time created it between this one's check and create.
+func createdMeanwhile(err error, find func() error) error {
+	if imageshare.IsKind(err, imageshare.KindConflict) && find() == nil {
+		return nil
+	}
+	return err
 }
 
 func applyImage(ctx context.Context, st imageshare.Store, im Image, now time.Time) error {
@@ -252,7 +265,7 @@ func applyImage(ctx context.Context, st imageshare.Store, im Image, now time.Tim
 	if osType == "" {
 		osType = "linux"
 	}
-	return st.CreateImage(ctx, &imageshare.Image{
+	err := st.CreateImage(ctx, &imageshare.Image{
 		ID: im.ID, Region: im.Region, OwnerID: im.Owner, Type: typ, Status: status,
 		Name: im.Name, Description: im.Description, SizeMB: im.SizeMB, Tags: im.Tags,
 		CreatedAt: created, Readme: im.Readme, Cover: im.Cover, Author: im.Author,
@@ -264,6 +277,7 @@ func applyImage(ctx context.Context, st imageshare.Store, im Image, now time.Tim
 			Framework: im.Softwares.Framework, FrameworkVersion: im.Softwares.FrameworkVersion,
 		},
 	})
+	return createdMeanwhile(err, func() error { _, err := st.FindImageByID(ctx, im.ID); return err })
 }
 
 func applyShare(ctx context.Context, st imageshare.Store, sh Share, now time.Time) error {
