@@ -17,6 +17,7 @@ import (
 	"imageshare/app"
 	"imageshare/internal/testserver"
 	"imageshare/internal/ucloudclient"
+	"imageshare/seed"
 )
 
 // The replica test: N imageshare servers on one store (two on
@@ -305,5 +306,55 @@ func TestReplicasLinearizableShares(t *testing.T) {
 	}
 	if slices.Contains(perReplica, 0) {
 		t.Errorf("a replica served nothing: %v", perReplica)
+	}
+}
+
+// TestReplicasStartTogether starts three replicas on one fresh store at
+// the same moment, each migrating it and loading the demo data: every one
+// must start, and the data must be there once.
+func TestReplicasStartTogether(t *testing.T) {
+	dsn := testserver.StoreDSN(t)
+	const n = 3
+	mains := make([]*app.Main, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for i := range mains {
+		mains[i] = app.New(app.Config{Listen: "127.0.0.1:0", DB: dsn, Demo: true})
+		wg.Go(func() {
+			<-gate
+			errs[i] = mains[i].Open(context.Background())
+		})
+	}
+	close(gate)
+	wg.Wait()
+	for i, m := range mains {
+		if errs[i] != nil {
+			t.Errorf("replica %d: %v", i, errs[i])
+			continue
+		}
+		t.Cleanup(func() { m.Close() })
+	}
+	if t.Failed() {
+		return
+	}
+	ctx := context.Background()
+	demo := seed.Demo()
+	for i, m := range mains {
+		if err := m.Store.Ping(ctx); err != nil {
+			t.Errorf("replica %d: Ping: %v", i, err)
+		}
+		_, accounts, err := m.Store.ListAccounts(ctx, imageshare.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, images, err := m.Store.FindImages(ctx, imageshare.ImageFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if accounts != len(demo.Accounts) || images != len(demo.Images) {
+			t.Errorf("replica %d sees %d accounts and %d images, want the demo's %d and %d",
+				i, accounts, images, len(demo.Accounts), len(demo.Images))
+		}
 	}
 }
