@@ -1,0 +1,217 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+
+	"imageshare"
+)
+
+// BulkLoader inserts many records in few large transactions, for loading
+// benchmark datasets: one durable commit per batch instead of one per
+// record, and statements prepared once. Rows meet the same constraints as
+// through the Store's methods (keys, foreign keys, the community search
+// triggers), but no rule beyond them is checked: the share cap, name
+// uniqueness among an owner's custom images and region membership are the
+// caller's business.
+//
+// A BulkLoader holds the store's only write connection between its first
+// insert and Close: other writes wait. It is not safe for concurrent use.
+type BulkLoader struct {
+	s     *Store
+	batch int
+	conn  *sql.Conn // the writer connection, held from the first insert to Close
+	inTx  bool      // a batch transaction is open on conn
+	n     int       // rows inserted in the open batch
+
+	prepared map[string]*sql.Stmt // by SQL text, on conn
+}
+
+// DefaultBulkBatch is the rows per transaction NewBulkLoader uses for a
+// batch of 0.
+const DefaultBulkBatch = 20000
+
+// NewBulkLoader returns a loader committing every batch rows (0 means
+// DefaultBulkBatch).
+func (s *Store) NewBulkLoader(batch int) *BulkLoader {
+	if batch <= 0 {
+		batch = DefaultBulkBatch
+	}
+	return &BulkLoader{s: s, batch: batch, prepared: map[string]*sql.Stmt{}}
+}
+
+// exec runs query with args in the current batch transaction, starting
+// one if needed, and commits the batch once it is full.
+//
+// Transactions are plain BEGIN and COMMIT statements on one held
+// connection, so that statements prepared on it outlive each batch.
+func (b *BulkLoader) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if b.conn == nil {
+		conn, err := b.s.write.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b.conn = conn
+	}
+	if !b.inTx {
+		if _, err := b.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+			return nil, err
+		}
+		b.inTx, b.n = true, 0
+	}
+	stmt, ok := b.prepared[query]
+	if !ok {
+		var err error
+		if stmt, err = b.conn.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		b.prepared[query] = stmt
+	}
+	r, err := stmt.ExecContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	b.n++
+	if b.n >= b.batch {
+		return r, b.Flush(ctx)
+	}
+	return r, nil
+}
+
+// Flush commits the rows inserted so far.
+func (b *BulkLoader) Flush(ctx context.Context) error {
+	if !b.inTx {
+		return nil
+	}
+	b.inTx = false
+	if _, err := b.conn.ExecContext(ctx, `COMMIT`); err != nil {
+		_, _ = b.conn.ExecContext(context.Background(), `ROLLBACK`)
+		return imageshare.Internal("sqlite.BulkLoader.Flush", err)
+	}
+	return nil
+}
+
+// Close commits what is left and gives the write connection back.
+func (b *BulkLoader) Close(ctx context.Context) error {
+	err := b.Flush(ctx)
+	return errors.Join(err, b.release())
+}
+
+// Abort rolls back the rows not yet committed and gives the write
+// connection back.
+func (b *BulkLoader) Abort() {
+	b.rollback()
+	_ = b.release()
+}
+
+func (b *BulkLoader) rollback() {
+	if b.inTx {
+		_, _ = b.conn.ExecContext(context.Background(), `ROLLBACK`)
+		b.inTx = false
+	}
+}
+
+func (b *BulkLoader) release() error {
+	var err error
+	for _, stmt := range b.prepared {
+		err = errors.Join(err, stmt.Close())
+	}
+	b.prepared = map[string]*sql.Stmt{}
+	if b.conn != nil {
+		err = errors.Join(err, b.conn.Close())
+		b.conn = nil
+	}
+	return err
+}
+
+// fail rolls back the open batch (its earlier rows too) and maps err as
+// the Store's methods do.
+func (b *BulkLoader) fail(op string, err error) error {
+	b.rollback()
+	return mapError(op, err)
+}
+
+// Account inserts a, which must carry its ID (0 for OrganizationID means
+// the ID).
+func (b *BulkLoader) Account(ctx context.Context, a *imageshare.Account) error {
+	const op = "sqlite.BulkLoader.Account"
+	if a.ID == 0 {
+		return imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonMissingParameter, "bulk-loaded accounts need an id")
+	}
+	org := a.OrganizationID
+	if org == 0 {
+		org = a.ID
+	}
+	_, err := b.exec(ctx, `INSERT INTO accounts (id, name, organization_id, created_at) VALUES (?, ?, ?, ?)`,
+		a.ID, a.Name, org, nanos(a.CreatedAt))
+	if err != nil {
+		return b.fail(op, constraintError(err, imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonAccountConflict,
+			"account id %d or name %q is taken", a.ID, a.Name), nil))
+	}
+	a.OrganizationID = org
+	return nil
+}
+
+// AccessKey inserts k.
+func (b *BulkLoader) AccessKey(ctx context.Context, k *imageshare.AccessKey) error {
+	_, err := b.exec(ctx, `INSERT INTO access_keys (public_key, private_key, account_id, enabled, created_at) VALUES (?, ?, ?, ?, ?)`,
+		k.PublicKey, k.PrivateKey, k.AccountID, boolInt(k.Enabled), nanos(k.CreatedAt))
+	if err != nil {
+		return b.fail("sqlite.BulkLoader.AccessKey", constraintError(err,
+			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonKeyConflict, "access key %q is taken", k.PublicKey),
+			accountNotFound("id", k.AccountID)))
+	}
+	return nil
+}
+
+// bulkImageInsert is insertImage's statement; a round-trip test keeps the
+// two in step.
+const bulkImageInsert = `INSERT INTO images (id, region, owner_id, type, status, name, name_fold, description, size_mb, created_at,
+	readme, cover, author, auth_info, auto_start, container, image_charge, price, is_official, visibility,
+	softwares, source_gpu_type, source_instance, failed_reason, group_id, version_name, version_desc,
+	created_count, favorites_count, image_use_time, published_at, is_public, os_name, os_type,
+	build_started_at, build_done_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// Image inserts im and its tags. A Community image enters the catalog's
+// search indexes through the same triggers as CreateVersion's.
+func (b *BulkLoader) Image(ctx context.Context, im *imageshare.Image) error {
+	const op = "sqlite.BulkLoader.Image"
+	softwares, err := json.Marshal(im.Softwares)
+	if err != nil {
+		return b.fail(op, err)
+	}
+	_, err = b.exec(ctx, bulkImageInsert,
+		im.ID, im.Region, ownerArg(im.OwnerID), string(im.Type), string(im.Status), im.Name, fold(im.Name), im.Description, im.SizeMB, nanos(im.CreatedAt),
+		im.Readme, im.Cover, im.Author, im.AuthInfo, boolInt(im.AutoStart), boolInt(im.Container), boolInt(im.ImageCharge), im.Price, boolInt(im.IsOfficial), im.Visibility,
+		string(softwares), im.SourceGPUType, im.SourceInstance, im.FailedReason, im.GroupID, im.VersionName, im.VersionDesc,
+		im.CreatedCount, im.FavoritesCount, im.ImageUseTime, nanos(im.PublishedAt), boolInt(im.IsPublic), im.OSName, im.OSType,
+		nanos(im.BuildStartedAt), nanos(im.BuildDoneAt))
+	if err != nil {
+		return b.fail(op, constraintError(err,
+			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageConflict, "image %q already exists", im.ID),
+			accountNotFound("id", im.OwnerID)))
+	}
+	for i, tag := range im.Tags {
+		if _, err := b.exec(ctx, `INSERT INTO image_tags (image_id, position, tag) VALUES (?, ?, ?)`, im.ID, i, tag); err != nil {
+			return b.fail(op, err)
+		}
+	}
+	return nil
+}
+
+// Share inserts one share. Sharing twice is a conflict.
+func (b *BulkLoader) Share(ctx context.Context, sh *imageshare.Share) error {
+	_, err := b.exec(ctx, `INSERT INTO shares (image_id, account_id, shared_at, shared_by) VALUES (?, ?, ?, ?)`,
+		sh.ImageID, sh.AccountID, nanos(sh.SharedAt), sh.SharedBy)
+	if err != nil {
+		return b.fail("sqlite.BulkLoader.Share", constraintError(err,
+			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonAlreadyShared,
+				"image %q is already shared with account %d", sh.ImageID, sh.AccountID),
+			imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonNone,
+				"image %q or account %d does not exist", sh.ImageID, sh.AccountID)))
+	}
+	return nil
+}
