@@ -43,8 +43,11 @@ type CommunityStore interface {
 
 	// FindCommunityImages returns the Community images matching f, ordered
 	// by f.Sort, and the number matching before paging. Name and Fuzzy
-	// match case-insensitively anywhere in the name (and author), backed by
-	// an index: a store must not scan the catalog to answer them.
+	// match case-insensitively (Unicode case folding) anywhere in the name
+	// (and author), backed by an index: a store must not scan the catalog
+	// to answer them. A query of one or two characters, too short for a
+	// substring index, matches the start of a word instead; one without a
+	// letter or digit matches nothing.
 	FindCommunityImages(ctx context.Context, f CommunityFilter) ([]*Image, int, error)
 
 	// FindVersionGroups groups the Community images matching f by GroupID
