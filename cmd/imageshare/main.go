@@ -30,7 +30,8 @@ import (
 const usage = `imageshare: a self-hostable image-sharing control plane
 
 Usage:
-  imageshare serve [--listen ADDR] [--db DSN] [--seed FILE] [--demo]
+  imageshare serve [--config FILE] [--listen ADDR] [--db DSN] [--seed FILE] [--demo] [--log-format text|json]
+  imageshare config check [--config FILE] [serve flags]   validate and print the effective configuration
   imageshare account create --name NAME [--id ID] [--org ORGID] [--json]
   imageshare account list [--json]
   imageshare key create --account ID [--json]
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, stdout, stderr)
+	case "config":
+		return configCmd(ctx, rest, stdout, stderr)
 	case "account":
 		return accountCmd(ctx, rest, stdout, stderr)
 	case "key":

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeFile writes a file in t's temp dir and returns its path.
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// resolveWith parses args as serve would and resolves them against env.
+func resolveWith(t *testing.T, env map[string]string, args ...string) (*serveConfig, error) {
+	t.Helper()
+	fs := newFlagSet("test", io.Discard)
+	conf := newServeConfig()
+	conf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("parse %v: %v", args, err)
+	}
+	err := conf.resolve(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	return conf, err
+}
+
+func TestConfig_Precedence(t *testing.T) {
+	file := writeFile(t, "imageshare.yaml", `
+listen: 0.0.0.0:9000           # file only
+db: sqlite:/var/lib/file.db    # file, then env
+max_shares_per_image: 10       # file, then env, then flag
+log_format: json
+build_duration: 0s
+`)
+	env := map[string]string{
+		"IMAGESHARE_CONFIG":               file,
+		"IMAGESHARE_DB":                   "sqlite:/var/lib/env.db",
+		"IMAGESHARE_MAX_SHARES_PER_IMAGE": "20",
+		"IMAGESHARE_LOG_LEVEL":            "debug",
+	}
+	conf, err := resolveWith(t, env, "--max-shares-per-image", "30", "--demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ name, value, source string }{
+		{"listen", "0.0.0.0:9000", "file " + file},
+		{"db", "sqlite:/var/lib/env.db", "env IMAGESHARE_DB"},
+		{"max-shares-per-image", "30", "flag --max-shares-per-image"},
+		{"log-format", "json", "file " + file},
+		{"log-level", "debug", "env IMAGESHARE_LOG_LEVEL"},
+		{"demo", "true", "flag --demo"},
+		{"baidu-default-region", "bj", "default"},
+		{"build-duration", "0s", "file " + file},
+	}
+	for _, w := range want {
+		s := conf.get(w.name)
+		if s.value != w.value || s.source != w.source {
+			t.Errorf("%s = %q from %s; want %q from %s", w.name, s.value, s.source, w.value, w.source)
+		}
+	}
+	c := conf.appConfig()
+	if c.Listen != "0.0.0.0:9000" || c.DB != "sqlite:/var/lib/env.db" || c.MaxSharesPerImage != 30 || !c.Demo || c.BuildDuration >= 0 {
+		t.Errorf("app.Config = %+v", c)
+	}
+	if !conf.logger(io.Discard).Enabled(context.Background(), -4) {
+		t.Error("log-level debug from the env did not reach the logger")
+	}
+
+	// --config beats IMAGESHARE_CONFIG.
+	other := writeFile(t, "other.yaml", "listen: 127.0.0.1:7000\n")
+	conf, err = resolveWith(t, env, "--config", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := conf.str("listen"); got != "127.0.0.1:7000" {
+		t.Errorf("listen = %q with --config %s, want the flag's file to win", got, other)
+	}
+	// Without any layer, the defaults.
+	conf, err = resolveWith(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := conf.appConfig(); c.Listen != "127.0.0.1:8080" || c.DB != "sqlite:./imageshare.db" || c.MaxSharesPerImage != 50 {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestConfig_Errors(t *testing.T) {
+	cases := []struct {
+		name, file string
+		env        map[string]string
+		args       []string
+		want       string // a fragment of the error
+	}{
+		{name: "UnknownKey", file: "listen: x\nlisten_addr: y\n", want: `unknown setting "listen_addr"`},
+		{name: "SetTwice", file: "listen: a:1\nlisten: b:2\n", want: "listen is set twice"},
+		{name: "NotScalar", file: "listen: [a, b]\n", want: "listen must be a single value"},
+		{name: "NotMapping", file: "- listen\n", want: "want a mapping"},
+		{name: "BadYAML", file: "listen: : :\n\t", want: "config "},
+		{name: "BadIntFromFile", file: "max_shares_per_image: many\n", want: `max-shares-per-image "many" (from file`},
+		{name: "BadDurationFromEnv", env: map[string]string{"IMAGESHARE_BUILD_DURATION": "3 seconds"}, want: `build-duration "3 seconds" (from env IMAGESHARE_BUILD_DURATION)`},
+		{name: "BadEnumFromFlag", args: []string{"--ucloud-account-id-type", "number"}, want: `(from flag --ucloud-account-id-type): want auto, integer or string`},
+		{name: "BadDSN", args: []string{"--db", "mysql://x"}, want: "want sqlite:PATH or postgres://"},
+		{name: "ZeroShares", args: []string{"--max-shares-per-image", "0"}, want: "want a positive number"},
+		{name: "LogFormat", args: []string{"--log-format", "xml"}, want: "want text or json"},
+		{name: "MissingFile", args: []string{"--config", "/nonexistent/imageshare.yaml"}, want: "no such file"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := tc.args
+			if tc.file != "" {
+				args = append([]string{"--config", writeFile(t, "c.yaml", tc.file)}, args...)
+			}
+			_, err := resolveWith(t, tc.env, args...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestConfigCheck_PrintsMaskedEffectiveConfig(t *testing.T) {
+	const token, password = "tok-3f9a1c", "pw-77e2b0"
+	file := writeFile(t, "imageshare.yaml", "admin_token: "+token+"\ndb: postgres://imageshare:"+password+"@db.internal:5432/imageshare?sslmode=require\n")
+	t.Setenv("IMAGESHARE_LISTEN", "0.0.0.0:8443")
+	out, err := runCmd(t, "config", "check", "--config", file, "--log-format", "json")
+	if err != nil {
+		t.Fatalf("config check: %v\n%s", err, out)
+	}
+	if strings.Contains(out, token) || strings.Contains(out, password) {
+		t.Fatalf("config check printed a secret:\n%s", out)
+	}
+	for _, line := range []string{
+		"admin_token: '*****' # file " + file,
+		"db: postgres://imageshare:xxxxx@db.internal:5432/imageshare?sslmode=require # file " + file,
+		"listen: 0.0.0.0:8443 # env IMAGESHARE_LISTEN",
+		"log_format: json # flag --log-format",
+		"max_shares_per_image: 50 # default",
+	} {
+		if !strings.Contains(out, line+"\n") {
+			t.Errorf("config check output lacks %q:\n%s", line, out)
+		}
+	}
+	// The output is itself a configuration file that resolves to the same
+	// values (the secrets aside, which it does not know).
+	printed := writeFile(t, "printed.yaml", out)
+	t.Setenv("IMAGESHARE_LISTEN", "")
+	again, err := runCmd(t, "config", "check", "--config", printed)
+	if err != nil {
+		t.Fatalf("config check of its own output: %v\n%s", err, again)
+	}
+	strip := regexp.MustCompile(` # .*`)
+	if a, b := strip.ReplaceAllString(out, ""), strip.ReplaceAllString(again, ""); a != b {
+		t.Errorf("the printed configuration does not read back the same:\n%s\nvs\n%s", a, b)
+	}
+
+	// An invalid configuration fails with the setting and its source.
+	if out, err := runCmd(t, "config", "check", "--config", file, "--rate-limit-per-key", "-1"); err == nil || !strings.Contains(err.Error(), "rate-limit-per-key") {
+		t.Fatalf("negative rate accepted: %v\n%s", err, out)
+	}
+	bad := writeFile(t, "seed.yaml", "accounts: [{id: x}]\n")
+	if out, err := runCmd(t, "config", "check", "--seed", bad); err == nil || !strings.Contains(err.Error(), "seed") {
+		t.Fatalf("a seed file that does not parse passed the check: %v\n%s", err, out)
+	}
+	if _, err := runCmd(t, "config", "lint"); err == nil {
+		t.Fatal("config lint accepted")
+	}
+}
+
+func TestServe_LogFormatJSON(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "log.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--db", db, "--log-format", "json"}, &out, &logs)
+	}()
+	listening := regexp.MustCompile(`listening on (http://\S+)`)
+	var url string
+	for deadline := time.Now().Add(20 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := listening.FindStringSubmatch(out.String()); m != nil {
+			url = m[1]
+		}
+	}
+	if url == "" {
+		t.Fatalf("serve did not start:\n%s\n%s", out.String(), logs.String())
+	}
+	resp, err := http.Post(url+"/", "application/x-www-form-urlencoded", strings.NewReader("Action=DescribeCompShareImages"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	var request map[string]any
+	sc := bufio.NewScanner(strings.NewReader(logs.String()))
+	for sc.Scan() {
+		var line map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", sc.Text(), err)
+		}
+		if line["msg"] == "http request" {
+			request = line
+		}
+	}
+	if request == nil || request["dialect"] != "ucloud" || request["action"] != "DescribeCompShareImages" || request["code"] != "170" ||
+		request["request_id"] != resp.Header.Get("X-UCLOUD-REQUEST-UUID") {
+		t.Fatalf("request line %v, want ucloud DescribeCompShareImages 170 with the response's request id; logs:\n%s", request, logs.String())
+	}
+}
