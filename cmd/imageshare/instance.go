@@ -53,16 +53,6 @@ func instanceCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
-// envDuration returns the environment variable as a duration, or def when
-// unset or malformed.
-func envDuration(name string, def time.Duration) time.Duration {
-	d, err := time.ParseDuration(envOr(name, ""))
-	if err != nil {
-		return def
-	}
-	return d
-}
-
 // buildDurationConfig maps --build-duration to app.Config.BuildDuration,
 // where 0 means the default and a negative value means at once.
 func buildDurationConfig(d time.Duration) time.Duration {
