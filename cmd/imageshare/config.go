@@ -69,7 +69,7 @@ func serveSettings() []*setting {
 		{name: "baidu-default-region", def: "bj", usage: "region of BCE requests whose host names none"},
 		{name: "admin-token", secret: true, usage: "bearer token of the admin API at /admin/; empty turns it off (prefer the file or env: flags show in ps)"},
 		{name: "build-duration", kind: kindDuration, def: "3s", usage: "how long a custom image build takes; 0 finishes builds at once"},
-		{name: "rate-limit-per-key", kind: kindFloat, def: "0", usage: "requests per second each access key may make, per replica; 0 means no limit"},
+		{name: "rate-limit-per-key", kind: kindFloat, def: "0", usage: "requests per second each access key may make (on PostgreSQL across all replicas; on SQLite per process); 0 means no limit"},
 		{name: "rate-limit-burst", kind: kindInt, def: "0", usage: "requests a key may make at once before the rate applies; 0 means one second's worth"},
 		{name: "max-concurrent-requests", kind: kindInt, def: strconv.Itoa(app.DefaultMaxConcurrentRequests), usage: "API requests served at once; more are refused as busy; negative means no bound"},
 		{name: "shutdown-timeout", kind: kindDuration, def: "15s", usage: "how long in-flight requests may take to finish at shutdown"},
