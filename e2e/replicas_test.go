@@ -358,3 +358,40 @@ func TestReplicasStartTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicasRateLimit spends one key's burst with requests alternating
+// between the replicas: the key gets its burst, not the burst per replica.
+func TestReplicasRateLimit(t *testing.T) {
+	replicas := 1
+	if testserver.StoreKind() == "postgres" {
+		replicas = 2
+	}
+	dsn := testserver.StoreDSN(t)
+	const burst = 4
+	var servers []*testserver.Server
+	for range replicas {
+		servers = append(servers, testserver.Start(t, func(c *app.Config) {
+			c.DB = dsn
+			c.RateLimitPerKey = 0.001 // no token comes back during the test
+			c.RateLimitBurst = burst
+		}))
+	}
+	_, k := servers[0].Account(t, "")
+	admitted, throttled := 0, 0
+	for i := range 3 * burst {
+		cl := ucloudclient.New(servers[i%replicas].URL, k.PublicKey, k.PrivateKey, ucloudclient.WithRegion(ucRegion))
+		var out ucloudclient.DescribeCompShareImagesResponse
+		err := cl.Call(context.Background(), "DescribeCompShareImages", map[string]any{}, &out)
+		switch code := ucloudclient.RetCode(err); {
+		case err == nil:
+			admitted++
+		case code == 2429: // CodeThrottled
+			throttled++
+		default:
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	if admitted != burst || throttled != 2*burst {
+		t.Fatalf("%d admitted, %d throttled through %d replicas; want %d and %d", admitted, throttled, replicas, burst, 2*burst)
+	}
+}
