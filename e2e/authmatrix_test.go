@@ -56,13 +56,14 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	f.secretTag = "secret-" + hex.EncodeToString(b[:])
-	image := func(name string) string {
+	// Images bob must never see carry the secret tag; the shared ones do not.
+	image := func(name string, tags ...string) string {
 		return srv.Image(t, &imageshare.Image{Region: matrixRegion, OwnerID: f.alice.ID, Type: imageshare.ImageCustom,
-			Name: name, Tags: []string{f.secretTag}, OSName: "Ubuntu", OSType: "linux", SizeMB: 20480}).ID
+			Name: name, Tags: tags, OSName: "Ubuntu", OSType: "linux", SizeMB: 20480}).ID
 	}
-	f.private, f.shared = image("alice-private"), image("alice-shared")
-	f.terminate, f.delAliyun, f.delBCE, f.unshare = image("alice-terminate"), image("alice-del-aliyun"), image("alice-del-bce"), image("alice-unshare")
-	f.shareAliyun, f.shareBCE = image("alice-share-aliyun"), image("alice-share-bce")
+	f.private, f.shared = image("alice-private", f.secretTag), image("alice-shared")
+	f.terminate, f.delAliyun, f.delBCE, f.unshare = image("alice-terminate", f.secretTag), image("alice-del-aliyun", f.secretTag), image("alice-del-bce", f.secretTag), image("alice-unshare")
+	f.shareAliyun, f.shareBCE = image("alice-share-aliyun", f.secretTag), image("alice-share-bce", f.secretTag)
 	caller := imageshare.Caller{AccountID: f.alice.ID}
 	for _, id := range []string{f.shared, f.unshare} {
 		if _, err := srv.Svc.ModifyShares(ctx, caller, imageshare.ShareRequest{ImageID: id, Region: matrixRegion, Add: []int64{f.bob.ID}}); err != nil {
