@@ -8,7 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"imageshare/internal/wiretext"
 )
 
 // Bounds on what one request may carry. The SDK sends about twenty
@@ -67,13 +68,13 @@ func (p params) add(encoded string) *apiError {
 			return newError(http.StatusBadRequest, "InvalidParameter", "The value of parameter \"%s\" is longer than %d bytes.", name, maxValueBytes)
 		}
 		// encoding/json and encoding/xml cannot send invalid UTF-8 back
-		// byte for byte, and PostgreSQL text cannot hold NUL: refuse both
+		// byte for byte, and PostgreSQL text cannot hold NUL: refuse them
 		// rather than store or answer something other than what was sent.
 		if !validText(name) {
 			return newError(http.StatusBadRequest, "InvalidParameter", "A parameter name is not valid UTF-8 text.")
 		}
 		if !validText(value) {
-			return newError(http.StatusBadRequest, "InvalidParameter", "The value of parameter \"%s\" is not valid UTF-8 text (or holds a NUL byte).", name)
+			return newError(http.StatusBadRequest, "InvalidParameter", "The value of parameter \"%s\" is not valid UTF-8 text (or holds a control character).", name)
 		}
 		if _, dup := p[name]; dup {
 			return newError(http.StatusBadRequest, "InvalidParameter", "The parameter \"%s\" is given more than once.", name)
@@ -83,10 +84,10 @@ func (p params) add(encoded string) *apiError {
 	return nil
 }
 
-// validText reports whether s is UTF-8 without NUL bytes.
-func validText(s string) bool {
-	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
-}
+// validText reports whether s is text every dialect can store and send
+// back byte for byte (see wiretext.Valid): invalid UTF-8, NUL and other
+// control characters are refused.
+func validText(s string) bool { return wiretext.Valid(s) }
 
 // required returns a parameter that must be present and non-empty; the SDK
 // omits empty strings, so empty and absent mean the same.

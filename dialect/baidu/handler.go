@@ -16,11 +16,11 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"imageshare"
 	"imageshare/internal/ratelimit"
 	"imageshare/internal/reqlog"
+	"imageshare/internal/wiretext"
 )
 
 // Options configures the dialect.
@@ -139,7 +139,7 @@ func (h *handler) serve(r *http.Request) (any, error) {
 		return nil, errorf(http.StatusBadRequest, codeInvalidURI, "the query string is malformed")
 	}
 	if !validQuery(query) {
-		return nil, errorf(http.StatusBadRequest, codeInvalidURI, "the query string is not valid UTF-8 text (or holds a NUL byte)")
+		return nil, errorf(http.StatusBadRequest, codeInvalidURI, "the query string is not valid UTF-8 text (or holds a control character)")
 	}
 	body, err := h.readBody(r)
 	if err != nil {
@@ -169,7 +169,7 @@ func (h *handler) serve(r *http.Request) (any, error) {
 		return nil, err
 	}
 	if !validText(imageID) {
-		return nil, errorf(http.StatusBadRequest, codeInvalidURI, "the image id in the path is not valid UTF-8 text (or holds a NUL byte)")
+		return nil, errorf(http.StatusBadRequest, codeInvalidURI, "the image id in the path is not valid UTF-8 text (or holds a control character)")
 	}
 	region, err := h.region(ctx, r.Host)
 	if err != nil {
@@ -188,12 +188,10 @@ func (h *handler) serve(r *http.Request) (any, error) {
 	return fn(ctx, c)
 }
 
-// validText reports whether s is UTF-8 without NUL bytes. Anything else is
-// refused: JSON cannot carry invalid UTF-8 back byte for byte, and
-// PostgreSQL text cannot hold NUL.
-func validText(s string) bool {
-	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
-}
+// validText reports whether s is text every dialect can store and send
+// back byte for byte (see wiretext.Valid): invalid UTF-8, NUL and other
+// control characters are refused.
+func validText(s string) bool { return wiretext.Valid(s) }
 
 func validQuery(q url.Values) bool {
 	for k, vs := range q {

@@ -182,7 +182,7 @@ func decodeShareBody(body []byte) (*shareBody, error) {
 	}
 	for _, v := range []string{b.AccountID, b.Account, b.UcAccount} {
 		if !validText(v) {
-			return nil, errorf(http.StatusBadRequest, codeInappropriateJSON, "the JSON you provided was well-formed but not appropriate: an account holds a NUL character")
+			return nil, errorf(http.StatusBadRequest, codeInappropriateJSON, "the JSON you provided was well-formed but not appropriate: an account holds a control character")
 		}
 	}
 	return b, nil

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"imageshare/internal/wiretext"
 )
 
 // Bounds on what one request may carry. They keep a hostile request from
@@ -170,7 +172,7 @@ func (p *params) set(name, value string) error {
 		return invalidParam(strings.ToValidUTF8(strings.ReplaceAll(name, "\x00", ""), "?"), "parameter name is not valid UTF-8 text")
 	}
 	if !validText(value) {
-		return invalidParam(name, "value is not valid UTF-8 text (or holds a NUL byte)")
+		return invalidParam(name, "value is not valid UTF-8 text (or holds a control character)")
 	}
 	for seg := range strings.SplitSeq(name, ".") {
 		if n, ok := listIndex(seg); ok && n >= maxListLen {
@@ -184,13 +186,10 @@ func (p *params) set(name, value string) error {
 	return nil
 }
 
-// validText reports whether s is UTF-8 without NUL bytes. Anything else is
-// refused: JSON cannot carry invalid UTF-8 back byte for byte, and
-// PostgreSQL text cannot hold NUL, so accepting either would store or
-// return something other than what was sent.
-func validText(s string) bool {
-	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
-}
+// validText reports whether s is text every dialect can store and send
+// back byte for byte (see wiretext.Valid): invalid UTF-8, NUL and other
+// control characters are refused.
+func validText(s string) bool { return wiretext.Valid(s) }
 
 // listIndex parses a canonical list index segment: decimal digits without a
 // leading zero ("0", "7", "42").
