@@ -217,7 +217,12 @@ func baiduRequest(t testing.TB, baseURL string, op apiOp, c cred) *http.Request 
 	host := strings.TrimPrefix(baseURL, "http://")
 	breq := &bcehttp.Request{}
 	breq.SetMethod(op.method)
-	breq.SetUri(op.path)
+	// The signer encodes the path itself: give it the decoded one.
+	path, err := url.PathUnescape(op.path)
+	if err != nil {
+		t.Fatalf("path %q: %v", op.path, err)
+	}
+	breq.SetUri(path)
 	q, err := url.ParseQuery(op.query)
 	if err != nil {
 		t.Fatalf("query %q: %v", op.query, err)
