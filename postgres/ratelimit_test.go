@@ -52,15 +52,17 @@ func TestRateLimitAcrossReplicas(t *testing.T) {
 // and that a refusal costs nothing.
 func TestRateLimitRefills(t *testing.T) {
 	rs := replicas(t, 2)
-	a := ratelimit.NewLimiter(20, 1, nil).Share(rs[0])
-	b := ratelimit.NewLimiter(20, 1, nil).Share(rs[1])
+	// A token every 500ms: slow enough that none comes back between two
+	// consecutive checks even on a loaded machine.
+	a := ratelimit.NewLimiter(2, 1, nil).Share(rs[0])
+	b := ratelimit.NewLimiter(2, 1, nil).Share(rs[1])
 	if err := a.Check("K"); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Check("K"); imageshare.ErrorReason(err) != imageshare.ReasonThrottled {
 		t.Fatalf("second request at once: %v, want throttled", err)
 	}
-	time.Sleep(80 * time.Millisecond) // 1.6 tokens at 20/s, capped at the burst of 1
+	time.Sleep(700 * time.Millisecond) // 1.4 tokens at 2/s, capped at the burst of 1
 	if err := b.Check("K"); err != nil {
 		t.Fatalf("after a refill: %v", err)
 	}
