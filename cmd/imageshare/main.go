@@ -1,7 +1,7 @@
 // Command imageshare runs the image-sharing control plane and administers
 // its store.
 //
-//	imageshare serve [--listen ADDR] [--db DSN] [--seed FILE] [--demo]
+//	imageshare serve [--config FILE] [--listen ADDR] [--db DSN] [--seed FILE] [--demo] ...
 //	imageshare account create --name N [--id N] [--org N] [--json]
 //	imageshare account list [--json]
 //	imageshare key create --account ID [--json]
@@ -14,6 +14,12 @@
 //	imageshare review list [--status S] [--region R] [--json]
 //	imageshare review approve|offline|online VERSIONID
 //	imageshare review reject VERSIONID [--reason TEXT]
+//	imageshare config check [--config FILE] [serve flags]
+//	imageshare images ls [--shared-with-me] [--json]
+//	imageshare share ls|add|rm IMAGE [ACCOUNT...] [--json]
+//	imageshare community ls [--user ORG] [--search TEXT] [--json]
+//	imageshare publish IMAGE [--price YUAN] ... [--json]
+//	imageshare completion bash|zsh
 package main
 
 import (
@@ -45,7 +51,17 @@ Usage:
   imageshare review approve|offline|online VERSIONID
   imageshare review reject VERSIONID [--reason TEXT]
 
-Every command takes --db DSN (env IMAGESHARE_DB, default sqlite:./imageshare.db);
+Talking to a running server as a tenant (UCloud dialect; key from
+~/.config/imageshare/profile.yaml or IMAGESHARE_URL, IMAGESHARE_PUBLIC_KEY,
+IMAGESHARE_PRIVATE_KEY, IMAGESHARE_REGION; tables, or JSON with --json):
+  imageshare images ls [--shared-with-me]
+  imageshare share ls IMAGE
+  imageshare share add|rm IMAGE ACCOUNT...
+  imageshare community ls [--user ORG] [--search TEXT] [--tag TAG]
+  imageshare publish IMAGE [--price YUAN] [--version V] [--tag TAG]...
+  imageshare completion bash|zsh
+
+The store commands take --db DSN (env IMAGESHARE_DB, default sqlite:./imageshare.db);
 a DSN is sqlite:PATH or postgres://USER@HOST/DB (see docs/postgres.md).
 Run "imageshare COMMAND -h" for a command's flags.
 `
@@ -86,6 +102,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return exportCmd(ctx, rest, stdout, stderr)
 	case "import":
 		return importCmd(ctx, rest, stdout, stderr)
+	case "images":
+		return imagesCmd(ctx, rest, stdout, stderr)
+	case "share":
+		return shareCmd(ctx, rest, stdout, stderr)
+	case "community":
+		return communityCmd(ctx, rest, stdout, stderr)
+	case "publish":
+		return publishCmd(ctx, rest, stdout, stderr)
+	case "completion":
+		return completionCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
