@@ -40,8 +40,15 @@ type matrixFixture struct {
 
 func newMatrixFixture(t *testing.T) *matrixFixture {
 	t.Helper()
+	return newMatrixFixtureWith(t)
+}
+
+// newMatrixFixtureWith is newMatrixFixture on a server opts configure.
+func newMatrixFixtureWith(t *testing.T, opts ...func(*app.Config)) *matrixFixture {
+	t.Helper()
 	ctx := context.Background()
-	srv := testserver.Start(t, func(c *app.Config) { c.BuildDuration = -1 }) // builds finish at once: no state moves by itself
+	// Builds finish at once, so that no state moves by itself.
+	srv := testserver.Start(t, append([]func(*app.Config){func(c *app.Config) { c.BuildDuration = -1 }}, opts...)...)
 	f := &matrixFixture{srv: srv}
 	f.alice, f.aliceKey = srv.Account(t, "alice@example.com")
 	f.bob, f.bobKey = srv.Account(t, "bob@example.com")
