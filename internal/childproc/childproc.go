@@ -101,6 +101,9 @@ func Start(t testing.TB, args ...string) *Server {
 	return nil
 }
 
+// PID is the child's process id (for reading /proc/PID/status).
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
 // Logs returns what the child wrote to stderr.
 func (s *Server) Logs() string {
 	s.mu.Lock()
