@@ -104,10 +104,12 @@ func (s Spec) key() string {
 
 var epoch = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func accountID(i int) int64            { return int64(i) + 1 } // i in [0, Accounts)
-func accountName(id int64) string      { return fmt.Sprintf("bench%06d@example.com", id) }
-func publicKey(id int64) string        { return fmt.Sprintf("BENCHPUB%07d", id) }
-func privateKey(id int64) string       { return fmt.Sprintf("bench-private-key-%07d-%x", id, id*2654435761%4294967296) }
+func accountID(i int) int64       { return int64(i) + 1 } // i in [0, Accounts)
+func accountName(id int64) string { return fmt.Sprintf("bench%06d@example.com", id) }
+func publicKey(id int64) string   { return fmt.Sprintf("BENCHPUB%07d", id) }
+func privateKey(id int64) string {
+	return fmt.Sprintf("bench-private-key-%07d-%x", id, id*2654435761%4294967296)
+}
 func imageID(i int) string             { return fmt.Sprintf("compshareImage-bench%07d", i) }
 func imageOwner(s Spec, i int) int64   { return accountID(i % s.Accounts) }
 func versionID(c int) string           { return fmt.Sprintf("compshareImage-ver%07d", c) }
@@ -264,7 +266,7 @@ func generate(ctx context.Context, dbPath string, s Spec, progress *progressRepo
 			Name: fmt.Sprintf("bench-image-%07d", i), Description: "benchmark custom image", SizeMB: 20480,
 			Tags: []string{tags[i%len(tags)]}, CreatedAt: created, SourceGPUType: "4090", SourceInstance: fmt.Sprintf("uhost-bench%07d", i),
 			Softwares: imageshare.Software{Applications: []string{"jupyter"}, CUDAVersion: "12.1", Framework: "PyTorch", FrameworkVersion: "2.3"},
-			OSName: "Ubuntu 22.04", OSType: "linux",
+			OSName:    "Ubuntu 22.04", OSType: "linux",
 		}
 		if err := b.Image(ctx, im); err != nil {
 			return err
