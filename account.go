@@ -1,6 +1,9 @@
 package imageshare
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // Account is a tenant: it owns images and access keys, and images can be
 // shared with it. Name is the login e-mail.
@@ -20,6 +23,9 @@ type AccessKey struct {
 	AccountID  int64
 	Enabled    bool
 	CreatedAt  time.Time
+	// UserID is the sub-user the key belongs to (ram.go); 0 for the
+	// account's own (root) keys.
+	UserID int64
 }
 
 // Caller is the authenticated identity a request acts as. Dialects build it
@@ -27,6 +33,27 @@ type AccessKey struct {
 type Caller struct {
 	AccountID int64
 	PublicKey string
+	// UserID is the sub-user whose key signed the request; 0 for a root
+	// key, which may do everything on its account's resources.
+	UserID int64
+	// Action is the vendor's name for the request's action, as policies
+	// name it ("ecs:DescribeImages", "ucompshare:...", "bcc:..."). A
+	// sub-user's call without one is denied.
+	Action string
+	// Region is the region the request addresses; it names the resource
+	// of calls that take no region of their own.
+	Region string
+	// SourceIP is the address the request came from (acs:SourceIp); the
+	// zero Addr means unknown.
+	SourceIP netip.Addr
+	// SecureTransport says whether the request came over TLS
+	// (acs:SecureTransport).
+	SecureTransport bool
+}
+
+// CallerOf returns the caller a verified key acts as.
+func CallerOf(k *AccessKey) Caller {
+	return Caller{AccountID: k.AccountID, PublicKey: k.PublicKey, UserID: k.UserID}
 }
 
 // Page bounds a listing. Limit 0 means the callee's default.
