@@ -224,3 +224,24 @@ func TestServe_LogFormatJSON(t *testing.T) {
 		t.Fatalf("request line %v, want ucloud DescribeCompShareImages 170 with the response's request id; logs:\n%s", request, logs.String())
 	}
 }
+
+// Every setting is in the table of docs/deploy.md, and the example file
+// shipped in deploy/ is valid.
+func TestConfig_DocumentedAndExampleValid(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/deploy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range serveSettings() {
+		if !strings.Contains(string(doc), "| `"+s.key()+"` |") {
+			t.Errorf("setting %s is not in the table of docs/deploy.md", s.key())
+		}
+	}
+	conf, err := resolveWith(t, nil, "--config", "../../deploy/imageshare.yaml")
+	if err != nil {
+		t.Fatalf("deploy/imageshare.yaml: %v", err)
+	}
+	if got := conf.get("listen").source; got != "file ../../deploy/imageshare.yaml" {
+		t.Errorf("listen comes from %s, want the example file", got)
+	}
+}

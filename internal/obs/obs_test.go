@@ -1,0 +1,90 @@
+package obs
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"imageshare/internal/reqlog"
+)
+
+// Every metric this package defines is documented in docs/deploy.md, so
+// the operator's table cannot fall behind the code.
+func TestMetricsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/deploy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMetrics()
+	descs := make(chan *prometheus.Desc, 64)
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.inFlight, m.storeLatency, m.storeErrors, m.shareChanges, &storeCollector{}} {
+		c.Describe(descs)
+	}
+	close(descs)
+	n := 0
+	for d := range descs {
+		s := d.String() // Desc{fqName: "imageshare_...", ...}
+		name := s[strings.Index(s, `"`)+1:]
+		name = name[:strings.Index(name, `"`)]
+		if !strings.Contains(string(doc), "`"+name+"`") {
+			t.Errorf("metric %s is not in docs/deploy.md", name)
+		}
+		n++
+	}
+	if n != 9 {
+		t.Errorf("%d metrics described, want 9", n)
+	}
+}
+
+// A request no dialect claimed is not counted; one a dialect filled is
+// counted under its labels, with the HTTP status as the code when the
+// handler recorded none (the admin API).
+func TestMiddleware_CountsWhatTheDialectRecorded(t *testing.T) {
+	m := NewMetrics()
+	h := Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/dialect":
+			info := reqlog.From(r.Context())
+			info.Dialect, info.Action, info.Code = "ucloud", "DescribeCompShareImages", "0"
+		case "/admin/x":
+			reqlog.From(r.Context()).Dialect = "admin"
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}), m, nil)
+	for _, path := range []string{"/dialect", "/dialect", "/admin/x", "/healthz"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
+	}
+	families, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		if f.GetName() != "imageshare_requests_total" {
+			continue
+		}
+		for _, metric := range f.GetMetric() {
+			var labels []string
+			for _, l := range metric.GetLabel() {
+				labels = append(labels, l.GetName()+"="+l.GetValue())
+			}
+			got[strings.Join(labels, ",")] = metric.GetCounter().GetValue()
+		}
+	}
+	want := map[string]float64{
+		"action=DescribeCompShareImages,code=0,dialect=ucloud": 2,
+		"action=unknown,code=401,dialect=admin":                1,
+	}
+	if len(got) != len(want) {
+		t.Errorf("series %v, want %v (the /healthz request is not counted)", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+}
