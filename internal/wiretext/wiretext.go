@@ -29,3 +29,27 @@ func Valid(s string) bool {
 	}
 	return true
 }
+
+// Sanitize returns s with every byte or character Valid refuses replaced
+// by '?', for echoing a refused name back in an error message.
+func Sanitize(s string) string {
+	var b []byte
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		bad := (r == utf8.RuneError && size == 1) || (r < 0x20 && r != '\t' && r != '\n' && r != '\r')
+		if bad && b == nil {
+			b = append(make([]byte, 0, len(s)), s[:i]...)
+		}
+		switch {
+		case bad:
+			b = append(b, '?')
+		case b != nil:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
+}

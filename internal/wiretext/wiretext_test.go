@@ -34,3 +34,11 @@ func FuzzValid(f *testing.F) {
 		}
 	})
 }
+
+func TestSanitize(t *testing.T) {
+	for in, want := range map[string]string{"ok": "ok", "a\x00b": "a?b", "\xff镜\x01": "?镜?", "tab\t": "tab\t"} {
+		if got := Sanitize(in); got != want || !Valid(got) {
+			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
