@@ -133,8 +133,7 @@ func (s *Store) ListAccounts(ctx context.Context, p imageshare.Page) ([]*imagesh
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&total); err != nil {
 			return err
 		}
-		limit, offset := limitOffset(p)
-		rows, err := tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY id LIMIT ? OFFSET ?`, limit, offset)
+		rows, err := tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY id`+pageClause(p))
 		if err != nil {
 			return err
 		}
@@ -167,12 +166,13 @@ func (s *Store) CreateAccessKey(ctx context.Context, k *imageshare.AccessKey) er
 	})
 }
 
-const keyColumns = `public_key, private_key, account_id, enabled, created_at`
+// user_id is NULL for root keys (the domain's UserID 0).
+const keyColumns = `public_key, private_key, account_id, enabled, created_at, COALESCE(user_id, 0)`
 
 func scanKey(row interface{ Scan(...any) error }) (*imageshare.AccessKey, error) {
 	var k imageshare.AccessKey
 	var created int64
-	if err := row.Scan(&k.PublicKey, &k.PrivateKey, &k.AccountID, &k.Enabled, &created); err != nil {
+	if err := row.Scan(&k.PublicKey, &k.PrivateKey, &k.AccountID, &k.Enabled, &created, &k.UserID); err != nil {
 		return nil, err
 	}
 	k.CreatedAt = fromNanos(created)

@@ -203,9 +203,7 @@ func (s *Store) FindCommunityImages(ctx context.Context, f imageshare.CommunityF
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM images`+where, args...).Scan(&total); err != nil {
 			return err
 		}
-		limit, offset := limitOffset(f.Page)
-		rows, err := tx.QueryContext(ctx, `SELECT `+imageColumns+` FROM images`+where+versionOrder(f.Sort)+` LIMIT ? OFFSET ?`,
-			append(args, limit, offset)...)
+		rows, err := tx.QueryContext(ctx, `SELECT `+imageColumns+` FROM images`+where+versionOrder(f.Sort)+pageClause(f.Page), args...)
 		if err != nil {
 			return err
 		}
@@ -247,9 +245,7 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 			Scan(&out.Total, &out.AvailableTotal); err != nil {
 			return err
 		}
-		limit, offset := limitOffset(f.Page)
-		rows, err := tx.QueryContext(ctx, cte+`SELECT gk, n, cc, fc, ut, avail FROM g`+groupOrder(f.Sort)+` LIMIT ? OFFSET ?`,
-			append(args, limit, offset)...)
+		rows, err := tx.QueryContext(ctx, cte+`SELECT gk, n, cc, fc, ut, avail FROM g`+groupOrder(f.Sort)+pageClause(f.Page), args...)
 		if err != nil {
 			return err
 		}

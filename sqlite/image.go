@@ -203,9 +203,7 @@ func (s *Store) FindImages(ctx context.Context, f imageshare.ImageFilter) ([]*im
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM images`+where, args...).Scan(&total); err != nil {
 			return err
 		}
-		limit, offset := limitOffset(f.Page)
-		rows, err := tx.QueryContext(ctx, `SELECT `+imageColumns+` FROM images`+where+` ORDER BY created_at, id LIMIT ? OFFSET ?`,
-			append(args, limit, offset)...)
+		rows, err := tx.QueryContext(ctx, `SELECT `+imageColumns+` FROM images`+where+` ORDER BY created_at, id`+pageClause(f.Page), args...)
 		if err != nil {
 			return err
 		}

@@ -102,12 +102,10 @@ func (s *Store) ListShares(ctx context.Context, imageID string, p imageshare.Pag
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM shares WHERE image_id = ?`, imageID).Scan(&total); err != nil {
 			return err
 		}
-		limit, offset := limitOffset(p)
 		rows, err := tx.QueryContext(ctx, `SELECT s.image_id, s.account_id, a.name, s.shared_at, s.shared_by
 FROM shares s JOIN accounts a ON a.id = s.account_id
 WHERE s.image_id = ?
-ORDER BY s.shared_at, s.account_id
-LIMIT ? OFFSET ?`, imageID, limit, offset)
+ORDER BY s.shared_at, s.account_id`+pageClause(p), imageID)
 		if err != nil {
 			return err
 		}

@@ -49,7 +49,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"foreign_keys(1)",
 	}
 	writeParams := append([]string{"journal_mode(WAL)", "synchronous(FULL)"}, common...)
-	write, err := sql.Open("sqlite", dsn(path, writeParams, "immediate"))
+	write, err := openDB(dsn(path, writeParams, "immediate"))
 	if err != nil {
 		return nil, imageshare.Internal(op, err)
 	}
@@ -69,7 +69,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, imageshare.Internal(op, err)
 		}
 		readParams := append([]string{"query_only(1)"}, common...)
-		read, err := sql.Open("sqlite", dsn(path, readParams, ""))
+		read, err := openDB(dsn(path, readParams, ""))
 		if err != nil {
 			write.Close()
 			return nil, imageshare.Internal(op, err)
