@@ -44,14 +44,14 @@ func FuzzServeSigned(f *testing.F) {
 	}
 	// The captured requests name m-capture; DeleteImage deletes it, so
 	// every run puts it back.
-	restore := func() {
+	restore := func(t testing.TB) {
 		err := store.CreateImage(ctx, &imageshare.Image{ID: "m-capture", Region: "cn-hangzhou", OwnerID: owner.ID,
 			Type: imageshare.ImageCustom, Status: imageshare.StatusAvailable, Name: "captured", CreatedAt: time.Now().UTC()})
 		if err != nil && !imageshare.IsKind(err, imageshare.KindConflict) {
-			f.Fatal(err)
+			t.Fatal(err)
 		}
 	}
-	restore()
+	restore(f)
 	h := New(svc, Options{MaxBodyBytes: 64 << 10})
 
 	for _, req := range captureSDKRequests(f) {
@@ -61,7 +61,7 @@ func FuzzServeSigned(f *testing.F) {
 	f.Add("Action=DescribeImages&Format=XML&ImageName=%27%25_", "PageSize=100&PageNumber=99999999")
 	var nonce atomic.Int64
 	f.Fuzz(func(t *testing.T, query, body string) {
-		restore()
+		restore(t)
 		p, ae := decodeParams(query, nil)
 		if ae != nil {
 			return // the decoder's own fuzz target covers malformed queries
