@@ -101,4 +101,6 @@ type Store interface {
 	// CommunityStore keeps the custom-image lifecycle and the community
 	// catalog (store_community.go).
 	CommunityStore
+	// RAMStore keeps sub-users, groups, policies and attachments (ram.go).
+	RAMStore
 }

@@ -172,12 +172,13 @@ func (s *Store) CreateAccessKey(ctx context.Context, k *imageshare.AccessKey) er
 	})
 }
 
-const keyColumns = `public_key, private_key, account_id, enabled, created_at`
+// user_id is NULL for root keys (the domain's UserID 0).
+const keyColumns = `public_key, private_key, account_id, enabled, created_at, COALESCE(user_id, 0)`
 
 func scanKey(row pgx.Row) (*imageshare.AccessKey, error) {
 	var k imageshare.AccessKey
 	var created int64
-	if err := row.Scan(&k.PublicKey, &k.PrivateKey, &k.AccountID, &k.Enabled, &created); err != nil {
+	if err := row.Scan(&k.PublicKey, &k.PrivateKey, &k.AccountID, &k.Enabled, &created, &k.UserID); err != nil {
 		return nil, err
 	}
 	k.CreatedAt = fromNanos(created)

@@ -51,12 +51,19 @@ type table struct {
 var tables = []table{
 	{"regions", []string{"name"}},
 	{"accounts", []string{"id"}},
+	{"ram_users", []string{"id"}},
 	{"access_keys", []string{"public_key"}},
 	{"instances", []string{"id"}},
 	{"images", []string{"id"}},
 	{"image_tags", []string{"image_id", "position"}},
 	{"shares", []string{"image_id", "account_id"}},
 	{"nonces", []string{"nonce"}},
+	{"ram_groups", []string{"id"}},
+	{"ram_group_members", []string{"group_id", "user_id"}},
+	{"ram_policies", []string{"id"}},
+	{"ram_user_policies", []string{"user_id", "policy_id"}},
+	{"ram_group_policies", []string{"group_id", "policy_id"}},
+	{"ram_version", []string{"id"}},
 }
 
 func knownTable(name string) bool {
