@@ -109,7 +109,11 @@ func (f settingFlag) IsBoolFlag() bool { return f.s != nil && f.s.kind == kindBo
 func (c *serveConfig) register(fs *flag.FlagSet) {
 	c.configFile = fs.String("config", "", "YAML configuration file (env IMAGESHARE_CONFIG)")
 	for _, s := range c.settings {
+		// A backquoted word names the flag's value in -h output.
 		usage := s.usage + " (env " + s.env()
+		if w := valueWord(s.kind); w != "" {
+			usage = s.usage + " (`" + w + "`; env " + s.env()
+		}
 		if s.def != "" {
 			usage += ", default " + s.def
 		}
@@ -268,6 +272,21 @@ func (c *serveConfig) validate() error {
 		check("log-format", oneOf(c.str("log-format"), "text", "json"), "text or json"),
 		check("log-level", oneOf(c.str("log-level"), "debug", "info", "warn", "error"), "debug, info, warn or error"),
 	)
+}
+
+// valueWord is the placeholder -h prints after a flag taking a value.
+func valueWord(k settingKind) string {
+	switch k {
+	case kindBool:
+		return ""
+	case kindInt:
+		return "int"
+	case kindFloat:
+		return "number"
+	case kindDuration:
+		return "duration"
+	}
+	return "string"
 }
 
 func kindName(k settingKind) string {
