@@ -15,7 +15,7 @@ const noncePruneBatch = 64
 
 // UseNonce implements imageshare.Store.
 func (s *Store) UseNonce(ctx context.Context, nonce string, now, expiresAt time.Time) error {
-	return s.writeTx(ctx, "sqlite.UseNonce", func(tx *sql.Tx) error {
+	return s.groupTx(ctx, "sqlite.UseNonce", func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx,
 			`DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM nonces WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`,
 			now.UnixNano(), noncePruneBatch); err != nil {

@@ -8,12 +8,13 @@ import (
 	"imageshare"
 )
 
-// ApplyShareChange implements imageshare.Store. It runs in one write
-// transaction on the single writer connection, so the cap check and the
-// inserts cannot interleave with another change of the same image.
+// ApplyShareChange implements imageshare.Store. It runs on the single
+// writer connection, in its own savepoint of a group commit (see
+// groupcommit.go), so the cap check and the inserts cannot interleave with
+// another change of the same image.
 func (s *Store) ApplyShareChange(ctx context.Context, c imageshare.ShareChange) (*imageshare.ShareResult, error) {
 	res := &imageshare.ShareResult{Added: []int64{}, Removed: []int64{}}
-	err := s.writeTx(ctx, "sqlite.ApplyShareChange", func(tx *sql.Tx) error {
+	err := s.groupTx(ctx, "sqlite.ApplyShareChange", func(ctx context.Context, tx *sql.Tx) error {
 		var exists int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM images WHERE id = ?`, c.ImageID).Scan(&exists); err != nil {
 			return err

@@ -28,8 +28,9 @@ const maxReaders = 8
 
 // Store is an imageshare.Store backed by one SQLite database.
 type Store struct {
-	write *sql.DB // exactly one connection: all writes are serialised here
-	read  *sql.DB // read-only pool; the same *sql.DB as write for ":memory:"
+	write *sql.DB        // exactly one connection: all writes are serialised here
+	read  *sql.DB        // read-only pool; the same *sql.DB as write for ":memory:"
+	group groupCommitter // share changes and nonces commit in groups (groupcommit.go)
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -110,6 +111,7 @@ func dsn(path string, pragmas []string, txlock string) string {
 
 // Close waits for in-flight calls and closes the database.
 func (s *Store) Close() error {
+	s.waitGroups()
 	var errs []error
 	if s.read != s.write {
 		errs = append(errs, s.read.Close())
