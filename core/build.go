@@ -151,6 +151,9 @@ func (s *Service) ownedCustom(ctx context.Context, c imageshare.Caller, imageID,
 
 // ImageBuildProgress implements imageshare.Service.
 func (s *Service) ImageBuildProgress(ctx context.Context, c imageshare.Caller, imageID, region string) (*imageshare.BuildProgress, error) {
+	if err := s.authorizeImage(ctx, c, imageshare.OpImageBuildProgress, region, imageID); err != nil {
+		return nil, err
+	}
 	im, err := s.ownedCustom(ctx, c, imageID, region)
 	if err != nil {
 		return nil, err

@@ -37,6 +37,9 @@ const versionNameTries = 5
 
 // PublishImage implements imageshare.Service.
 func (s *Service) PublishImage(ctx context.Context, c imageshare.Caller, r imageshare.PublishRequest) (*imageshare.Image, error) {
+	if err := s.authorizeImage(ctx, c, imageshare.OpPublishImage, r.Region, r.ImageID); err != nil {
+		return nil, err
+	}
 	if err := checkPrice(r.Price); err != nil {
 		return nil, err
 	}
@@ -180,6 +183,9 @@ func public(f *imageshare.CommunityFilter) error {
 
 // CommunityImages implements imageshare.Service.
 func (s *Service) CommunityImages(ctx context.Context, c imageshare.Caller, f imageshare.CommunityFilter) ([]*imageshare.Image, int, error) {
+	if err := s.authorizeList(ctx, c, imageshare.OpCommunityImages, f.Region); err != nil {
+		return nil, 0, err
+	}
 	if err := public(&f); err != nil {
 		return nil, 0, err
 	}
@@ -188,6 +194,9 @@ func (s *Service) CommunityImages(ctx context.Context, c imageshare.Caller, f im
 
 // CommunityGroups implements imageshare.Service.
 func (s *Service) CommunityGroups(ctx context.Context, c imageshare.Caller, f imageshare.CommunityFilter) (*imageshare.VersionGroupList, error) {
+	if err := s.authorizeList(ctx, c, imageshare.OpCommunityGroups, f.Region); err != nil {
+		return nil, err
+	}
 	if err := public(&f); err != nil {
 		return nil, err
 	}
@@ -196,6 +205,9 @@ func (s *Service) CommunityGroups(ctx context.Context, c imageshare.Caller, f im
 
 // SelfCommunityGroups implements imageshare.Service.
 func (s *Service) SelfCommunityGroups(ctx context.Context, c imageshare.Caller, f imageshare.CommunityFilter) (*imageshare.VersionGroupList, error) {
+	if err := s.authorizeList(ctx, c, imageshare.OpSelfCommunityGroups, f.Region); err != nil {
+		return nil, err
+	}
 	f.OwnerID, f.OrganizationID, f.PublicOnly = c.AccountID, 0, false
 	if err := checkQuery(&f); err != nil {
 		return nil, err
@@ -218,6 +230,9 @@ func (s *Service) SelfCommunityGroups(ctx context.Context, c imageshare.Caller, 
 
 // CatalogTags implements imageshare.Service.
 func (s *Service) CatalogTags(ctx context.Context, c imageshare.Caller, region string) ([]string, error) {
+	if err := s.authorizeList(ctx, c, imageshare.OpCatalogTags, region); err != nil {
+		return nil, err
+	}
 	return s.store.ListCatalogTags(ctx, region, imageshare.MaxCatalogTags)
 }
 

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"imageshare"
+	"imageshare/ram"
 )
 
 func invalid(format string, args ...any) error {
@@ -94,6 +95,9 @@ func authorName(a *imageshare.Account) string {
 
 // CreateCustomImage implements imageshare.Service.
 func (s *Service) CreateCustomImage(ctx context.Context, c imageshare.Caller, r imageshare.CustomImageRequest) (*imageshare.Image, error) {
+	if err := s.authorize(ctx, c, imageshare.OpCreateCustomImage, ram.KindInstance, r.Region, r.InstanceID); err != nil {
+		return nil, err
+	}
 	name, err := imageName("image name", r.Name)
 	if err != nil {
 		return nil, err
@@ -139,6 +143,9 @@ func (s *Service) CreateCustomImage(ctx context.Context, c imageshare.Caller, r 
 
 // EditImage implements imageshare.Service.
 func (s *Service) EditImage(ctx context.Context, c imageshare.Caller, imageID, region string, e imageshare.ImageEdit) (*imageshare.Image, error) {
+	if err := s.authorizeImage(ctx, c, imageshare.OpEditImage, region, imageID); err != nil {
+		return nil, err
+	}
 	var u imageshare.ImageUpdate
 	for what, p := range map[string]struct {
 		v     *string
@@ -202,6 +209,9 @@ func (s *Service) EditImage(ctx context.Context, c imageshare.Caller, imageID, r
 
 // CopyCustomImage implements imageshare.Service.
 func (s *Service) CopyCustomImage(ctx context.Context, c imageshare.Caller, imageID, region, name string) (*imageshare.Image, error) {
+	if err := s.authorizeImage(ctx, c, imageshare.OpCopyCustomImage, region, imageID); err != nil {
+		return nil, err
+	}
 	src, err := s.ownedCustom(ctx, c, imageID, region)
 	if err != nil {
 		return nil, err
@@ -232,6 +242,9 @@ func (s *Service) CopyCustomImage(ctx context.Context, c imageshare.Caller, imag
 
 // TerminateCustomImage implements imageshare.Service.
 func (s *Service) TerminateCustomImage(ctx context.Context, c imageshare.Caller, imageID, region string) error {
+	if err := s.authorizeImage(ctx, c, imageshare.OpTerminateImage, region, imageID); err != nil {
+		return err
+	}
 	im, err := s.ownedImage(ctx, c, imageID, region)
 	if err != nil {
 		return err

@@ -29,13 +29,14 @@ type Service struct {
 	maxShares int
 	now       func() time.Time
 	build     time.Duration // see Config.BuildDuration
+	ram       *principals   // sub-users' compiled policies (ram.go)
 }
 
 var _ imageshare.Service = (*Service)(nil)
 
 // New returns a Service over store.
 func New(store imageshare.Store, cfg Config) *Service {
-	s := &Service{store: store, maxShares: cfg.MaxSharesPerImage, now: cfg.Now, build: cfg.BuildDuration}
+	s := &Service{store: store, maxShares: cfg.MaxSharesPerImage, now: cfg.Now, build: cfg.BuildDuration, ram: newPrincipals()}
 	if s.maxShares <= 0 {
 		s.maxShares = imageshare.DefaultMaxSharesPerImage
 	}
@@ -65,6 +66,9 @@ func (s *Service) Authenticate(ctx context.Context, publicKey string) (*imagesha
 	}
 	if !k.Enabled {
 		return nil, imageshare.Errorf(imageshare.KindUnauthenticated, imageshare.ReasonKeyDisabled, "access key %q is disabled", publicKey)
+	}
+	if err := s.checkUser(ctx, k); err != nil {
+		return nil, err
 	}
 	return k, nil
 }
@@ -125,6 +129,9 @@ func (s *Service) ownedImage(ctx context.Context, c imageshare.Caller, imageID, 
 
 // GetImage implements imageshare.Service.
 func (s *Service) GetImage(ctx context.Context, c imageshare.Caller, imageID string) (*imageshare.Image, error) {
+	if err := s.authorizeImage(ctx, c, imageshare.OpGetImage, "", imageID); err != nil {
+		return nil, err
+	}
 	notFound := imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", imageID)
 	if imageID == "" {
 		return nil, notFound
@@ -167,6 +174,9 @@ func (s *Service) visible(ctx context.Context, c imageshare.Caller, im *imagesha
 
 // ListImages implements imageshare.Service.
 func (s *Service) ListImages(ctx context.Context, c imageshare.Caller, f imageshare.ImageFilter) ([]*imageshare.Image, int, error) {
+	if err := s.authorizeList(ctx, c, imageshare.OpListImages, f.Region); err != nil {
+		return nil, 0, err
+	}
 	switch f.Scope {
 	case imageshare.ScopeOwned, imageshare.ScopeShared:
 		f.AccountID = c.AccountID
@@ -187,6 +197,9 @@ func (s *Service) ListImages(ctx context.Context, c imageshare.Caller, f imagesh
 
 // DeleteImage implements imageshare.Service.
 func (s *Service) DeleteImage(ctx context.Context, c imageshare.Caller, imageID, region string, force bool) error {
+	if err := s.authorizeImage(ctx, c, imageshare.OpDeleteImage, region, imageID); err != nil {
+		return err
+	}
 	im, err := s.ownedImage(ctx, c, imageID, region)
 	if err != nil {
 		return err

@@ -9,6 +9,9 @@ import (
 
 // DescribeShares implements imageshare.Service.
 func (s *Service) DescribeShares(ctx context.Context, c imageshare.Caller, imageID, region string, p imageshare.Page) (*imageshare.ShareList, error) {
+	if err := s.authorizeImage(ctx, c, imageshare.OpDescribeShares, region, imageID); err != nil {
+		return nil, err
+	}
 	im, err := s.ownedImage(ctx, c, imageID, region)
 	if err != nil {
 		return nil, err
@@ -33,6 +36,9 @@ func notShareable(im *imageshare.Image) error {
 
 // ModifyShares implements imageshare.Service.
 func (s *Service) ModifyShares(ctx context.Context, c imageshare.Caller, r imageshare.ShareRequest) (*imageshare.ShareResult, error) {
+	if err := s.authorizeImage(ctx, c, imageshare.OpModifyShares, r.Region, r.ImageID); err != nil {
+		return nil, err
+	}
 	if len(r.Add) > imageshare.MaxAccountsPerChange || len(r.Remove) > imageshare.MaxAccountsPerChange {
 		return nil, imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonTooManyAccounts,
 			"at most %d accounts may be added and %d removed in one call", imageshare.MaxAccountsPerChange, imageshare.MaxAccountsPerChange)
