@@ -30,6 +30,7 @@ type Service struct {
 	now       func() time.Time
 	build     time.Duration // see Config.BuildDuration
 	ram       *principals   // sub-users' compiled policies (ram.go)
+	regions   regionSet     // regions known to be served (regions.go)
 }
 
 var _ imageshare.Service = (*Service)(nil)
@@ -78,12 +79,17 @@ func (s *Service) Regions(ctx context.Context) ([]string, error) {
 	return s.store.ListRegions(ctx)
 }
 
-// CheckRegion implements imageshare.Service.
+// CheckRegion implements imageshare.Service. A region once found is
+// remembered (regions.go); an unknown one is looked up in the store.
 func (s *Service) CheckRegion(ctx context.Context, region string) error {
+	if s.regions.has(region) {
+		return nil
+	}
 	regions, err := s.store.ListRegions(ctx)
 	if err != nil {
 		return err
 	}
+	s.regions.add(regions)
 	if !slices.Contains(regions, region) {
 		return imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonRegionNotFound, "region %q is not served here", region)
 	}
