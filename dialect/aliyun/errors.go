@@ -16,7 +16,8 @@ type apiError struct {
 	Code      string
 	Message   string
 	Recommend string
-	cause     error // logged, never sent
+	cause     error               // logged, never sent
+	denied    *accessDeniedDetail // Forbidden.RAM's detail
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -102,6 +103,8 @@ func fromDomain(err error) *apiError {
 		return newError(http.StatusBadRequest, "SignatureNonceUsed", "Specified signature nonce was used already.")
 	case imageshare.ReasonMissingParameter:
 		return newError(http.StatusBadRequest, "MissingParameter", "%s", msg)
+	case imageshare.ReasonAccessDenied:
+		return errForbiddenRAM(imageshare.AccessDeniedOf(err))
 	case imageshare.ReasonThrottled:
 		// Alibaba's per-user flow control: HTTP 400, never retried by the SDK.
 		return newError(http.StatusBadRequest, "Throttling.User", "Request was denied due to user flow control.")

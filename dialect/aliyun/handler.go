@@ -28,8 +28,10 @@ import (
 	"time"
 
 	"imageshare"
+	"imageshare/internal/clientip"
 	"imageshare/internal/ratelimit"
 	"imageshare/internal/reqlog"
+	"imageshare/ram"
 )
 
 // apiVersion is the only ECS API version served.
@@ -204,6 +206,11 @@ func (h *handler) handle(w http.ResponseWriter, r *http.Request, c *call, format
 	if err := h.svc.CheckRegion(ctx, c.region); err != nil {
 		return nil, err
 	}
+	// What the core authorizes a sub-user's call by: the action's RAM name
+	// (ecs:<Action>), the region, the address and the transport.
+	c.caller.Action = ram.Aliyun.Service + ":" + c.action
+	c.caller.Region = c.region
+	c.caller.SourceIP, c.caller.SecureTransport = clientip.Of(r), clientip.Secure(r)
 	return act(ctx, c)
 }
 
@@ -240,10 +247,14 @@ type errorBody struct {
 	Code      string `json:"Code" xml:"Code"`
 	Message   string `json:"Message" xml:"Message"`
 	Recommend string `json:"Recommend" xml:"Recommend"`
+	// AccessDeniedDetail comes with Forbidden.RAM only; the SDK exposes it
+	// as ServerError.AccessDeniedDetail().
+	AccessDeniedDetail *accessDeniedDetail `json:"AccessDeniedDetail,omitempty" xml:"AccessDeniedDetail,omitempty"`
 }
 
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, c *call, format string, ae *apiError) {
-	body := errorBody{RequestID: c.requestID, HostID: r.Host, Code: ae.Code, Message: ae.Message, Recommend: ae.Recommend}
+	body := errorBody{RequestID: c.requestID, HostID: r.Host, Code: ae.Code, Message: ae.Message, Recommend: ae.Recommend,
+		AccessDeniedDetail: ae.denied}
 	data, err := encode(format, "Error", body)
 	if err != nil { // a struct of strings always encodes; keep the status anyway
 		data, format = []byte(`{"Code":"InternalError"}`), formatJSON

@@ -154,5 +154,5 @@ func (h *handler) authenticate(ctx context.Context, method string, p params) (im
 	if err := h.svc.UseNonce(ctx, nonce, nonceTTL); err != nil {
 		return imageshare.Caller{}, fromDomain(err)
 	}
-	return imageshare.Caller{AccountID: key.AccountID, PublicKey: key.PublicKey}, nil
+	return imageshare.CallerOf(key), nil
 }

@@ -61,18 +61,21 @@ var byReason = map[imageshare.Reason]struct {
 	status int
 	code   string
 }{
-	imageshare.ReasonImageNotFound:    {http.StatusNotFound, codeNoSuchObject},
-	imageshare.ReasonAccountNotFound:  {http.StatusBadRequest, codeInvalidAccount},
-	imageshare.ReasonNotShareable:     {http.StatusForbidden, codeUnCustomCannotBeShared},
-	imageshare.ReasonShareToOwner:     {http.StatusForbidden, codeCannotShareToOwner},
-	imageshare.ReasonAlreadyShared:    {http.StatusConflict, codeAccountHasBeenShared},
-	imageshare.ReasonNotShared:        {http.StatusBadRequest, codeInvalidAccount},
-	imageshare.ReasonShareQuota:       {http.StatusRequestEntityTooLarge, codeExceedSharedQuota},
-	imageshare.ReasonTooManyAccounts:  {http.StatusBadRequest, codeInvalidAccount},
-	imageshare.ReasonNoAccounts:       {http.StatusBadRequest, codeAccountListIsEmpty},
-	imageshare.ReasonImageShared:      {http.StatusConflict, codeImageSharedToOthers},
-	imageshare.ReasonKeyNotFound:      {http.StatusForbidden, codeInvalidAccessKeyID},
-	imageshare.ReasonKeyDisabled:      {http.StatusForbidden, codeInvalidAccessKeyID},
+	imageshare.ReasonImageNotFound:   {http.StatusNotFound, codeNoSuchObject},
+	imageshare.ReasonAccountNotFound: {http.StatusBadRequest, codeInvalidAccount},
+	imageshare.ReasonNotShareable:    {http.StatusForbidden, codeUnCustomCannotBeShared},
+	imageshare.ReasonShareToOwner:    {http.StatusForbidden, codeCannotShareToOwner},
+	imageshare.ReasonAlreadyShared:   {http.StatusConflict, codeAccountHasBeenShared},
+	imageshare.ReasonNotShared:       {http.StatusBadRequest, codeInvalidAccount},
+	imageshare.ReasonShareQuota:      {http.StatusRequestEntityTooLarge, codeExceedSharedQuota},
+	imageshare.ReasonTooManyAccounts: {http.StatusBadRequest, codeInvalidAccount},
+	imageshare.ReasonNoAccounts:      {http.StatusBadRequest, codeAccountListIsEmpty},
+	imageshare.ReasonImageShared:     {http.StatusConflict, codeImageSharedToOthers},
+	imageshare.ReasonKeyNotFound:     {http.StatusForbidden, codeInvalidAccessKeyID},
+	imageshare.ReasonKeyDisabled:     {http.StatusForbidden, codeInvalidAccessKeyID},
+	// A sub-user's policies do not allow the call; the message names the
+	// action and the resource.
+	imageshare.ReasonAccessDenied:     {http.StatusForbidden, codeAccessDenied},
 	imageshare.ReasonRegionNotFound:   {http.StatusBadRequest, codeInvalidHTTPRequest},
 	imageshare.ReasonInvalidParameter: {http.StatusBadRequest, codeInvalidHTTPRequest},
 	// Throttled is not retried by the SDK (it never retries 429); a busy

@@ -18,9 +18,11 @@ import (
 	"time"
 
 	"imageshare"
+	"imageshare/internal/clientip"
 	"imageshare/internal/ratelimit"
 	"imageshare/internal/reqlog"
 	"imageshare/internal/wiretext"
+	"imageshare/ram"
 )
 
 // Options configures the dialect.
@@ -175,9 +177,15 @@ func (h *handler) serve(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// What the core authorizes a sub-user's call by: the operation's RAM
+	// name (bcc:<Operation>), the region, the address and the transport.
+	caller := imageshare.CallerOf(key)
+	caller.Action = ram.Baidu.Service + ":" + actionName(r.Method, r.URL.EscapedPath(), query)
+	caller.Region = region
+	caller.SourceIP, caller.SecureTransport = clientip.Of(r), clientip.Secure(r)
 	c := &call{
 		r:        r,
-		caller:   imageshare.Caller{AccountID: key.AccountID, PublicKey: key.PublicKey},
+		caller:   caller,
 		auth:     auth,
 		region:   region,
 		imageID:  imageID,

@@ -25,6 +25,7 @@ const (
 	CodeUserNotExists       = 172 // unknown PublicKey
 	CodeMissingPublicKey    = 173
 	CodeKeyDisabled         = 174
+	CodeAccessDenied        = 175 // a sub-user's policies do not allow the action on the resource
 	CodeBodyTooLarge        = 180
 	CodeUnsupportedRequest  = 181 // method or Content-Type
 	CodeMalformedBody       = 182 // body that does not parse
@@ -102,6 +103,7 @@ var reasonCodes = map[imageshare.Reason]int{
 	imageshare.ReasonRegionNotFound:    CodeRegionNotFound,
 	imageshare.ReasonKeyNotFound:       CodeUserNotExists,
 	imageshare.ReasonKeyDisabled:       CodeKeyDisabled,
+	imageshare.ReasonAccessDenied:      CodeAccessDenied,
 	imageshare.ReasonMissingParameter:  CodeMissingParams,
 	imageshare.ReasonInvalidParameter:  CodeInvalidParams,
 	imageshare.ReasonImageNotAvailable: CodeForbidden,

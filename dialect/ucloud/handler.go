@@ -27,8 +27,10 @@ import (
 	"time"
 
 	"imageshare"
+	"imageshare/internal/clientip"
 	"imageshare/internal/ratelimit"
 	"imageshare/internal/reqlog"
+	"imageshare/ram"
 )
 
 // Account id encodings for DescribeCompShareImageShareAccounts (see
@@ -244,7 +246,7 @@ func (h *handler) serve(r *http.Request, act *string) (any, error) {
 	reqlog.From(ctx).AccountID = key.AccountID
 	c := &call{
 		Action:           name,
-		Caller:           imageshare.Caller{AccountID: key.AccountID, PublicKey: key.PublicKey},
+		Caller:           caller(key, name, r),
 		Params:           p,
 		StringAccountIDs: h.stringAccountIDs(r),
 	}
@@ -257,12 +259,22 @@ func (h *handler) serve(r *http.Request, act *string) (any, error) {
 		if err := h.svc.CheckRegion(ctx, region); err != nil {
 			return nil, err
 		}
-		c.Region = region
+		c.Region, c.Caller.Region = region, region
 	case !action.regionOptional:
 		return nil, missingParam("Region")
 	}
 	result, err := action.handle(ctx, c)
 	return result, err
+}
+
+// caller is the identity a verified key acts as for action: the core
+// authorizes a sub-user's call by the action's policy name
+// (ucompshare:<Action>), the request's region, address and transport.
+func caller(key *imageshare.AccessKey, action string, r *http.Request) imageshare.Caller {
+	c := imageshare.CallerOf(key)
+	c.Action = ram.UCloud.Service + ":" + action
+	c.SourceIP, c.SecureTransport = clientip.Of(r), clientip.Secure(r)
+	return c
 }
 
 // decode reads the bounded body and decodes it by Content-Type. An absent
