@@ -20,6 +20,9 @@
 //	imageshare community ls [--user ORG] [--search TEXT] [--json]
 //	imageshare publish IMAGE [--price YUAN] ... [--json]
 //	imageshare completion bash|zsh
+//	imageshare user create|key|list|disable|enable --account ID [--name NAME]
+//	imageshare group create|add|remove|list --account ID ...
+//	imageshare policy create|attach|detach|list|check ...
 package main
 
 import (
@@ -50,6 +53,17 @@ Usage:
   imageshare review list [--status Reviewing|all|S1,S2] [--region R] [--json]
   imageshare review approve|offline|online VERSIONID
   imageshare review reject VERSIONID [--reason TEXT]
+
+Sub-users and access policies (docs/ram.md):
+  imageshare user create|key|disable|enable --account ID --name NAME [--json]
+  imageshare user list --account ID [--json]
+  imageshare group create --account ID --name NAME
+  imageshare group add|remove --account ID --group NAME --user NAME
+  imageshare group list --account ID [--json]
+  imageshare policy create --account ID --name NAME --document FILE|-|JSON [--description TEXT]
+  imageshare policy attach|detach --account ID --policy NAME (--user NAME | --group NAME)
+  imageshare policy list --account ID [--json]
+  imageshare policy check --user NAME@ACCOUNTID --action A --resource R [--source-ip IP] [--secure] [--time T]
 
 Talking to a running server as a tenant (UCloud dialect; key from
 ~/.config/imageshare/profile.yaml or IMAGESHARE_URL, IMAGESHARE_PUBLIC_KEY,
@@ -110,6 +124,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return communityCmd(ctx, rest, stdout, stderr)
 	case "publish":
 		return publishCmd(ctx, rest, stdout, stderr)
+	case "user":
+		return userCmd(ctx, rest, stdout, stderr)
+	case "group":
+		return groupCmd(ctx, rest, stdout, stderr)
+	case "policy":
+		return policyCmd(ctx, rest, stdout, stderr)
 	case "completion":
 		return completionCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
