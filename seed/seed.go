@@ -26,6 +26,10 @@ type File struct {
 	Images    []Image    `yaml:"images"`
 	Shares    []Share    `yaml:"shares"`
 	Instances []Instance `yaml:"instances"`
+	// Sub-users and access policies (ram.go; applied by ram.go here).
+	Policies []Policy `yaml:"policies"`
+	Groups   []Group  `yaml:"groups"`
+	Users    []User   `yaml:"users"`
 }
 
 // Account is a seeded account and its keys.
@@ -169,7 +173,7 @@ func Apply(ctx context.Context, svc *core.Service, f *File) error {
 			return fmt.Errorf("shares[%d] (%s → %d): %w", i, sh.Image, sh.Account, err)
 		}
 	}
-	return nil
+	return applyRAM(ctx, svc, f)
 }
 
 func applyAccount(ctx context.Context, st imageshare.Store, a Account, now time.Time) error {
