@@ -135,6 +135,15 @@ func sharedWith(s Spec, i, j int) int64 {
 	return accountID((owner + 1 + j*stride) % s.Accounts)
 }
 
+// maxModifyWorkers is how many modify workers can each have an account
+// of their own that no image of spec is shared with (offsets 2.. below
+// the smallest share stride).
+func maxModifyWorkers(s Spec) int {
+	n := s.Shares/s.Images + 1
+	stride := (s.Accounts - 1) / (n + 1)
+	return max(stride-2, 0)
+}
+
 // Catalog names: a family, a variant and a word of six letters that only
 // one publisher's ten versions carry, so that a fuzzy query for a
 // "variant-word" matches ten versions at every catalog size.

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -204,6 +205,9 @@ func specNames(specs []Spec) []string {
 func benchSize(ctx context.Context, o *options, bin, self, db string, sr *sizeReport, say func(string, ...any)) error {
 	spec := sr.Spec
 	say("== dataset %s", spec.Name)
+	if w := maxModifyWorkers(spec); w < slices.Max(append(o.Conns, o.FixedConns)) {
+		return fmt.Errorf("dataset %s has too few accounts for more than %d modify connections", spec.Name, w)
+	}
 	srv, err := startProcess(ctx, bin, []string{"serve", "--listen", "127.0.0.1:0", "--db", "sqlite:" + db,
 		"--baidu-default-region", benchRegion}, "imageshare listening on", "/readyz",
 		filepath.Join(o.DataDir, "logs", "imageshare-"+spec.Name+".log"))
