@@ -3,7 +3,10 @@
 package app
 
 import (
+	"fmt"
 	"log/slog"
+	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -57,6 +60,34 @@ type Config struct {
 	// request over it is refused at once with its dialect's busy error. 0
 	// means DefaultMaxConcurrentRequests, a negative value no bound.
 	MaxConcurrentRequests int
+
+	// TrustedProxies are the load balancers in front of the server: from
+	// them, X-Forwarded-For names the caller's address that access
+	// policies' acs:SourceIp conditions see (and X-Forwarded-Proto: https
+	// makes acs:SecureTransport true). Empty: the TCP peer's address.
+	TrustedProxies []netip.Prefix
+}
+
+// ParseTrustedProxies reads a comma-separated list of CIDR blocks or
+// addresses ("10.0.0.0/8, 192.0.2.7"); "" is none.
+func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for item := range strings.SplitSeq(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q is not an address or CIDR block", item)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // DefaultRegions are served when neither the store nor a seed names any.

@@ -13,6 +13,7 @@ import (
 	"imageshare/dialect/aliyun"
 	"imageshare/dialect/baidu"
 	"imageshare/dialect/ucloud"
+	"imageshare/internal/clientip"
 	"imageshare/internal/obs"
 	"imageshare/internal/ratelimit"
 	"imageshare/seed"
@@ -129,7 +130,7 @@ func (m *Main) Handler() http.Handler {
 	extra := m.opsMux()
 	m.mountAdmin(extra)
 	limiter, gate := m.overloadGuards() // limits.go
-	return obs.Middleware(limitConcurrency(gate, extra, &router{
+	return obs.Middleware(clientip.Trusted(m.Config.TrustedProxies, limitConcurrency(gate, extra, &router{
 		ucloud: ucloud.New(m.Service, ucloud.Options{
 			AccountIDType: m.Config.UCloudAccountIDType,
 			Logger:        log.With("dialect", "ucloud"),
@@ -149,7 +150,7 @@ func (m *Main) Handler() http.Handler {
 		}),
 		maxBody: m.Config.MaxBodyBytes,
 		extra:   extra,
-	}), m.Metrics, log)
+	})), m.Metrics, log)
 }
 
 // Addr is the address the server listens on.

@@ -16,6 +16,7 @@ import (
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 
 	"imageshare"
+	"imageshare/app"
 	"imageshare/core"
 	"imageshare/internal/testserver"
 	"imageshare/internal/ucloudclient"
@@ -346,5 +347,55 @@ func TestRAM_AliyunDetailIsParsedBySDK(t *testing.T) {
 	var se *sdkerrors.ServerError
 	if !errors.As(err, &se) || se.AccessDeniedDetail() == nil || !strings.Contains(se.Error(), "AccessDeniedDetail: map[") {
 		t.Fatalf("error %v carries no AccessDeniedDetail", err)
+	}
+}
+
+// Behind a trusted proxy the caller's address is the one X-Forwarded-For
+// names; from any other peer the header is ignored.
+func TestRAM_TrustedProxy(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		proxies string
+		xff     string
+		allowed bool
+	}{
+		{"no proxy configured: the header is ignored", "", "198.51.100.7", false},
+		{"trusted proxy: the forwarded address counts", "127.0.0.1/32", "198.51.100.7", true},
+		{"trusted proxy: a forwarded loopback is still denied", "127.0.0.1/32", "127.0.0.5", false},
+		{"untrusted peer: the header is ignored", "10.0.0.0/8", "198.51.100.7", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			proxies, err := app.ParseTrustedProxies(tc.proxies)
+			mustOK(t, err)
+			srv := testserver.Start(t, func(c *app.Config) { c.TrustedProxies = proxies })
+			owner, _ := srv.Account(t, "")
+			im := srv.Image(t, &imageshare.Image{OwnerID: owner.ID, Type: imageshare.ImageCustom})
+			for name, doc := range map[string]string{"All": ramAll, "NoLoopback": ramNoLoop} {
+				_, err := srv.Svc.CreatePolicy(ctx, owner.ID, name, "", doc)
+				mustOK(t, err)
+			}
+			u, err := srv.Svc.CreateUser(ctx, owner.ID, "dev")
+			mustOK(t, err)
+			mustOK(t, srv.Svc.AttachPolicy(ctx, owner.ID, "All", imageshare.PrincipalUser, "dev"))
+			mustOK(t, srv.Svc.AttachPolicy(ctx, owner.ID, "NoLoopback", imageshare.PrincipalUser, "dev"))
+			k, err := srv.Svc.CreateUserKey(ctx, u)
+			mustOK(t, err)
+
+			c := ucloudclient.New(srv.URL, k.PublicKey, k.PrivateKey, ucloudclient.WithRegion(ucRegion))
+			req, err := c.NewRequest(ctx, "DescribeCompShareImageShareAccounts", map[string]any{"CompShareImageId": im.ID})
+			mustOK(t, err)
+			req.Header.Set("X-Forwarded-For", tc.xff)
+			resp, err := c.Send(req)
+			mustOK(t, err)
+			err = ucloudclient.Decode(resp, nil)
+			var rc *ucloudclient.RetCodeError
+			switch {
+			case tc.allowed:
+				mustOK(t, err)
+			case !errors.As(err, &rc) || rc.RetCode != 175 || !strings.Contains(rc.Message, "a policy denies it"):
+				t.Fatalf("err = %v, want RetCode 175 by the Deny on 127.0.0.0/8", err)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -73,6 +74,7 @@ func serveSettings() []*setting {
 		{name: "rate-limit-burst", kind: kindInt, def: "0", usage: "requests a key may make at once before the rate applies; 0 means one second's worth"},
 		{name: "max-concurrent-requests", kind: kindInt, def: strconv.Itoa(app.DefaultMaxConcurrentRequests), usage: "API requests served at once; more are refused as busy; negative means no bound"},
 		{name: "shutdown-timeout", kind: kindDuration, def: "15s", usage: "how long in-flight requests may take to finish at shutdown"},
+		{name: "trusted-proxies", usage: "comma-separated CIDRs of load balancers whose X-Forwarded-For names the caller's address for access policies (acs:SourceIp); empty: the TCP peer"},
 		{name: "log-format", def: "text", usage: "log format: text or json"},
 		{name: "log-level", def: "info", usage: "lowest level logged: debug, info, warn or error"},
 	}
@@ -269,6 +271,7 @@ func (c *serveConfig) validate() error {
 		check("rate-limit-burst", c.integer("rate-limit-burst") >= 0, "a count >= 0"),
 		check("max-concurrent-requests", c.integer("max-concurrent-requests") != 0, "a positive bound, or negative for none"),
 		check("shutdown-timeout", c.duration("shutdown-timeout") > 0, "a duration > 0"),
+		check("trusted-proxies", validProxies(c.str("trusted-proxies")), "comma-separated addresses or CIDR blocks"),
 		check("log-format", oneOf(c.str("log-format"), "text", "json"), "text or json"),
 		check("log-level", oneOf(c.str("log-level"), "debug", "info", "warn", "error"), "debug, info, warn or error"),
 	)
@@ -337,7 +340,19 @@ func (c *serveConfig) appConfig() app.Config {
 		RateLimitBurst:        c.integer("rate-limit-burst"),
 		MaxConcurrentRequests: c.integer("max-concurrent-requests"),
 		ShutdownTimeout:       c.duration("shutdown-timeout"),
+		TrustedProxies:        trustedProxies(c.str("trusted-proxies")),
 	}
+}
+
+func validProxies(s string) bool {
+	_, err := app.ParseTrustedProxies(s)
+	return err == nil
+}
+
+// trustedProxies parses a value validate has accepted.
+func trustedProxies(s string) []netip.Prefix {
+	p, _ := app.ParseTrustedProxies(s)
+	return p
 }
 
 // logger returns the logger the settings ask for, writing to w.
