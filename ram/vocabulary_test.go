@@ -1,6 +1,7 @@
 package ram_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -92,5 +93,26 @@ func TestLookup(t *testing.T) {
 	}
 	if got, want := ram.Aliyun.Pattern(&ram.Aliyun.Actions[0]), "acs:ecs:{regionId}:{accountId}:image/{imageId}"; got != want {
 		t.Fatalf("Pattern = %s, want %s (seed 003)", got, want)
+	}
+}
+
+// docs/ram.md prints every action's row as the vocabulary has it.
+func TestDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/ram.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range ram.Vocabularies() {
+		for i := range v.Actions {
+			a := &v.Actions[i]
+			var ops []string
+			for _, o := range a.Ops {
+				ops = append(ops, string(o))
+			}
+			row := "| `" + a.Name + "` | " + string(a.Level) + " | `" + v.Pattern(a) + "` | " + strings.Join(ops, ", ") + " |"
+			if !strings.Contains(string(doc), row+"\n") {
+				t.Errorf("docs/ram.md lacks the row\n%s", row)
+			}
+		}
 	}
 }
