@@ -399,3 +399,35 @@ func TestRAM_TrustedProxy(t *testing.T) {
 		})
 	}
 }
+
+// Two replicas on one database: a change made through one holds on the
+// other from its next call, with no wait (each call reads the RAM
+// version, every change increments it).
+func TestRAM_ReplicasSeeChangesAtOnce(t *testing.T) {
+	ctx := context.Background()
+	dsn := testserver.StoreDSN(t)
+	a := testserver.Start(t, func(c *app.Config) { c.DB = dsn })
+	b := testserver.Start(t, func(c *app.Config) { c.DB = dsn })
+	owner, _ := a.Account(t, "")
+	im := a.Image(t, &imageshare.Image{Region: aliyunRegion, OwnerID: owner.ID, Type: imageshare.ImageCustom})
+	_, err := a.Svc.CreatePolicy(ctx, owner.ID, "ReadOnly", "", ramReadOnly)
+	mustOK(t, err)
+	u, err := a.Svc.CreateUser(ctx, owner.ID, "dev")
+	mustOK(t, err)
+	k, err := a.Svc.CreateUserKey(ctx, u)
+	mustOK(t, err)
+	viaB := aliyunClient(t, b, k)
+	describe := func() error { _, err := describeShares(viaB, im.ID, 0, 0); return err }
+
+	wantAliyunError(t, describe(), "Forbidden.RAM", 403) // b caches the principal with no policy
+	mustOK(t, a.Svc.AttachPolicy(ctx, owner.ID, "ReadOnly", imageshare.PrincipalUser, "dev"))
+	mustOK(t, describe())
+	mustOK(t, a.Svc.DetachPolicy(ctx, owner.ID, "ReadOnly", imageshare.PrincipalUser, "dev"))
+	wantAliyunError(t, describe(), "Forbidden.RAM", 403)
+	mustOK(t, a.Svc.AttachPolicy(ctx, owner.ID, "ReadOnly", imageshare.PrincipalUser, "dev"))
+	mustOK(t, describe())
+	mustOK(t, a.Svc.SetUserEnabled(ctx, owner.ID, "dev", false))
+	wantAliyunError(t, describe(), "InvalidAccessKeyId.Inactive", 400)
+	mustOK(t, a.Svc.SetUserEnabled(ctx, owner.ID, "dev", true))
+	mustOK(t, describe())
+}
