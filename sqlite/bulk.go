@@ -53,6 +53,13 @@ func (b *BulkLoader) exec(ctx context.Context, query string, args ...any) (sql.R
 		if err != nil {
 			return nil, err
 		}
+		// A large load touches index pages all over the file: a page
+		// cache big enough to hold them saves re-reading each from the
+		// file system on every insert. Set back in release.
+		if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
+			conn.Close()
+			return nil, err
+		}
 		b.conn = conn
 	}
 	if !b.inTx {
@@ -120,7 +127,8 @@ func (b *BulkLoader) release() error {
 	}
 	b.prepared = map[string]*sql.Stmt{}
 	if b.conn != nil {
-		err = errors.Join(err, b.conn.Close())
+		_, cerr := b.conn.ExecContext(context.Background(), `PRAGMA cache_size = -2000`) // SQLite's default
+		err = errors.Join(err, cerr, b.conn.Close())
 		b.conn = nil
 	}
 	return err
