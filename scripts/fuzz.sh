@@ -9,7 +9,9 @@
 #   scripts/fuzz.sh 60s
 #
 # FUZZ_PARALLEL sets the fuzzing workers per target (default 1, to leave
-# the rest of a shared machine alone). New interesting inputs are kept in
+# the rest of a shared machine alone); FUZZ_MINIMIZE bounds the time spent
+# minimizing each new input (default 5s, so that targets whose executions
+# are slow keep fuzzing instead of minimizing). New interesting inputs are kept in
 # Go's fuzz cache; a failing input is written under the package's
 # testdata/fuzz/ and the script exits non-zero.
 set -euo pipefail
@@ -17,13 +19,14 @@ cd "$(dirname "$0")/.."
 
 fuzztime=${1:-60s}
 parallel=${FUZZ_PARALLEL:-1}
+minimize=${FUZZ_MINIMIZE:-5s}
 status=0
 printf '%-24s %-28s %s\n' package target executions
 while read -r file; do
   pkg=./$(dirname "$file")
   for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //'); do
     log=$(mktemp)
-    if go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -parallel "$parallel" "$pkg" >"$log" 2>&1; then
+    if go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" -parallel "$parallel" "$pkg" >"$log" 2>&1; then
       result=$(grep -o 'execs: [0-9]*' "$log" | tail -n 1 | sed 's/execs: //')
     else
       result="FAILED (see below)"
