@@ -126,14 +126,7 @@ func parseReply(dialect string, status int, header http.Header, body []byte) rep
 		if json.Unmarshal(body, &env) == nil && env.RetCode != nil {
 			r.code, r.message = strconv.Itoa(*env.RetCode), env.Message
 		}
-	case dAliyun:
-		var env struct{ Code, Message string }
-		if status < 400 {
-			r.code = "OK"
-		} else if json.Unmarshal(body, &env) == nil {
-			r.code, r.message = env.Code, env.Message
-		}
-	case dBaidu:
+	case dAliyun, dBaidu: // Code/Message, code/message: JSON keys match either case
 		var env struct{ Code, Message string }
 		if status < 400 {
 			r.code = "OK"
