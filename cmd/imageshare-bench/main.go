@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -37,6 +38,7 @@ type options struct {
 	DataDir    string
 	ReportDir  string
 	Scenarios  string // comma-separated name filter
+	From       string // a results.json to report again
 }
 
 func main() {
@@ -78,13 +80,14 @@ func parseFlags(args []string) (*options, error) {
 	dataDir := fs.String("data", "bench-data", "where datasets, binaries and logs live (reused between runs)")
 	reportDir := fs.String("report", "", "where to write results.json, results.md and the plots (default DATA/report)")
 	only := fs.String("scenarios", "", "run only the scenarios whose names contain one of these comma-separated words")
+	from := fs.String("from", "", "measure nothing: write the report and plots of a saved results.json")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	o := &options{Warmup: *warmup, Duration: *duration, CommitTime: *commitTime, DataDir: *dataDir,
+	o := &options{From: *from, Warmup: *warmup, Duration: *duration, CommitTime: *commitTime, DataDir: *dataDir,
 		ReportDir: *reportDir, FixedConns: *fixed, Scenarios: *only}
 	if o.ReportDir == "" {
 		o.ReportDir = filepath.Join(o.DataDir, "report")
@@ -146,6 +149,9 @@ func (o *options) specs() []Spec {
 }
 
 func run(ctx context.Context, o *options) error {
+	if o.From != "" {
+		return rewrite(o)
+	}
 	for _, dir := range []string{o.DataDir, filepath.Join(o.DataDir, "bin"), filepath.Join(o.DataDir, "logs"), o.ReportDir} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
@@ -190,6 +196,23 @@ func run(ctx context.Context, o *options) error {
 	}
 	rep.finish()
 	return rep.write(o.ReportDir, say)
+}
+
+// rewrite reports a saved run again (after a change to the report or
+// the plots).
+func rewrite(o *options) error {
+	b, err := os.ReadFile(o.From)
+	if err != nil {
+		return err
+	}
+	var rep report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return fmt.Errorf("%s: %w", o.From, err)
+	}
+	if err := os.MkdirAll(o.ReportDir, 0o755); err != nil {
+		return err
+	}
+	return rep.write(o.ReportDir, func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) })
 }
 
 func specNames(specs []Spec) []string {

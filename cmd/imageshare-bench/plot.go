@@ -111,8 +111,9 @@ func (r *report) sweepPlots(name string) (rpsPlot, p99Plot *plot.Plot, ok bool, 
 			}
 		}
 	}
-	rpsPlot.Y.Min = 0
-	p99Plot.Y.Min = 0
+	// Room above the lines for the legend.
+	rpsPlot.Y.Min, rpsPlot.Y.Max = 0, rpsPlot.Y.Max*1.35
+	p99Plot.Y.Min, p99Plot.Y.Max = 0, p99Plot.Y.Max*1.35
 	return rpsPlot, p99Plot, ok, nil
 }
 
@@ -153,6 +154,7 @@ func (r *report) sizePlot() (*plot.Plot, bool, error) {
 			}
 		}
 	}
+	p.Y.Max *= 8 // room above the lines for the legend (log scale)
 	return p, ok, nil
 }
 
