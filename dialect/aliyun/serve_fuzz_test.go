@@ -45,6 +45,9 @@ func FuzzServeSigned(f *testing.F) {
 	// The captured requests name m-capture; DeleteImage deletes it, so
 	// every run puts it back.
 	restore := func(t testing.TB) {
+		if _, err := store.FindImageByID(ctx, "m-capture"); err == nil {
+			return
+		}
 		err := store.CreateImage(ctx, &imageshare.Image{ID: "m-capture", Region: "cn-hangzhou", OwnerID: owner.ID,
 			Type: imageshare.ImageCustom, Status: imageshare.StatusAvailable, Name: "captured", CreatedAt: time.Now().UTC()})
 		if err != nil && !imageshare.IsKind(err, imageshare.KindConflict) {
