@@ -194,26 +194,100 @@ func scanImages(rows *sql.Rows) ([]*imageshare.Image, error) {
 	return images, rows.Err()
 }
 
-// FindCommunityImages implements imageshare.Store.
+// searched says whether f's most selective condition is a name or fuzzy
+// search, whose FTS5 match is the cost of the query.
+func searched(f imageshare.CommunityFilter) bool {
+	return f.ImageID == "" && (f.Name != "" || f.Fuzzy != "")
+}
+
+// sortKeys are the columns versionOrder sorts on, with id.
+const sortKeys = `id, published_at, created_at, price, created_count, favorites_count, image_use_time`
+
+// pageTotal is the total of a page of n rows read at p from a result set
+// when it follows from the page alone: a page not filled to its limit
+// ends the set. ok is false when only a count can tell (a full page, or
+// an empty one past the start).
+func pageTotal(p imageshare.Page, n int) (total int, ok bool) {
+	limit, offset := limitOffset(p)
+	if (n > 0 || offset == 0) && (limit < 0 || n < limit) {
+		return offset + n, true
+	}
+	return 0, false
+}
+
+// FindCommunityImages implements imageshare.Store. The page is read
+// first; the total is counted only when the page does not tell it. A
+// search runs its FTS5 match once: the matching versions' sort keys are
+// materialized, and the page and the total are both read from them.
 func (s *Store) FindCommunityImages(ctx context.Context, f imageshare.CommunityFilter) ([]*imageshare.Image, int, error) {
 	where, args := communityWhere(f)
 	var images []*imageshare.Image
 	var total int
 	err := s.readTx(ctx, "sqlite.FindCommunityImages", func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM images`+where, args...).Scan(&total); err != nil {
+		if searched(f) {
+			var err error
+			images, total, err = searchPage(ctx, tx, f, where, args)
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+imageColumns+` FROM images`+where+versionOrder(f.Sort)+pageClause(f.Page), args...)
 		if err != nil {
 			return err
 		}
-		images, err = scanImages(rows)
-		return err
+		if images, err = scanImages(rows); err != nil {
+			return err
+		}
+		var ok bool
+		if total, ok = pageTotal(f.Page, len(images)); ok {
+			return nil
+		}
+		return tx.QueryRowContext(ctx, `SELECT count(*) FROM images`+where, args...).Scan(&total)
 	})
 	if err != nil {
 		return nil, 0, err
 	}
 	return images, total, nil
+}
+
+// searchPageQuery is searchPage's statement: the matching versions' sort
+// keys (m, materialized so that the match runs once), their count, and the
+// page's full rows read back by id.
+func searchPageQuery(f imageshare.CommunityFilter, where string) string {
+	order := versionOrder(f.Sort)
+	return `WITH m AS MATERIALIZED (SELECT ` + sortKeys + ` FROM images` + where + `)
+SELECT ` + imageColumns + `, (SELECT count(*) FROM m) FROM images WHERE id IN (
+	SELECT id FROM m` + order + pageClause(f.Page) + `
+)` + order
+}
+
+// searchPage reads a search's page and total in one statement over one
+// FTS5 match. Every row carries the total; an empty page carries none, and
+// is then told by a count (a page past the end, or no match).
+func searchPage(ctx context.Context, tx *sql.Tx, f imageshare.CommunityFilter, where string, args []any) ([]*imageshare.Image, int, error) {
+	rows, err := tx.QueryContext(ctx, searchPageQuery(f, where), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	images := []*imageshare.Image{}
+	total := 0
+	for rows.Next() {
+		im, err := scanImage(rows, &total)
+		if err != nil {
+			return nil, 0, err
+		}
+		images = append(images, im)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if len(images) > 0 {
+		return images, total, nil
+	}
+	if _, offset := limitOffset(f.Page); offset == 0 {
+		return images, 0, nil
+	}
+	err = tx.QueryRowContext(ctx, `SELECT count(*) FROM images`+where, args...).Scan(&total)
+	return images, total, err
 }
 
 // groupsCTE aggregates the matching versions (v) per group (g); the
@@ -225,12 +299,18 @@ func groupsCTE(where string) string {
 	return `WITH v AS MATERIALIZED (
 	SELECT ` + groupKey + ` AS gk, status, published_at, created_at, price, created_count, favorites_count, image_use_time
 	FROM images` + where + `
-), g AS (
+), g AS MATERIALIZED (
 	SELECT gk, max(published_at) AS pub, max(created_at) AS created, min(price) AS price,
 		sum(created_count) AS cc, sum(favorites_count) AS fc, sum(image_use_time) AS ut,
 		count(*) AS n, max(status = 'Available') AS avail
 	FROM v GROUP BY gk
 ) `
+}
+
+// groupsPageQuery is the page of groups with the totals on each row.
+func groupsPageQuery(f imageshare.CommunityFilter, cte string) string {
+	return cte + `SELECT gk, n, cc, fc, ut, avail,
+	(SELECT count(*) FROM g), (SELECT COALESCE(sum(avail), 0) FROM g) FROM g` + groupOrder(f.Sort) + pageClause(f.Page)
 }
 
 // FindVersionGroups implements imageshare.Store. It reads in one snapshot:
@@ -241,11 +321,9 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 	out := &imageshare.VersionGroupList{Groups: []*imageshare.VersionGroup{}}
 	err := s.readTx(ctx, "sqlite.FindVersionGroups", func(tx *sql.Tx) error {
 		cte := groupsCTE(where)
-		if err := tx.QueryRowContext(ctx, cte+`SELECT count(*), COALESCE(sum(avail), 0) FROM g`, args...).
-			Scan(&out.Total, &out.AvailableTotal); err != nil {
-			return err
-		}
-		rows, err := tx.QueryContext(ctx, cte+`SELECT gk, n, cc, fc, ut, avail FROM g`+groupOrder(f.Sort)+pageClause(f.Page), args...)
+		// One statement reads the page and, on each of its rows, the
+		// totals: the filter (a search's FTS5 match) runs once.
+		rows, err := tx.QueryContext(ctx, groupsPageQuery(f, cte), args...)
 		if err != nil {
 			return err
 		}
@@ -253,7 +331,8 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 		var keys []string
 		for rows.Next() {
 			g := &imageshare.VersionGroup{Versions: []*imageshare.Image{}}
-			if err := rows.Scan(&g.ID, &g.VersionCount, &g.CreatedCount, &g.FavoritesCount, &g.ImageUseTime, &g.Available); err != nil {
+			if err := rows.Scan(&g.ID, &g.VersionCount, &g.CreatedCount, &g.FavoritesCount, &g.ImageUseTime, &g.Available,
+				&out.Total, &out.AvailableTotal); err != nil {
 				rows.Close()
 				return err
 			}
@@ -266,7 +345,12 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 			return err
 		}
 		if len(keys) == 0 {
-			return nil
+			if _, offset := limitOffset(f.Page); offset == 0 {
+				return nil // no group matches
+			}
+			// A page past the end carries no totals: count them.
+			return tx.QueryRowContext(ctx, cte+`SELECT count(*), COALESCE(sum(avail), 0) FROM g`, args...).
+				Scan(&out.Total, &out.AvailableTotal)
 		}
 		// The page's groups are the most selective condition here.
 		vwhere, vargs := communityWhere(f, term{plain: groupKey + ` IN (SELECT value FROM json_each(?))`, args: []any{jsonArray(keys)}, typed: true})

@@ -65,12 +65,37 @@ func TestCommunityQueriesUseIndexes(t *testing.T) {
 		for what, q := range map[string]string{
 			"Count":  `SELECT count(*) FROM images` + where,
 			"Page":   `SELECT ` + imageColumns + ` FROM images` + where + versionOrder(tc.f.Sort) + ` LIMIT 20 OFFSET 0`,
-			"Groups": groupsCTE(where) + `SELECT gk FROM g` + groupOrder(tc.f.Sort) + ` LIMIT 20 OFFSET 0`,
+			"Groups": groupsPageQuery(tc.f, groupsCTE(where)),
 		} {
 			plan := queryPlan(t, s, q, args...)
 			checkNoScan(t, name+"/"+what, plan)
 			if !readsImagesThrough(plan, tc.index) {
 				t.Errorf("%s/%s: images not read through %s: plan %q", name, what, tc.index, plan)
+			}
+		}
+	}
+	// A search reads its page and total in one statement that runs the
+	// FTS5 match once, and reads images by id, not in catalog order.
+	for name, f := range map[string]imageshare.CommunityFilter{
+		"Name":      pub(imageshare.CommunityFilter{Name: "diffusion"}),
+		"NameShort": pub(imageshare.CommunityFilter{Name: "xl"}),
+		"Fuzzy":     pub(imageshare.CommunityFilter{Fuzzy: "alice", Sort: imageshare.CommunitySort{Field: imageshare.SortPrice}}),
+	} {
+		where, args := communityWhere(f)
+		for what, q := range map[string]string{"SearchPage": searchPageQuery(f, where), "Groups": groupsPageQuery(f, groupsCTE(where))} {
+			plan := queryPlan(t, s, q, args...)
+			checkNoScan(t, name+"/"+what, plan)
+			matches := 0
+			for _, step := range plan {
+				if strings.Contains(step, "VIRTUAL TABLE INDEX") {
+					matches++
+				}
+				if (strings.HasPrefix(step, "SEARCH images ") || strings.HasPrefix(step, "SCAN images")) && !strings.Contains(step, byID) {
+					t.Errorf("%s/%s reads images through another index than by id: %q in plan %q", name, what, step, plan)
+				}
+			}
+			if matches != 1 {
+				t.Errorf("%s/%s runs the FTS5 match %d times, want once: plan %q", name, what, matches, plan)
 			}
 		}
 	}
@@ -109,7 +134,7 @@ func checkNoScan(t *testing.T, name string, plan []string) {
 		case strings.Contains(step, "VIRTUAL TABLE INDEX"),
 			strings.HasPrefix(step, "SCAN json_each"),
 			step == "SCAN CONSTANT ROW",
-			strings.HasPrefix(step, "SCAN v"), strings.HasPrefix(step, "SCAN g"),
+			strings.HasPrefix(step, "SCAN v"), strings.HasPrefix(step, "SCAN g"), strings.HasPrefix(step, "SCAN m"),
 			strings.Contains(step, "(subquery"):
 			continue
 		}

@@ -29,15 +29,16 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-func scanImage(row scanner) (*imageshare.Image, error) {
+func scanImage(row scanner, extra ...any) (*imageshare.Image, error) {
 	var im imageshare.Image
 	var created, published, buildStarted, buildDone int64
 	var softwares, tags string
-	err := row.Scan(&im.ID, &im.Region, &im.OwnerID, &im.Type, &im.Status, &im.Name, &im.Description, &im.SizeMB, &created,
+	dest := []any{&im.ID, &im.Region, &im.OwnerID, &im.Type, &im.Status, &im.Name, &im.Description, &im.SizeMB, &created,
 		&im.Readme, &im.Cover, &im.Author, &im.AuthInfo, &im.AutoStart, &im.Container, &im.ImageCharge, &im.Price, &im.IsOfficial, &im.Visibility,
 		&softwares, &im.SourceGPUType, &im.SourceInstance, &im.FailedReason, &im.GroupID, &im.VersionName, &im.VersionDesc,
 		&im.CreatedCount, &im.FavoritesCount, &im.ImageUseTime, &published, &im.IsPublic, &im.OSName, &im.OSType,
-		&buildStarted, &buildDone, &tags)
+		&buildStarted, &buildDone, &tags}
+	err := row.Scan(append(dest, extra...)...)
 	if err != nil {
 		return nil, err
 	}

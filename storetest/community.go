@@ -134,6 +134,26 @@ func testFindCommunityImages(t *testing.T, newStore newStoreFunc) {
 		wantCommunity(t, s, public(F{Page: imageshare.Page{Offset: 3, Limit: 2}}), byPub[3:], len(byPub))
 		wantCommunity(t, s, public(F{Page: imageshare.Page{Offset: 100, Limit: 2}}), nil, len(byPub))
 	})
+	t.Run("SearchPage", func(t *testing.T) {
+		// A search's page and total agree with the unpaged search at
+		// every offset, whatever the sort.
+		for _, sort := range []imageshare.CommunitySort{{}, {Field: imageshare.SortPrice, Asc: true}} {
+			all, total, err := s.FindCommunityImages(context.Background(), F{Name: "diffusion", Sort: sort})
+			ok(t, err)
+			if len(all) < 3 || total != len(all) {
+				t.Fatalf("search for diffusion: %d images, total %d; want 3 or more, total equal", len(all), total)
+			}
+			ids := []string{}
+			for _, im := range all {
+				ids = append(ids, im.ID)
+			}
+			for _, p := range []imageshare.Page{{Limit: 1}, {Offset: 1, Limit: 2}, {Offset: len(ids) - 1, Limit: 5},
+				{Offset: len(ids), Limit: 5}, {Offset: 100, Limit: 2}, {Limit: len(ids)}} {
+				want := ids[min(p.Offset, len(ids)):min(p.Offset+p.Limit, len(ids))]
+				wantCommunity(t, s, F{Name: "diffusion", Sort: sort, Page: p}, want, len(ids))
+			}
+		}
+	})
 	t.Run("FullRecords", func(t *testing.T) {
 		want := fullImage("full-version", cat.a.ID)
 		want.Type = imageshare.ImageCommunity
