@@ -10,8 +10,8 @@
 #
 # FUZZ_PARALLEL sets the fuzzing workers per target (default 1, to leave
 # the rest of a shared machine alone); FUZZ_MINIMIZE bounds the time spent
-# minimizing each new input (default 5s, so that targets whose executions
-# are slow keep fuzzing instead of minimizing). New interesting inputs are kept in
+# minimizing each new input (default 1s, so that targets that keep finding
+# new inputs spend their time fuzzing rather than minimizing). New interesting inputs are kept in
 # Go's fuzz cache; a failing input is written under the package's
 # testdata/fuzz/ and the script exits non-zero.
 set -euo pipefail
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 
 fuzztime=${1:-60s}
 parallel=${FUZZ_PARALLEL:-1}
-minimize=${FUZZ_MINIMIZE:-5s}
+minimize=${FUZZ_MINIMIZE:-1s}
 status=0
 printf '%-24s %-28s %s\n' package target executions
 while read -r file; do
