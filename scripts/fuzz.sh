@@ -11,7 +11,8 @@
 # FUZZ_PARALLEL sets the fuzzing workers per target (default 1, to leave
 # the rest of a shared machine alone); FUZZ_MINIMIZE bounds the time spent
 # minimizing each new input (default 1s, so that targets that keep finding
-# new inputs spend their time fuzzing rather than minimizing). New interesting inputs are kept in
+# new inputs spend their time fuzzing rather than minimizing; minimizing
+# runs are not counted as executions). New interesting inputs are kept in
 # Go's fuzz cache; a failing input is written under the package's
 # testdata/fuzz/ and the script exits non-zero.
 set -euo pipefail
