@@ -87,6 +87,11 @@ type Store interface {
 	// ListShares returns one page of the image's shares ordered by shared
 	// time then account id, with AccountName filled, and the total.
 	ListShares(ctx context.Context, imageID string, p Page) ([]*Share, int, error)
+	// FindImageShares returns the image and one page of its shares (as
+	// ListShares does) read in one snapshot: a share listing's reads in
+	// one round trip to the store. Returns KindNotFound
+	// (ReasonImageNotFound) if the image is absent.
+	FindImageShares(ctx context.Context, imageID string, p Page) (*Image, []*Share, int, error)
 	// IsSharedWith reports whether the image is explicitly shared with the account.
 	IsSharedWith(ctx context.Context, imageID string, accountID int64) (bool, error)
 	// CountShares returns the number of shares (image, account pairs) in

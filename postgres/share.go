@@ -127,26 +127,56 @@ func (s *Store) ListShares(ctx context.Context, imageID string, p imageshare.Pag
 	var shares []*imageshare.Share
 	var total int
 	err := s.inTx(ctx, "postgres.ListShares", readTx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM shares WHERE image_id = $1`, imageID).Scan(&total); err != nil {
+		var err error
+		shares, total, err = listShares(ctx, tx, imageID, p)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return shares, total, nil
+}
+
+// FindImageShares implements imageshare.Store.
+func (s *Store) FindImageShares(ctx context.Context, imageID string, p imageshare.Page) (*imageshare.Image, []*imageshare.Share, int, error) {
+	var im *imageshare.Image
+	var shares []*imageshare.Share
+	var total int
+	err := s.inTx(ctx, "postgres.FindImageShares", readTx, func(tx pgx.Tx) error {
+		var err error
+		if im, err = findImage(ctx, tx, imageID); err != nil {
 			return err
 		}
-		limit, offset := limitOffset(p)
-		rows, err := tx.Query(ctx, `SELECT s.image_id, s.account_id, a.name, s.shared_at, s.shared_by
+		shares, total, err = listShares(ctx, tx, imageID, p)
+		return err
+	})
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return im, shares, total, nil
+}
+
+// listShares reads a page of the image's shares in tx, and their total.
+func listShares(ctx context.Context, tx pgx.Tx, imageID string, p imageshare.Page) ([]*imageshare.Share, int, error) {
+	var total int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM shares WHERE image_id = $1`, imageID).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	limit, offset := limitOffset(p)
+	rows, err := tx.Query(ctx, `SELECT s.image_id, s.account_id, a.name, s.shared_at, s.shared_by
 FROM shares s JOIN accounts a ON a.id = s.account_id
 WHERE s.image_id = $1
 ORDER BY s.shared_at, s.account_id
 LIMIT $2 OFFSET $3`, imageID, limit, offset)
-		if err != nil {
-			return err
-		}
-		shares, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Share, error) {
-			var sh imageshare.Share
-			var at int64
-			err := row.Scan(&sh.ImageID, &sh.AccountID, &sh.AccountName, &at, &sh.SharedBy)
-			sh.SharedAt = fromNanos(at)
-			return &sh, err
-		})
-		return err
+	if err != nil {
+		return nil, 0, err
+	}
+	shares, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Share, error) {
+		var sh imageshare.Share
+		var at int64
+		err := row.Scan(&sh.ImageID, &sh.AccountID, &sh.AccountName, &at, &sh.SharedBy)
+		sh.SharedAt = fromNanos(at)
+		return &sh, err
 	})
 	if err != nil {
 		return nil, 0, err

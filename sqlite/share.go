@@ -97,32 +97,68 @@ func (s *Store) ApplyShareChange(ctx context.Context, c imageshare.ShareChange) 
 
 // ListShares implements imageshare.Store.
 func (s *Store) ListShares(ctx context.Context, imageID string, p imageshare.Page) ([]*imageshare.Share, int, error) {
-	shares := []*imageshare.Share{}
+	var shares []*imageshare.Share
 	var total int
 	err := s.readTx(ctx, "sqlite.ListShares", func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM shares WHERE image_id = ?`, imageID).Scan(&total); err != nil {
+		var err error
+		shares, total, err = listShares(ctx, tx, imageID, p)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return shares, total, nil
+}
+
+// FindImageShares implements imageshare.Store.
+func (s *Store) FindImageShares(ctx context.Context, imageID string, p imageshare.Page) (*imageshare.Image, []*imageshare.Share, int, error) {
+	var im *imageshare.Image
+	var shares []*imageshare.Share
+	var total int
+	err := s.readTx(ctx, "sqlite.FindImageShares", func(tx *sql.Tx) error {
+		var err error
+		if im, err = findImage(ctx, tx, imageID); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT s.image_id, s.account_id, a.name, s.shared_at, s.shared_by
+		shares, total, err = listShares(ctx, tx, imageID, p)
+		return err
+	})
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return im, shares, total, nil
+}
+
+// listShares reads a page of the image's shares in tx, and their total:
+// counted only when the page does not tell it.
+func listShares(ctx context.Context, tx *sql.Tx, imageID string, p imageshare.Page) ([]*imageshare.Share, int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT s.image_id, s.account_id, a.name, s.shared_at, s.shared_by
 FROM shares s JOIN accounts a ON a.id = s.account_id
 WHERE s.image_id = ?
 ORDER BY s.shared_at, s.account_id`+pageClause(p), imageID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var sh imageshare.Share
-			var at int64
-			if err := rows.Scan(&sh.ImageID, &sh.AccountID, &sh.AccountName, &at, &sh.SharedBy); err != nil {
-				return err
-			}
-			sh.SharedAt = fromNanos(at)
-			shares = append(shares, &sh)
-		}
-		return rows.Err()
-	})
 	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	shares := []*imageshare.Share{}
+	for rows.Next() {
+		var sh imageshare.Share
+		var at int64
+		if err := rows.Scan(&sh.ImageID, &sh.AccountID, &sh.AccountName, &at, &sh.SharedBy); err != nil {
+			return nil, 0, err
+		}
+		sh.SharedAt = fromNanos(at)
+		shares = append(shares, &sh)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	if total, ok := pageTotal(p, len(shares)); ok {
+		return shares, total, nil
+	}
+	var total int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM shares WHERE image_id = ?`, imageID).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	return shares, total, nil

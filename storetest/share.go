@@ -234,6 +234,33 @@ func testListShares(t *testing.T, newStore newStoreFunc) {
 			t.Fatalf("page past the end: %v, total %d; want an empty slice of 4", shares, total)
 		}
 	})
+	t.Run("FindImageShares", func(t *testing.T) {
+		// The image with the same pages and totals as ListShares gives.
+		for _, id := range []string{"img", "empty"} {
+			want, err := s.FindImageByID(ctx, id)
+			ok(t, err)
+			for _, p := range []imageshare.Page{{}, {Limit: 1}, {Offset: 1, Limit: 2}, {Offset: 3, Limit: 2}, {Offset: 4, Limit: 2}, {Offset: 9, Limit: 4}} {
+				wantShares, wantTotal, err := s.ListShares(ctx, id, p)
+				ok(t, err)
+				im, shares, total, err := s.FindImageShares(ctx, id, p)
+				ok(t, err)
+				if im == nil || im.ID != id || im.OwnerID != want.OwnerID || im.Name != want.Name {
+					t.Fatalf("FindImageShares(%q, %+v) image = %+v, want %+v", id, p, im, want)
+				}
+				if shares == nil || total != wantTotal || len(shares) != len(wantShares) {
+					t.Fatalf("FindImageShares(%q, %+v) = %d shares (nil %v), total %d; ListShares %d, total %d",
+						id, p, len(shares), shares == nil, total, len(wantShares), wantTotal)
+				}
+				for i := range shares {
+					if *shares[i] != *wantShares[i] {
+						t.Fatalf("FindImageShares(%q, %+v) share %d = %+v, want %+v", id, p, i, shares[i], wantShares[i])
+					}
+				}
+			}
+		}
+		_, _, _, err := s.FindImageShares(ctx, "missing", imageshare.Page{})
+		wantErr(t, err, imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+	})
 	t.Run("Empty", func(t *testing.T) {
 		for _, id := range []string{"empty", "missing"} {
 			shares, total, err := s.ListShares(ctx, id, imageshare.Page{})

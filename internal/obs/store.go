@@ -109,6 +109,11 @@ func (s *instrumentedStore) ListShares(ctx context.Context, imageID string, p im
 	return s.Store.ListShares(ctx, imageID, p)
 }
 
+func (s *instrumentedStore) FindImageShares(ctx context.Context, imageID string, p imageshare.Page) (_ *imageshare.Image, _ []*imageshare.Share, _ int, err error) {
+	defer func(t time.Time) { s.observe("FindImageShares", t, err) }(time.Now())
+	return s.Store.FindImageShares(ctx, imageID, p)
+}
+
 func (s *instrumentedStore) IsSharedWith(ctx context.Context, imageID string, accountID int64) (_ bool, err error) {
 	defer func(t time.Time) { s.observe("IsSharedWith", t, err) }(time.Now())
 	return s.Store.IsSharedWith(ctx, imageID, accountID)
