@@ -121,6 +121,12 @@ func (s *Service) ownedImage(ctx context.Context, c imageshare.Caller, imageID, 
 		return nil, notFound
 	}
 	im, err := s.store.FindImageByID(ctx, imageID)
+	return owned(c, imageID, region, im, err)
+}
+
+// owned is ownedImage's verdict on im, as found by the store with err.
+func owned(c imageshare.Caller, imageID, region string, im *imageshare.Image, err error) (*imageshare.Image, error) {
+	notFound := imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", imageID)
 	if imageshare.IsKind(err, imageshare.KindNotFound) {
 		return nil, notFound
 	}

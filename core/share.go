@@ -12,16 +12,18 @@ func (s *Service) DescribeShares(ctx context.Context, c imageshare.Caller, image
 	if err := s.authorizeImage(ctx, c, imageshare.OpDescribeShares, region, imageID); err != nil {
 		return nil, err
 	}
-	im, err := s.ownedImage(ctx, c, imageID, region)
+	if imageID == "" {
+		return nil, imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", imageID)
+	}
+	// The image and its shares in one read; the shares are returned only
+	// once the image is found to be the caller's.
+	found, shares, total, err := s.store.FindImageShares(ctx, imageID, p)
+	im, err := owned(c, imageID, region, found, err)
 	if err != nil {
 		return nil, err
 	}
 	if im.Type != imageshare.ImageCustom {
 		return nil, notShareable(im)
-	}
-	shares, total, err := s.store.ListShares(ctx, im.ID, p)
-	if err != nil {
-		return nil, err
 	}
 	if shares == nil {
 		shares = []*imageshare.Share{}
