@@ -60,18 +60,19 @@ func (p params) add(encoded string) *apiError {
 		if len(name) > maxNameBytes {
 			return newError(http.StatusBadRequest, "InvalidParameter", "A parameter name is longer than %d bytes.", maxNameBytes)
 		}
+		// encoding/json and encoding/xml cannot send invalid UTF-8 back
+		// byte for byte, and PostgreSQL text cannot hold NUL: refuse them
+		// rather than store or answer something other than what was sent.
+		// The name is checked first, as the messages below repeat it.
+		if !validText(name) {
+			return newError(http.StatusBadRequest, "InvalidParameter", "A parameter name is not valid UTF-8 text.")
+		}
 		value, err := url.QueryUnescape(rawValue)
 		if err != nil {
 			return newError(http.StatusBadRequest, "InvalidParameter", "The value of parameter \"%s\" is badly percent-encoded.", name)
 		}
 		if len(value) > maxValueBytes {
 			return newError(http.StatusBadRequest, "InvalidParameter", "The value of parameter \"%s\" is longer than %d bytes.", name, maxValueBytes)
-		}
-		// encoding/json and encoding/xml cannot send invalid UTF-8 back
-		// byte for byte, and PostgreSQL text cannot hold NUL: refuse them
-		// rather than store or answer something other than what was sent.
-		if !validText(name) {
-			return newError(http.StatusBadRequest, "InvalidParameter", "A parameter name is not valid UTF-8 text.")
 		}
 		if !validText(value) {
 			return newError(http.StatusBadRequest, "InvalidParameter", "The value of parameter \"%s\" is not valid UTF-8 text (or holds a control character).", name)
