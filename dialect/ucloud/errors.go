@@ -2,8 +2,10 @@ package ucloud
 
 import (
 	"fmt"
+	"unicode/utf8"
 
 	"imageshare"
+	"imageshare/internal/wiretext"
 )
 
 // RetCodes this dialect answers with. Every error is sent with HTTP 200:
@@ -80,12 +82,19 @@ func invalidParam(name, why string) *apiError {
 
 // clip bounds a caller-supplied string echoed in a message, so that a huge
 // parameter name or value does not come back in the response.
+// It also replaces what is not text (wiretext.Sanitize) and never cuts a
+// character in two, so the message stays valid UTF-8.
 func clip(s string) string {
 	const max = 128
+	s = wiretext.Sanitize(s)
 	if len(s) <= max {
 		return s
 	}
-	return s[:max] + "..."
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 // reasonCodes maps the domain's specific failures to RetCodes. The

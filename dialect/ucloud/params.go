@@ -169,7 +169,7 @@ func (p *params) set(name, value string) error {
 		return invalidParam(name, "value longer than 65536 bytes")
 	}
 	if !validText(name) {
-		return invalidParam(wiretext.Sanitize(name), "parameter name is not valid UTF-8 text")
+		return invalidParam(name, "parameter name is not valid UTF-8 text")
 	}
 	if !validText(value) {
 		return invalidParam(name, "value is not valid UTF-8 text (or holds a control character)")
