@@ -351,3 +351,39 @@ func parseJSONObject(body []byte) map[string]any {
 	_ = json.Unmarshal(body, &m)
 	return m
 }
+
+// TestAuth_BaiduReplayWithinWindow proves what SECURITY.md says of Baidu's
+// signature: a captured request stays valid until its signature expires
+// (the SDK's own retries depend on it), so a share replayed after the
+// owner undid it shares again.
+func TestAuth_BaiduReplayWithinWindow(t *testing.T) {
+	f := newMatrixFixture(t)
+	bob := strconv.FormatInt(f.bob.ID, 10)
+	share := bceOp("ShareImage", http.MethodPost, "/v2/image/"+f.shareBCE, "share", `{"accountId":"`+bob+`"}`, true)
+	captured := baiduRequest(t, f.srv.URL, share, keyCred(f.aliceKey))
+	raw, err := io.ReadAll(captured.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay := func() reply {
+		req, err := http.NewRequest(captured.Method, captured.URL.String(), bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header = captured.Header.Clone()
+		return doReply(t, dBaidu, req)
+	}
+	if r := replay(); !r.ok() {
+		t.Fatalf("original request: %s", r)
+	}
+	unshare := bceOp("UnShareImage", http.MethodPost, "/v2/image/"+f.shareBCE, "unshare", `{"accountId":"`+bob+`"}`, true)
+	if r := send(t, f.srv.URL, unshare, keyCred(f.aliceKey)); !r.ok() {
+		t.Fatalf("owner's unshare: %s", r)
+	}
+	if r := replay(); !r.ok() {
+		t.Fatalf("replay within the window refused (%s): SECURITY.md says it is accepted; update it", r)
+	}
+	if got := sharedWith(t, f.srv, f.alice, f.shareBCE); !slices.Equal(got, []int64{f.bob.ID}) {
+		t.Fatalf("after the replay the image is shared with %v, want the share applied again", got)
+	}
+}
