@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // groupKey is a Community image's version group: its group id, or its own
@@ -72,57 +73,6 @@ func communityWhere(f imageshare.CommunityFilter, args *argList) string {
 	return " WHERE " + strings.Join(conds, " AND ")
 }
 
-// direction is the SQL ordering direction of s.
-func direction(s imageshare.CommunitySort) string {
-	if s.Asc {
-		return " ASC"
-	}
-	return " DESC"
-}
-
-// versionOrder is the ORDER BY of a flat listing.
-func versionOrder(s imageshare.CommunitySort) string {
-	dir := direction(s)
-	var key string
-	switch s.Field {
-	case imageshare.SortPrice:
-		key = "price" + dir
-	case imageshare.SortCreatedCount:
-		key = "created_count" + dir
-	case imageshare.SortFavor, imageshare.SortFavoritesCount:
-		key = "favorites_count" + dir
-	case imageshare.SortImageUseTime:
-		key = "image_use_time" + dir
-	case imageshare.SortCreateTime:
-		key = "created_at" + dir
-	default:
-		key = "published_at" + dir + ", created_at" + dir
-	}
-	return " ORDER BY " + key + ", id ASC"
-}
-
-// groupOrder is the ORDER BY of a grouped listing over the aggregates of
-// the CTE g in FindVersionGroups.
-func groupOrder(s imageshare.CommunitySort) string {
-	dir := direction(s)
-	var key string
-	switch s.Field {
-	case imageshare.SortPrice:
-		key = "price" + dir
-	case imageshare.SortCreatedCount:
-		key = "cc" + dir
-	case imageshare.SortFavor, imageshare.SortFavoritesCount:
-		key = "fc" + dir
-	case imageshare.SortImageUseTime:
-		key = "ut" + dir
-	case imageshare.SortCreateTime:
-		key = "created" + dir
-	default:
-		key = "pub" + dir + ", created" + dir
-	}
-	return " ORDER BY " + key + ", gk ASC"
-}
-
 func collectImages(rows pgx.Rows) ([]*imageshare.Image, error) {
 	images, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Image, error) { return scanImage(row) })
 	if images == nil {
@@ -143,7 +93,7 @@ func (s *Store) FindCommunityImages(ctx context.Context, f imageshare.CommunityF
 		}
 		page := append(argList{}, args...)
 		limit, offset := limitOffset(f.Page)
-		q := `SELECT ` + imageColumns + ` FROM images` + where + versionOrder(f.Sort) +
+		q := `SELECT ` + imageColumns + ` FROM images` + where + sqlstore.VersionOrder(f.Sort) +
 			` LIMIT ` + page.add(limit) + ` OFFSET ` + page.add(offset)
 		rows, err := tx.Query(ctx, q, page...)
 		if err != nil {
@@ -187,7 +137,7 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 		}
 		page := append(argList{}, args...)
 		limit, offset := limitOffset(f.Page)
-		rows, err := tx.Query(ctx, cte+`SELECT gk, n, cc, fc, ut, avail FROM g`+groupOrder(f.Sort)+
+		rows, err := tx.Query(ctx, cte+`SELECT gk, n, cc, fc, ut, avail FROM g`+sqlstore.GroupOrder(f.Sort)+
 			` LIMIT `+page.add(limit)+` OFFSET `+page.add(offset), page...)
 		if err != nil {
 			return err

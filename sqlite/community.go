@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // groupKey is a Community image's version group: its group id, or its own
@@ -129,57 +130,6 @@ func searchCond(columns, q string) (string, []any) {
 	SELECT rowid FROM ` + table + ` WHERE ` + table + ` MATCH ?))`, []any{columns + " : " + phrase}
 }
 
-// direction is the SQL ordering direction of s.
-func direction(s imageshare.CommunitySort) string {
-	if s.Asc {
-		return " ASC"
-	}
-	return " DESC"
-}
-
-// versionOrder is the ORDER BY of a flat listing.
-func versionOrder(s imageshare.CommunitySort) string {
-	dir := direction(s)
-	var key string
-	switch s.Field {
-	case imageshare.SortPrice:
-		key = "price" + dir
-	case imageshare.SortCreatedCount:
-		key = "created_count" + dir
-	case imageshare.SortFavor, imageshare.SortFavoritesCount:
-		key = "favorites_count" + dir
-	case imageshare.SortImageUseTime:
-		key = "image_use_time" + dir
-	case imageshare.SortCreateTime:
-		key = "created_at" + dir
-	default:
-		key = "published_at" + dir + ", created_at" + dir
-	}
-	return " ORDER BY " + key + ", id ASC"
-}
-
-// groupOrder is the ORDER BY of a grouped listing over the aggregates of
-// the CTE g in FindVersionGroups.
-func groupOrder(s imageshare.CommunitySort) string {
-	dir := direction(s)
-	var key string
-	switch s.Field {
-	case imageshare.SortPrice:
-		key = "price" + dir
-	case imageshare.SortCreatedCount:
-		key = "cc" + dir
-	case imageshare.SortFavor, imageshare.SortFavoritesCount:
-		key = "fc" + dir
-	case imageshare.SortImageUseTime:
-		key = "ut" + dir
-	case imageshare.SortCreateTime:
-		key = "created" + dir
-	default:
-		key = "pub" + dir + ", created" + dir
-	}
-	return " ORDER BY " + key + ", gk ASC"
-}
-
 // scanImages reads every row of rows with scanImage.
 func scanImages(rows *sql.Rows) ([]*imageshare.Image, error) {
 	defer rows.Close()
@@ -229,7 +179,7 @@ func (s *Store) FindCommunityImages(ctx context.Context, f imageshare.CommunityF
 			images, total, err = searchPage(ctx, tx, f, where, args)
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+imageColumns+` FROM images`+where+versionOrder(f.Sort)+pageClause(f.Page), args...)
+		rows, err := tx.QueryContext(ctx, `SELECT `+imageColumns+` FROM images`+where+sqlstore.VersionOrder(f.Sort)+pageClause(f.Page), args...)
 		if err != nil {
 			return err
 		}
@@ -252,7 +202,7 @@ func (s *Store) FindCommunityImages(ctx context.Context, f imageshare.CommunityF
 // keys (m, materialized so that the match runs once), their count, and the
 // page's full rows read back by id.
 func searchPageQuery(f imageshare.CommunityFilter, where string) string {
-	order := versionOrder(f.Sort)
+	order := sqlstore.VersionOrder(f.Sort)
 	return `WITH m AS MATERIALIZED (SELECT ` + sortKeys + ` FROM images` + where + `)
 SELECT ` + imageColumns + `, (SELECT count(*) FROM m) FROM images WHERE id IN (
 	SELECT id FROM m` + order + pageClause(f.Page) + `
@@ -310,7 +260,7 @@ func groupsCTE(where string) string {
 // groupsPageQuery is the page of groups with the totals on each row.
 func groupsPageQuery(f imageshare.CommunityFilter, cte string) string {
 	return cte + `SELECT gk, n, cc, fc, ut, avail,
-	(SELECT count(*) FROM g), (SELECT COALESCE(sum(avail), 0) FROM g) FROM g` + groupOrder(f.Sort) + pageClause(f.Page)
+	(SELECT count(*) FROM g), (SELECT COALESCE(sum(avail), 0) FROM g) FROM g` + sqlstore.GroupOrder(f.Sort) + pageClause(f.Page)
 }
 
 // FindVersionGroups implements imageshare.Store. It reads in one snapshot:

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // queryPlan returns the EXPLAIN QUERY PLAN steps of query.
@@ -64,7 +65,7 @@ func TestCommunityQueriesUseIndexes(t *testing.T) {
 		where, args := communityWhere(tc.f)
 		for what, q := range map[string]string{
 			"Count":  `SELECT count(*) FROM images` + where,
-			"Page":   `SELECT ` + imageColumns + ` FROM images` + where + versionOrder(tc.f.Sort) + ` LIMIT 20 OFFSET 0`,
+			"Page":   `SELECT ` + imageColumns + ` FROM images` + where + sqlstore.VersionOrder(tc.f.Sort) + ` LIMIT 20 OFFSET 0`,
 			"Groups": groupsPageQuery(tc.f, groupsCTE(where)),
 		} {
 			plan := queryPlan(t, s, q, args...)
