@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // maxIDAttempts bounds how often CreateAccount draws a new id when the one
@@ -26,7 +27,7 @@ func (s *Store) CreateAccount(ctx context.Context, a *imageshare.Account) error 
 		err := s.inTx(ctx, op, writeTx, func(tx pgx.Tx) error {
 			err := tx.QueryRow(ctx, `INSERT INTO accounts (id, name, organization_id, created_at)
 VALUES ($1, $2, CASE WHEN $3::bigint = 0 THEN $1 ELSE $3 END, $4) RETURNING id, organization_id`,
-				a.ID, a.Name, a.OrganizationID, nanos(a.CreatedAt)).Scan(&id, &org)
+				a.ID, a.Name, a.OrganizationID, sqlstore.Nanos(a.CreatedAt)).Scan(&id, &org)
 			if err != nil {
 				return constraintError(err, conflict(), nil)
 			}
@@ -48,7 +49,7 @@ VALUES ($1, $2, CASE WHEN $3::bigint = 0 THEN $1 ELSE $3 END, $4) RETURNING id, 
 			err := s.pool.QueryRow(ctx, `WITH next AS (SELECT nextval('accounts_id_seq') AS id)
 INSERT INTO accounts (id, name, organization_id, created_at)
 SELECT next.id, $1, CASE WHEN $2::bigint = 0 THEN next.id ELSE $2 END, $3 FROM next
-RETURNING id, organization_id`, a.Name, a.OrganizationID, nanos(a.CreatedAt)).Scan(&id, &org)
+RETURNING id, organization_id`, a.Name, a.OrganizationID, sqlstore.Nanos(a.CreatedAt)).Scan(&id, &org)
 			if constraintName(err) == "accounts_pkey" {
 				idTaken = true
 				return err
@@ -66,22 +67,6 @@ RETURNING id, organization_id`, a.Name, a.OrganizationID, nanos(a.CreatedAt)).Sc
 	}
 }
 
-const accountColumns = `id, name, organization_id, created_at`
-
-func scanAccount(row pgx.Row) (*imageshare.Account, error) {
-	var a imageshare.Account
-	var created int64
-	if err := row.Scan(&a.ID, &a.Name, &a.OrganizationID, &created); err != nil {
-		return nil, err
-	}
-	a.CreatedAt = fromNanos(created)
-	return &a, nil
-}
-
-func accountNotFound(what string, v any) *imageshare.Error {
-	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonAccountNotFound, "account with "+what+" %v does not exist", v)
-}
-
 // FindAccountByID implements imageshare.Store.
 func (s *Store) FindAccountByID(ctx context.Context, id int64) (*imageshare.Account, error) {
 	return s.findAccount(ctx, "postgres.FindAccountByID", `id`, id)
@@ -96,9 +81,9 @@ func (s *Store) findAccount(ctx context.Context, op, column string, v any) (*ima
 	var a *imageshare.Account
 	err := s.retry(ctx, op, func() error {
 		var err error
-		a, err = scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE `+column+` = $1`, v))
+		a, err = sqlstore.ScanAccount(s.pool.QueryRow(ctx, `SELECT `+sqlstore.AccountColumns+` FROM accounts WHERE `+column+` = $1`, v))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return accountNotFound(column, v)
+			return sqlstore.AccountNotFound(column, v)
 		}
 		return err
 	})
@@ -115,11 +100,11 @@ func (s *Store) FindAccountsByIDs(ctx context.Context, ids []int64) (map[int64]*
 		return found, nil
 	}
 	err := s.retry(ctx, "postgres.FindAccountsByIDs", func() error {
-		rows, err := s.pool.Query(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ANY($1)`, ids)
+		rows, err := s.pool.Query(ctx, `SELECT `+sqlstore.AccountColumns+` FROM accounts WHERE id = ANY($1)`, ids)
 		if err != nil {
 			return err
 		}
-		accounts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Account, error) { return scanAccount(row) })
+		accounts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Account, error) { return sqlstore.ScanAccount(row) })
 		if err != nil {
 			return err
 		}
@@ -143,11 +128,11 @@ func (s *Store) ListAccounts(ctx context.Context, p imageshare.Page) ([]*imagesh
 			return err
 		}
 		limit, offset := limitOffset(p)
-		rows, err := tx.Query(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY id LIMIT $1 OFFSET $2`, limit, offset)
+		rows, err := tx.Query(ctx, `SELECT `+sqlstore.AccountColumns+` FROM accounts ORDER BY id LIMIT $1 OFFSET $2`, limit, offset)
 		if err != nil {
 			return err
 		}
-		accounts, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Account, error) { return scanAccount(row) })
+		accounts, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Account, error) { return sqlstore.ScanAccount(row) })
 		return err
 	})
 	if err != nil {
@@ -165,10 +150,10 @@ func (s *Store) CreateAccessKey(ctx context.Context, k *imageshare.AccessKey) er
 	return s.retry(ctx, op, func() error {
 		_, err := s.pool.Exec(ctx,
 			`INSERT INTO access_keys (public_key, private_key, account_id, enabled, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			k.PublicKey, k.PrivateKey, k.AccountID, k.Enabled, nanos(k.CreatedAt))
+			k.PublicKey, k.PrivateKey, k.AccountID, k.Enabled, sqlstore.Nanos(k.CreatedAt))
 		return constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonKeyConflict, "access key %q already exists", k.PublicKey),
-			accountNotFound("id", k.AccountID))
+			sqlstore.AccountNotFound("id", k.AccountID))
 	})
 }
 
@@ -181,7 +166,7 @@ func scanKey(row pgx.Row) (*imageshare.AccessKey, error) {
 	if err := row.Scan(&k.PublicKey, &k.PrivateKey, &k.AccountID, &k.Enabled, &created, &k.UserID); err != nil {
 		return nil, err
 	}
-	k.CreatedAt = fromNanos(created)
+	k.CreatedAt = sqlstore.FromNanos(created)
 	return &k, nil
 }
 

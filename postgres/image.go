@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // imageColumns are the images columns in the order scanImage reads them,
@@ -34,10 +35,10 @@ func scanImage(row pgx.Row) (*imageshare.Image, error) {
 		return nil, err
 	}
 	im.Type, im.Status = imageshare.ImageType(typ), imageshare.ImageStatus(status)
-	im.CreatedAt = fromNanos(created)
-	im.PublishedAt = fromNanos(published)
-	im.BuildStartedAt = fromNanos(buildStarted)
-	im.BuildDoneAt = fromNanos(buildDone)
+	im.CreatedAt = sqlstore.FromNanos(created)
+	im.PublishedAt = sqlstore.FromNanos(published)
+	im.BuildStartedAt = sqlstore.FromNanos(buildStarted)
+	im.BuildDoneAt = sqlstore.FromNanos(buildDone)
 	if err := json.Unmarshal([]byte(softwares), &im.Softwares); err != nil {
 		return nil, fmt.Errorf("image %q softwares: %w", im.ID, err)
 	}
@@ -45,10 +46,6 @@ func scanImage(row pgx.Row) (*imageshare.Image, error) {
 		im.Tags = []string{}
 	}
 	return &im, nil
-}
-
-func imageNotFound(id string) *imageshare.Error {
-	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", id)
 }
 
 // ownerArg stores the platform owner 0 as NULL (see the migration).
@@ -76,11 +73,11 @@ func insertImage(ctx context.Context, tx pgx.Tx, im *imageshare.Image) error {
 	if err != nil {
 		return err
 	}
-	args := []any{im.ID, im.Region, ownerArg(im.OwnerID), string(im.Type), string(im.Status), im.Name, fold(im.Name), im.Description, im.SizeMB, nanos(im.CreatedAt),
+	args := []any{im.ID, im.Region, ownerArg(im.OwnerID), string(im.Type), string(im.Status), im.Name, fold(im.Name), im.Description, im.SizeMB, sqlstore.Nanos(im.CreatedAt),
 		im.Readme, im.Cover, im.Author, im.AuthInfo, im.AutoStart, im.Container, im.ImageCharge, im.Price, im.IsOfficial, im.Visibility,
 		string(softwares), im.SourceGPUType, im.SourceInstance, im.FailedReason, im.GroupID, im.VersionName, im.VersionDesc,
-		im.CreatedCount, im.FavoritesCount, im.ImageUseTime, nanos(im.PublishedAt), im.IsPublic, im.OSName, im.OSType,
-		nanos(im.BuildStartedAt), nanos(im.BuildDoneAt)}
+		im.CreatedCount, im.FavoritesCount, im.ImageUseTime, sqlstore.Nanos(im.PublishedAt), im.IsPublic, im.OSName, im.OSType,
+		sqlstore.Nanos(im.BuildStartedAt), sqlstore.Nanos(im.BuildDoneAt)}
 	args = append(args, searchValues(im.Name, im.Author)...)
 	_, err = tx.Exec(ctx, `INSERT INTO images (id, region, owner_id, type, status, name, name_fold, description, size_mb, created_at,
 	readme, cover, author, auth_info, auto_start, container, image_charge, price, is_official, visibility,
@@ -92,7 +89,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 	if err != nil {
 		return constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageConflict, "image %q already exists", im.ID),
-			accountNotFound("id", im.OwnerID))
+			sqlstore.AccountNotFound("id", im.OwnerID))
 	}
 	return insertTags(ctx, tx, im.ID, im.Tags)
 }
@@ -129,7 +126,7 @@ type rowQueryer interface {
 func findImage(ctx context.Context, q rowQueryer, id string) (*imageshare.Image, error) {
 	im, err := scanImage(q.QueryRow(ctx, `SELECT `+imageColumns+` FROM images WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, imageNotFound(id)
+		return nil, sqlstore.ImageNotFound(id)
 	}
 	return im, err
 }
@@ -274,7 +271,7 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u imageshare.ImageUp
 		set("size_mb", *u.SizeMB)
 	}
 	if u.BuildDoneAt != nil {
-		set("build_done_at", nanos(*u.BuildDoneAt))
+		set("build_done_at", sqlstore.Nanos(*u.BuildDoneAt))
 	}
 	var im *imageshare.Image
 	err := s.inTx(ctx, op, writeTx, func(tx pgx.Tx) error {
@@ -313,7 +310,7 @@ func lockImage(ctx context.Context, tx pgx.Tx, id string) error {
 	var found string
 	err := tx.QueryRow(ctx, `SELECT id FROM images WHERE id = $1 FOR UPDATE`, id).Scan(&found)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return imageNotFound(id)
+		return sqlstore.ImageNotFound(id)
 	}
 	return err
 }
@@ -327,7 +324,7 @@ func (s *Store) DeleteImage(ctx context.Context, id string) error {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return imageNotFound(id)
+			return sqlstore.ImageNotFound(id)
 		}
 		return nil
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // CreateCustomImage implements imageshare.Store. The owner's account row
@@ -22,7 +23,7 @@ func (s *Store) CreateCustomImage(ctx context.Context, im *imageshare.Image) err
 		var owner int64
 		err := tx.QueryRow(ctx, `SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE`, im.OwnerID).Scan(&owner)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return accountNotFound("id", im.OwnerID)
+			return sqlstore.AccountNotFound("id", im.OwnerID)
 		}
 		if err != nil {
 			return err
@@ -61,7 +62,7 @@ func (s *Store) FinishBuilds(ctx context.Context, now time.Time, limit int) ([]s
 	ORDER BY build_done_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
 UPDATE images SET status = 'Available' FROM due
 WHERE images.id = due.id AND images.status = 'Making'
-RETURNING images.id`, nanos(now), lim)
+RETURNING images.id`, sqlstore.Nanos(now), lim)
 		if err != nil {
 			return err
 		}
@@ -87,14 +88,14 @@ func (s *Store) ChangeImageStatus(ctx context.Context, c imageshare.StatusChange
 		var status string
 		err := tx.QueryRow(ctx, `SELECT status FROM images WHERE id = $1 FOR UPDATE`, c.ImageID).Scan(&status)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return imageNotFound(c.ImageID)
+			return sqlstore.ImageNotFound(c.ImageID)
 		}
 		if err != nil {
 			return err
 		}
 		if !slices.Contains(c.From, imageshare.ImageStatus(status)) {
 			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageNotAvailable,
-				"image %q is %s, not %s", c.ImageID, status, statusList(c.From))
+				"image %q is %s, not %s", c.ImageID, status, sqlstore.StatusList(c.From))
 		}
 		sets := []string{"status = $1"}
 		args := []any{string(c.To)}
@@ -103,7 +104,7 @@ func (s *Store) ChangeImageStatus(ctx context.Context, c imageshare.StatusChange
 			sets = append(sets, fmt.Sprintf("failed_reason = $%d", len(args)))
 		}
 		if c.PublishedAt != nil {
-			args = append(args, nanos(*c.PublishedAt))
+			args = append(args, sqlstore.Nanos(*c.PublishedAt))
 			sets = append(sets, fmt.Sprintf("published_at = $%d", len(args)))
 		}
 		args = append(args, c.ImageID)
@@ -117,14 +118,6 @@ func (s *Store) ChangeImageStatus(ctx context.Context, c imageshare.StatusChange
 		return nil, err
 	}
 	return im, nil
-}
-
-// statusList renders statuses as "A or B" for messages.
-func statusList(ss []imageshare.ImageStatus) string {
-	if len(ss) == 0 {
-		return "in a state that allows this"
-	}
-	return strings.Join(stringsOf(ss), " or ")
 }
 
 // serializableTx is for transactions that check that no row matching a
@@ -143,7 +136,7 @@ func (s *Store) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID
 		var found string
 		err := tx.QueryRow(ctx, `SELECT id FROM images WHERE id = $1 FOR UPDATE`, sourceID).Scan(&found)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return imageNotFound(sourceID)
+			return sqlstore.ImageNotFound(sourceID)
 		}
 		if err != nil {
 			return err

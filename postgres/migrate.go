@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // migrationFS holds the schema changes, applied in version order. A file
@@ -177,7 +178,7 @@ func (s *Store) Migrations(ctx context.Context) ([]Migration, error) {
 		var m Migration
 		var at int64
 		err := row.Scan(&m.Version, &m.Name, &at)
-		m.AppliedAt = fromNanos(at)
+		m.AppliedAt = sqlstore.FromNanos(at)
 		return m, err
 	})
 	if err != nil {

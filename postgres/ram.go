@@ -9,23 +9,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // The RAM methods of imageshare.Store (ram.go): sub-users, groups,
 // policies and attachments, and the version every change to what a
 // sub-user may do increments in its own transaction.
-
-func userNotFound(what any) *imageshare.Error {
-	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonUserNotFound, "user %v does not exist", what)
-}
-
-func groupNotFound(what any) *imageshare.Error {
-	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonUserGroupMissing, "group %v does not exist", what)
-}
-
-func policyNotFound(what any) *imageshare.Error {
-	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonPolicyNotFound, "policy %v does not exist", what)
-}
 
 // bumpRAMVersion increments the RAM version inside tx. Concurrent changes
 // queue on the one row's lock, so each gets its own version.
@@ -51,23 +40,11 @@ func (s *Store) CreateUser(ctx context.Context, u *imageshare.User) error {
 	return s.retry(ctx, "postgres.CreateUser", func() error {
 		err := s.pool.QueryRow(ctx,
 			`INSERT INTO ram_users (account_id, name, enabled, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-			u.AccountID, u.Name, u.Enabled, nanos(u.CreatedAt)).Scan(&u.ID)
+			u.AccountID, u.Name, u.Enabled, sqlstore.Nanos(u.CreatedAt)).Scan(&u.ID)
 		return constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonUserConflict, "account %d has a user named %q", u.AccountID, u.Name),
-			accountNotFound("id", u.AccountID))
+			sqlstore.AccountNotFound("id", u.AccountID))
 	})
-}
-
-const userColumns = `id, account_id, name, enabled, created_at`
-
-func scanUser(row pgx.Row) (*imageshare.User, error) {
-	var u imageshare.User
-	var created int64
-	if err := row.Scan(&u.ID, &u.AccountID, &u.Name, &u.Enabled, &created); err != nil {
-		return nil, err
-	}
-	u.CreatedAt = fromNanos(created)
-	return &u, nil
 }
 
 // FindUser implements imageshare.Store.
@@ -75,9 +52,9 @@ func (s *Store) FindUser(ctx context.Context, accountID int64, name string) (*im
 	var u *imageshare.User
 	err := s.retry(ctx, "postgres.FindUser", func() error {
 		var err error
-		u, err = scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM ram_users WHERE account_id = $1 AND name = $2`, accountID, name))
+		u, err = sqlstore.ScanUser(s.pool.QueryRow(ctx, `SELECT `+sqlstore.UserColumns+` FROM ram_users WHERE account_id = $1 AND name = $2`, accountID, name))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return userNotFound(strconv.Quote(name))
+			return sqlstore.UserNotFound(strconv.Quote(name))
 		}
 		return err
 	})
@@ -88,11 +65,11 @@ func (s *Store) FindUser(ctx context.Context, accountID int64, name string) (*im
 func (s *Store) ListUsers(ctx context.Context, accountID int64) ([]*imageshare.User, error) {
 	var users []*imageshare.User
 	err := s.retry(ctx, "postgres.ListUsers", func() error {
-		rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM ram_users WHERE account_id = $1 ORDER BY name`, accountID)
+		rows, err := s.pool.Query(ctx, `SELECT `+sqlstore.UserColumns+` FROM ram_users WHERE account_id = $1 ORDER BY name`, accountID)
 		if err != nil {
 			return err
 		}
-		users, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.User, error) { return scanUser(row) })
+		users, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.User, error) { return sqlstore.ScanUser(row) })
 		return err
 	})
 	if users == nil && err == nil {
@@ -109,7 +86,7 @@ func (s *Store) SetUserEnabled(ctx context.Context, userID int64, enabled bool) 
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return userNotFound(userID)
+			return sqlstore.UserNotFound(userID)
 		}
 		return bumpRAMVersion(ctx, tx)
 	})
@@ -125,14 +102,14 @@ func (s *Store) CreateUserKey(ctx context.Context, k *imageshare.AccessKey) erro
 			return err
 		}
 		if n == 0 || k.UserID == 0 {
-			return userNotFound(k.UserID)
+			return sqlstore.UserNotFound(k.UserID)
 		}
 		_, err := tx.Exec(ctx,
 			`INSERT INTO access_keys (public_key, private_key, account_id, enabled, created_at, user_id) VALUES ($1, $2, $3, $4, $5, $6)`,
-			k.PublicKey, k.PrivateKey, k.AccountID, k.Enabled, nanos(k.CreatedAt), k.UserID)
+			k.PublicKey, k.PrivateKey, k.AccountID, k.Enabled, sqlstore.Nanos(k.CreatedAt), k.UserID)
 		return constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonKeyConflict, "access key %q already exists", k.PublicKey),
-			userNotFound(k.UserID))
+			sqlstore.UserNotFound(k.UserID))
 	})
 }
 
@@ -141,10 +118,10 @@ func (s *Store) CreateGroup(ctx context.Context, g *imageshare.Group) error {
 	return s.retry(ctx, "postgres.CreateGroup", func() error {
 		err := s.pool.QueryRow(ctx,
 			`INSERT INTO ram_groups (account_id, name, created_at) VALUES ($1, $2, $3) RETURNING id`,
-			g.AccountID, g.Name, nanos(g.CreatedAt)).Scan(&g.ID)
+			g.AccountID, g.Name, sqlstore.Nanos(g.CreatedAt)).Scan(&g.ID)
 		return constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonUserGroupTaken, "account %d has a group named %q", g.AccountID, g.Name),
-			accountNotFound("id", g.AccountID))
+			sqlstore.AccountNotFound("id", g.AccountID))
 	})
 }
 
@@ -156,9 +133,9 @@ func (s *Store) FindGroup(ctx context.Context, accountID int64, name string) (*i
 		err := s.pool.QueryRow(ctx, `SELECT id, account_id, name, created_at FROM ram_groups WHERE account_id = $1 AND name = $2`,
 			accountID, name).Scan(&g.ID, &g.AccountID, &g.Name, &created)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return groupNotFound(strconv.Quote(name))
+			return sqlstore.GroupNotFound(strconv.Quote(name))
 		}
-		g.CreatedAt = fromNanos(created)
+		g.CreatedAt = sqlstore.FromNanos(created)
 		return err
 	})
 	if err != nil {
@@ -183,7 +160,7 @@ FROM ram_groups g WHERE g.account_id = $1 ORDER BY g.name`, accountID)
 			if err := row.Scan(&g.ID, &g.AccountID, &g.Name, &created, &g.MemberIDs); err != nil {
 				return nil, err
 			}
-			g.CreatedAt = fromNanos(created)
+			g.CreatedAt = sqlstore.FromNanos(created)
 			if g.MemberIDs == nil {
 				g.MemberIDs = []int64{}
 			}
@@ -200,9 +177,9 @@ FROM ram_groups g WHERE g.account_id = $1 ORDER BY g.name`, accountID)
 // principalAccount returns the account of a user or group, locking its row
 // (FOR SHARE) for the rest of tx, or a not-found error.
 func principalAccount(ctx context.Context, tx pgx.Tx, t imageshare.PrincipalType, id int64) (int64, error) {
-	table, notFound := "ram_users", userNotFound(id)
+	table, notFound := "ram_users", sqlstore.UserNotFound(id)
 	if t == imageshare.PrincipalGroup {
-		table, notFound = "ram_groups", groupNotFound(id)
+		table, notFound = "ram_groups", sqlstore.GroupNotFound(id)
 	}
 	var account int64
 	err := tx.QueryRow(ctx, `SELECT account_id FROM `+table+` WHERE id = $1 FOR SHARE`, id).Scan(&account)
@@ -224,7 +201,7 @@ func (s *Store) AddGroupMember(ctx context.Context, groupID, userID int64, maxGr
 		var userAccount int64
 		err = tx.QueryRow(ctx, `SELECT account_id FROM ram_users WHERE id = $1 FOR UPDATE`, userID).Scan(&userAccount)
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && userAccount != groupAccount) {
-			return userNotFound(userID)
+			return sqlstore.UserNotFound(userID)
 		} else if err != nil {
 			return err
 		}
@@ -262,10 +239,10 @@ func (s *Store) CreatePolicy(ctx context.Context, p *imageshare.Policy) error {
 	return s.retry(ctx, "postgres.CreatePolicy", func() error {
 		err := s.pool.QueryRow(ctx,
 			`INSERT INTO ram_policies (account_id, name, description, document, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			p.AccountID, p.Name, p.Description, p.Document, nanos(p.CreatedAt)).Scan(&p.ID)
+			p.AccountID, p.Name, p.Description, p.Document, sqlstore.Nanos(p.CreatedAt)).Scan(&p.ID)
 		return constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonPolicyConflict, "account %d has a policy named %q", p.AccountID, p.Name),
-			accountNotFound("id", p.AccountID))
+			sqlstore.AccountNotFound("id", p.AccountID))
 	})
 }
 
@@ -277,7 +254,7 @@ func scanPolicy(row pgx.Row) (*imageshare.Policy, error) {
 	if err := row.Scan(&p.ID, &p.AccountID, &p.Name, &p.Description, &p.Document, &created); err != nil {
 		return nil, err
 	}
-	p.CreatedAt = fromNanos(created)
+	p.CreatedAt = sqlstore.FromNanos(created)
 	return &p, nil
 }
 
@@ -299,7 +276,7 @@ func (s *Store) FindPolicy(ctx context.Context, accountID int64, name string) (*
 		var err error
 		p, err = scanPolicy(s.pool.QueryRow(ctx, `SELECT `+policyColumns+` FROM ram_policies WHERE account_id = $1 AND name = $2`, accountID, name))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return policyNotFound(strconv.Quote(name))
+			return sqlstore.PolicyNotFound(strconv.Quote(name))
 		}
 		return err
 	})
@@ -341,7 +318,7 @@ func (s *Store) AttachPolicy(ctx context.Context, a imageshare.Attachment, maxPo
 		var policyAccount int64
 		err := tx.QueryRow(ctx, `SELECT account_id FROM ram_policies WHERE id = $1 FOR SHARE`, a.PolicyID).Scan(&policyAccount)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return policyNotFound(a.PolicyID)
+			return sqlstore.PolicyNotFound(a.PolicyID)
 		} else if err != nil {
 			return err
 		}
@@ -355,14 +332,14 @@ func (s *Store) AttachPolicy(ctx context.Context, a imageshare.Attachment, maxPo
 		err = tx.QueryRow(ctx, `SELECT account_id FROM `+principalTable+` WHERE id = $1 FOR UPDATE`, a.PrincipalID).Scan(&principalAccount)
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && principalAccount != policyAccount) {
 			if a.PrincipalType == imageshare.PrincipalGroup {
-				return groupNotFound(a.PrincipalID)
+				return sqlstore.GroupNotFound(a.PrincipalID)
 			}
-			return userNotFound(a.PrincipalID)
+			return sqlstore.UserNotFound(a.PrincipalID)
 		} else if err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO `+table+` (`+column+`, policy_id, attached_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-			a.PrincipalID, a.PolicyID, nanos(a.AttachedAt))
+			a.PrincipalID, a.PolicyID, sqlstore.Nanos(a.AttachedAt))
 		if err != nil || tag.RowsAffected() == 0 {
 			return err // attached already
 		}
@@ -419,7 +396,7 @@ ORDER BY 2, 3 DESC, 5`, accountID)
 			if err := row.Scan(&a.PolicyID, &a.PolicyName, &typ, &a.PrincipalID, &a.PrincipalName, &at); err != nil {
 				return nil, err
 			}
-			a.PrincipalType, a.AttachedAt = imageshare.PrincipalType(typ), fromNanos(at)
+			a.PrincipalType, a.AttachedAt = imageshare.PrincipalType(typ), sqlstore.FromNanos(at)
 			return &a, nil
 		})
 		return err
@@ -435,9 +412,9 @@ ORDER BY 2, 3 DESC, 5`, accountID)
 func (s *Store) LoadPrincipal(ctx context.Context, userID int64) (*imageshare.Principal, error) {
 	var p imageshare.Principal
 	err := s.inTx(ctx, "postgres.LoadPrincipal", readTx, func(tx pgx.Tx) error {
-		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM ram_users WHERE id = $1`, userID))
+		u, err := sqlstore.ScanUser(tx.QueryRow(ctx, `SELECT `+sqlstore.UserColumns+` FROM ram_users WHERE id = $1`, userID))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return userNotFound(userID)
+			return sqlstore.UserNotFound(userID)
 		} else if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // AddRegion implements imageshare.Store.
@@ -42,10 +43,10 @@ func (s *Store) CreateInstance(ctx context.Context, in *imageshare.Instance) err
 	return s.retry(ctx, "postgres.CreateInstance", func() error {
 		_, err := s.pool.Exec(ctx,
 			`INSERT INTO instances (id, owner_id, region, gpu_type, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			in.ID, in.OwnerID, in.Region, in.GPUType, nanos(in.CreatedAt))
+			in.ID, in.OwnerID, in.Region, in.GPUType, sqlstore.Nanos(in.CreatedAt))
 		return constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonNone, "instance %q already exists", in.ID),
-			accountNotFound("id", in.OwnerID))
+			sqlstore.AccountNotFound("id", in.OwnerID))
 	})
 }
 
@@ -59,7 +60,7 @@ func (s *Store) FindInstance(ctx context.Context, id string) (*imageshare.Instan
 		if errors.Is(err, pgx.ErrNoRows) {
 			return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonInstanceNotFound, "instance %q does not exist", id)
 		}
-		in.CreatedAt = fromNanos(created)
+		in.CreatedAt = sqlstore.FromNanos(created)
 		return err
 	})
 	if err != nil {

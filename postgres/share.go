@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // ApplyShareChange implements imageshare.Store. The transaction first
@@ -24,7 +25,7 @@ func (s *Store) ApplyShareChange(ctx context.Context, c imageshare.ShareChange) 
 		b.Queue(`SELECT id FROM images WHERE id = $1 FOR UPDATE`, c.ImageID)
 		for _, id := range add {
 			b.Queue(`INSERT INTO shares (image_id, account_id, shared_at, shared_by) VALUES ($1, $2, $3, $4)
-ON CONFLICT (image_id, account_id) DO NOTHING`, c.ImageID, id, nanos(c.At), c.By)
+ON CONFLICT (image_id, account_id) DO NOTHING`, c.ImageID, id, sqlstore.Nanos(c.At), c.By)
 		}
 		for _, id := range remove {
 			b.Queue(`DELETE FROM shares WHERE image_id = $1 AND account_id = $2`, c.ImageID, id)
@@ -59,14 +60,14 @@ func readShareBatch(br pgx.BatchResults, c imageshare.ShareChange, add, remove [
 	var found string
 	if err := br.QueryRow().Scan(&found); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, imageNotFound(c.ImageID)
+			return nil, sqlstore.ImageNotFound(c.ImageID)
 		}
 		return nil, err
 	}
 	for _, id := range add {
 		tag, err := br.Exec()
 		if err != nil {
-			return nil, constraintError(err, nil, accountNotFound("id", id))
+			return nil, constraintError(err, nil, sqlstore.AccountNotFound("id", id))
 		}
 		if tag.RowsAffected() == 0 {
 			if c.FailOnNoop {
@@ -175,7 +176,7 @@ LIMIT $2 OFFSET $3`, imageID, limit, offset)
 		var sh imageshare.Share
 		var at int64
 		err := row.Scan(&sh.ImageID, &sh.AccountID, &sh.AccountName, &at, &sh.SharedBy)
-		sh.SharedAt = fromNanos(at)
+		sh.SharedAt = sqlstore.FromNanos(at)
 		return &sh, err
 	})
 	if err != nil {

@@ -182,22 +182,6 @@ func (s *Store) retry(ctx context.Context, op string, attempt func() error) erro
 	}
 }
 
-// nanos stores t as unix nanoseconds; the zero time is 0.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// fromNanos is the inverse of nanos, in UTC.
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
 // limitOffset returns LIMIT and OFFSET values for p: Limit 0 (or less)
 // means every row, which LIMIT NULL (LIMIT ALL) says.
 func limitOffset(p imageshare.Page) (limit *int64, offset int64) {

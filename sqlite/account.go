@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // CreateAccount implements imageshare.Store.
@@ -20,7 +21,7 @@ func (s *Store) CreateAccount(ctx context.Context, a *imageshare.Account) error 
 		}
 		err := tx.QueryRowContext(ctx,
 			`INSERT INTO accounts (id, name, organization_id, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-			want, a.Name, a.OrganizationID, nanos(a.CreatedAt)).Scan(&id)
+			want, a.Name, a.OrganizationID, sqlstore.Nanos(a.CreatedAt)).Scan(&id)
 		if err != nil {
 			return constraintError(err, imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonAccountConflict,
 				"account id %d or name %q is taken", a.ID, a.Name), nil)
@@ -39,27 +40,11 @@ func (s *Store) CreateAccount(ctx context.Context, a *imageshare.Account) error 
 	return nil
 }
 
-const accountColumns = `id, name, organization_id, created_at`
-
-func scanAccount(row interface{ Scan(...any) error }) (*imageshare.Account, error) {
-	var a imageshare.Account
-	var created int64
-	if err := row.Scan(&a.ID, &a.Name, &a.OrganizationID, &created); err != nil {
-		return nil, err
-	}
-	a.CreatedAt = fromNanos(created)
-	return &a, nil
-}
-
-func accountNotFound(what string, v any) *imageshare.Error {
-	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonAccountNotFound, "account with "+what+" %v does not exist", v)
-}
-
 // FindAccountByID implements imageshare.Store.
 func (s *Store) FindAccountByID(ctx context.Context, id int64) (*imageshare.Account, error) {
-	a, err := scanAccount(s.read.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	a, err := sqlstore.ScanAccount(s.read.QueryRowContext(ctx, `SELECT `+sqlstore.AccountColumns+` FROM accounts WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, accountNotFound("id", id)
+		return nil, sqlstore.AccountNotFound("id", id)
 	}
 	if err != nil {
 		return nil, imageshare.Internal("sqlite.FindAccountByID", err)
@@ -69,9 +54,9 @@ func (s *Store) FindAccountByID(ctx context.Context, id int64) (*imageshare.Acco
 
 // FindAccountByName implements imageshare.Store.
 func (s *Store) FindAccountByName(ctx context.Context, name string) (*imageshare.Account, error) {
-	a, err := scanAccount(s.read.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE name = ?`, name))
+	a, err := sqlstore.ScanAccount(s.read.QueryRowContext(ctx, `SELECT `+sqlstore.AccountColumns+` FROM accounts WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, accountNotFound("name", name)
+		return nil, sqlstore.AccountNotFound("name", name)
 	}
 	if err != nil {
 		return nil, imageshare.Internal("sqlite.FindAccountByName", err)
@@ -98,12 +83,12 @@ func (s *Store) FindAccountsByIDs(ctx context.Context, ids []int64) (map[int64]*
 			for i, id := range chunk {
 				args[i] = id
 			}
-			rows, err := tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id IN (`+placeholders(len(chunk))+`)`, args...)
+			rows, err := tx.QueryContext(ctx, `SELECT `+sqlstore.AccountColumns+` FROM accounts WHERE id IN (`+placeholders(len(chunk))+`)`, args...)
 			if err != nil {
 				return err
 			}
 			for rows.Next() {
-				a, err := scanAccount(rows)
+				a, err := sqlstore.ScanAccount(rows)
 				if err != nil {
 					rows.Close()
 					return err
@@ -133,13 +118,13 @@ func (s *Store) ListAccounts(ctx context.Context, p imageshare.Page) ([]*imagesh
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY id`+pageClause(p))
+		rows, err := tx.QueryContext(ctx, `SELECT `+sqlstore.AccountColumns+` FROM accounts ORDER BY id`+pageClause(p))
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			a, err := scanAccount(rows)
+			a, err := sqlstore.ScanAccount(rows)
 			if err != nil {
 				return err
 			}
@@ -159,10 +144,10 @@ func (s *Store) CreateAccessKey(ctx context.Context, k *imageshare.AccessKey) er
 	return s.writeTx(ctx, op, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx,
 			`INSERT INTO access_keys (public_key, private_key, account_id, enabled, created_at) VALUES (?, ?, ?, ?, ?)`,
-			k.PublicKey, k.PrivateKey, k.AccountID, boolInt(k.Enabled), nanos(k.CreatedAt))
+			k.PublicKey, k.PrivateKey, k.AccountID, boolInt(k.Enabled), sqlstore.Nanos(k.CreatedAt))
 		return constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonKeyConflict, "access key %q already exists", k.PublicKey),
-			accountNotFound("id", k.AccountID))
+			sqlstore.AccountNotFound("id", k.AccountID))
 	})
 }
 
@@ -175,7 +160,7 @@ func scanKey(row interface{ Scan(...any) error }) (*imageshare.AccessKey, error)
 	if err := row.Scan(&k.PublicKey, &k.PrivateKey, &k.AccountID, &k.Enabled, &created, &k.UserID); err != nil {
 		return nil, err
 	}
-	k.CreatedAt = fromNanos(created)
+	k.CreatedAt = sqlstore.FromNanos(created)
 	return &k, nil
 }
 

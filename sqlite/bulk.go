@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // BulkLoader inserts many records in few large transactions, for loading
@@ -192,7 +193,7 @@ func (b *BulkLoader) Account(ctx context.Context, a *imageshare.Account) error {
 		org = a.ID
 	}
 	_, err := b.exec(ctx, `INSERT INTO accounts (id, name, organization_id, created_at) VALUES (?, ?, ?, ?)`,
-		a.ID, a.Name, org, nanos(a.CreatedAt))
+		a.ID, a.Name, org, sqlstore.Nanos(a.CreatedAt))
 	if err != nil {
 		return b.fail(op, constraintError(err, imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonAccountConflict,
 			"account id %d or name %q is taken", a.ID, a.Name), nil))
@@ -204,11 +205,11 @@ func (b *BulkLoader) Account(ctx context.Context, a *imageshare.Account) error {
 // AccessKey inserts k.
 func (b *BulkLoader) AccessKey(ctx context.Context, k *imageshare.AccessKey) error {
 	_, err := b.exec(ctx, `INSERT INTO access_keys (public_key, private_key, account_id, enabled, created_at) VALUES (?, ?, ?, ?, ?)`,
-		k.PublicKey, k.PrivateKey, k.AccountID, boolInt(k.Enabled), nanos(k.CreatedAt))
+		k.PublicKey, k.PrivateKey, k.AccountID, boolInt(k.Enabled), sqlstore.Nanos(k.CreatedAt))
 	if err != nil {
 		return b.fail("sqlite.BulkLoader.AccessKey", constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonKeyConflict, "access key %q is taken", k.PublicKey),
-			accountNotFound("id", k.AccountID)))
+			sqlstore.AccountNotFound("id", k.AccountID)))
 	}
 	return nil
 }
@@ -231,15 +232,15 @@ func (b *BulkLoader) Image(ctx context.Context, im *imageshare.Image) error {
 		return b.fail(op, err)
 	}
 	_, err = b.exec(ctx, bulkImageInsert,
-		im.ID, im.Region, ownerArg(im.OwnerID), string(im.Type), string(im.Status), im.Name, fold(im.Name), im.Description, im.SizeMB, nanos(im.CreatedAt),
+		im.ID, im.Region, ownerArg(im.OwnerID), string(im.Type), string(im.Status), im.Name, fold(im.Name), im.Description, im.SizeMB, sqlstore.Nanos(im.CreatedAt),
 		im.Readme, im.Cover, im.Author, im.AuthInfo, boolInt(im.AutoStart), boolInt(im.Container), boolInt(im.ImageCharge), im.Price, boolInt(im.IsOfficial), im.Visibility,
 		string(softwares), im.SourceGPUType, im.SourceInstance, im.FailedReason, im.GroupID, im.VersionName, im.VersionDesc,
-		im.CreatedCount, im.FavoritesCount, im.ImageUseTime, nanos(im.PublishedAt), boolInt(im.IsPublic), im.OSName, im.OSType,
-		nanos(im.BuildStartedAt), nanos(im.BuildDoneAt))
+		im.CreatedCount, im.FavoritesCount, im.ImageUseTime, sqlstore.Nanos(im.PublishedAt), boolInt(im.IsPublic), im.OSName, im.OSType,
+		sqlstore.Nanos(im.BuildStartedAt), sqlstore.Nanos(im.BuildDoneAt))
 	if err != nil {
 		return b.fail(op, constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageConflict, "image %q already exists", im.ID),
-			accountNotFound("id", im.OwnerID)))
+			sqlstore.AccountNotFound("id", im.OwnerID)))
 	}
 	if im.Type == imageshare.ImageCommunity {
 		b.searchLoaded = true
@@ -255,7 +256,7 @@ func (b *BulkLoader) Image(ctx context.Context, im *imageshare.Image) error {
 // Share inserts one share. Sharing twice is a conflict.
 func (b *BulkLoader) Share(ctx context.Context, sh *imageshare.Share) error {
 	_, err := b.exec(ctx, `INSERT INTO shares (image_id, account_id, shared_at, shared_by) VALUES (?, ?, ?, ?)`,
-		sh.ImageID, sh.AccountID, nanos(sh.SharedAt), sh.SharedBy)
+		sh.ImageID, sh.AccountID, sqlstore.Nanos(sh.SharedAt), sh.SharedBy)
 	if err != nil {
 		return b.fail("sqlite.BulkLoader.Share", constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonAlreadyShared,

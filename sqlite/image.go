@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // imageColumns are the images columns in the order scanImage reads them,
@@ -46,10 +47,10 @@ func scanImage(row scanner, extra ...any) (*imageshare.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	im.CreatedAt = fromNanos(created)
-	im.PublishedAt = fromNanos(published)
-	im.BuildStartedAt = fromNanos(buildStarted)
-	im.BuildDoneAt = fromNanos(buildDone)
+	im.CreatedAt = sqlstore.FromNanos(created)
+	im.PublishedAt = sqlstore.FromNanos(published)
+	im.BuildStartedAt = sqlstore.FromNanos(buildStarted)
+	im.BuildDoneAt = sqlstore.FromNanos(buildDone)
 	if err := json.Unmarshal([]byte(softwares), &im.Softwares); err != nil {
 		return nil, fmt.Errorf("image %q softwares: %w", im.ID, err)
 	}
@@ -58,10 +59,6 @@ func scanImage(row scanner, extra ...any) (*imageshare.Image, error) {
 		return nil, fmt.Errorf("image %q tags: %w", im.ID, err)
 	}
 	return &im, nil
-}
-
-func imageNotFound(id string) *imageshare.Error {
-	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", id)
 }
 
 // ownerArg stores the platform owner 0 as NULL (see the migration).
@@ -91,15 +88,15 @@ func insertImage(ctx context.Context, tx *sql.Tx, im *imageshare.Image) error {
 	created_count, favorites_count, image_use_time, published_at, is_public, os_name, os_type,
 	build_started_at, build_done_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		im.ID, im.Region, ownerArg(im.OwnerID), string(im.Type), string(im.Status), im.Name, fold(im.Name), im.Description, im.SizeMB, nanos(im.CreatedAt),
+		im.ID, im.Region, ownerArg(im.OwnerID), string(im.Type), string(im.Status), im.Name, fold(im.Name), im.Description, im.SizeMB, sqlstore.Nanos(im.CreatedAt),
 		im.Readme, im.Cover, im.Author, im.AuthInfo, boolInt(im.AutoStart), boolInt(im.Container), boolInt(im.ImageCharge), im.Price, boolInt(im.IsOfficial), im.Visibility,
 		string(softwares), im.SourceGPUType, im.SourceInstance, im.FailedReason, im.GroupID, im.VersionName, im.VersionDesc,
-		im.CreatedCount, im.FavoritesCount, im.ImageUseTime, nanos(im.PublishedAt), boolInt(im.IsPublic), im.OSName, im.OSType,
-		nanos(im.BuildStartedAt), nanos(im.BuildDoneAt))
+		im.CreatedCount, im.FavoritesCount, im.ImageUseTime, sqlstore.Nanos(im.PublishedAt), boolInt(im.IsPublic), im.OSName, im.OSType,
+		sqlstore.Nanos(im.BuildStartedAt), sqlstore.Nanos(im.BuildDoneAt))
 	if err != nil {
 		return constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageConflict, "image %q already exists", im.ID),
-			accountNotFound("id", im.OwnerID))
+			sqlstore.AccountNotFound("id", im.OwnerID))
 	}
 	return insertTags(ctx, tx, im.ID, im.Tags)
 }
@@ -128,7 +125,7 @@ func (s *Store) FindImageByID(ctx context.Context, id string) (*imageshare.Image
 func findImage(ctx context.Context, q querier, id string) (*imageshare.Image, error) {
 	im, err := scanImage(q.QueryRowContext(ctx, `SELECT `+imageColumns+` FROM images WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, imageNotFound(id)
+		return nil, sqlstore.ImageNotFound(id)
 	}
 	return im, err
 }
@@ -269,7 +266,7 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u imageshare.ImageUp
 		set("size_mb", *u.SizeMB)
 	}
 	if u.BuildDoneAt != nil {
-		set("build_done_at", nanos(*u.BuildDoneAt))
+		set("build_done_at", sqlstore.Nanos(*u.BuildDoneAt))
 	}
 	var im *imageshare.Image
 	err := s.writeTx(ctx, "sqlite.UpdateImage", func(tx *sql.Tx) error {
@@ -279,7 +276,7 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u imageshare.ImageUp
 			return err
 		}
 		if exists == 0 {
-			return imageNotFound(id)
+			return sqlstore.ImageNotFound(id)
 		}
 		if len(sets) > 0 {
 			if _, err := tx.ExecContext(ctx, `UPDATE images SET `+strings.Join(sets, ", ")+` WHERE id = ?`, append(args, id)...); err != nil {
@@ -323,7 +320,7 @@ func (s *Store) DeleteImage(ctx context.Context, id string) error {
 			return err
 		}
 		if n == 0 {
-			return imageNotFound(id)
+			return sqlstore.ImageNotFound(id)
 		}
 		return nil
 	})

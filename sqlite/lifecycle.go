@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // CreateCustomImage implements imageshare.Store. The name check and the
@@ -44,7 +45,7 @@ func (s *Store) FinishBuilds(ctx context.Context, now time.Time, limit int) ([]s
 		rows, err := tx.QueryContext(ctx, `UPDATE images SET status = 'Available'
 WHERE status = 'Making' AND id IN (
 	SELECT id FROM images WHERE status = 'Making' AND build_done_at <= ? ORDER BY build_done_at LIMIT ?)
-RETURNING id`, nanos(now), limit)
+RETURNING id`, sqlstore.Nanos(now), limit)
 		if err != nil {
 			return err
 		}
@@ -72,14 +73,14 @@ func (s *Store) ChangeImageStatus(ctx context.Context, c imageshare.StatusChange
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT status FROM images WHERE id = ?`, c.ImageID).Scan(&status)
 		if errors.Is(err, sql.ErrNoRows) {
-			return imageNotFound(c.ImageID)
+			return sqlstore.ImageNotFound(c.ImageID)
 		}
 		if err != nil {
 			return err
 		}
 		if !slices.Contains(c.From, imageshare.ImageStatus(status)) {
 			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageNotAvailable,
-				"image %q is %s, not %s", c.ImageID, status, statusList(c.From))
+				"image %q is %s, not %s", c.ImageID, status, sqlstore.StatusList(c.From))
 		}
 		sets := []string{"status = ?"}
 		args := []any{string(c.To)}
@@ -89,7 +90,7 @@ func (s *Store) ChangeImageStatus(ctx context.Context, c imageshare.StatusChange
 		}
 		if c.PublishedAt != nil {
 			sets = append(sets, "published_at = ?")
-			args = append(args, nanos(*c.PublishedAt))
+			args = append(args, sqlstore.Nanos(*c.PublishedAt))
 		}
 		args = append(args, c.ImageID, status)
 		if _, err := tx.ExecContext(ctx, `UPDATE images SET `+strings.Join(sets, ", ")+` WHERE id = ? AND status = ?`, args...); err != nil {
@@ -104,18 +105,6 @@ func (s *Store) ChangeImageStatus(ctx context.Context, c imageshare.StatusChange
 	return im, nil
 }
 
-// statusList renders statuses as "A or B" for messages.
-func statusList(ss []imageshare.ImageStatus) string {
-	if len(ss) == 0 {
-		return "in a state that allows this"
-	}
-	parts := make([]string, len(ss))
-	for i, st := range ss {
-		parts[i] = string(st)
-	}
-	return strings.Join(parts, " or ")
-}
-
 // CreateVersion implements imageshare.Store.
 func (s *Store) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID string) error {
 	return s.writeTx(ctx, "sqlite.CreateVersion", func(tx *sql.Tx) error {
@@ -124,7 +113,7 @@ func (s *Store) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID
 			return err
 		}
 		if !exists {
-			return imageNotFound(sourceID)
+			return sqlstore.ImageNotFound(sourceID)
 		}
 		var taken bool
 		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM images

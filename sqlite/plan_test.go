@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // TestHotPathUsesIndexes checks with EXPLAIN QUERY PLAN that the queries a
@@ -30,7 +31,7 @@ WHERE s.image_id = ? ORDER BY s.shared_at, s.account_id LIMIT ? OFFSET ?`, []any
 		{"PruneNonces", `DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM nonces WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`, []any{1, 64}},
 		{"ListAccessKeys", `SELECT ` + keyColumns + ` FROM access_keys WHERE account_id = ? ORDER BY created_at, rowid`, []any{1}},
 		{"FindAccessKey", `SELECT ` + keyColumns + ` FROM access_keys WHERE public_key = ?`, []any{"k"}},
-		{"FindAccountByName", `SELECT ` + accountColumns + ` FROM accounts WHERE name = ?`, []any{"a"}},
+		{"FindAccountByName", `SELECT ` + sqlstore.AccountColumns + ` FROM accounts WHERE name = ?`, []any{"a"}},
 		{"FindImageByID", `SELECT ` + imageColumns + ` FROM images WHERE id = ?`, []any{"img"}},
 	}
 	for name, f := range map[string]imageshare.ImageFilter{

@@ -8,23 +8,12 @@ import (
 	"strings"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // The RAM methods of imageshare.Store (ram.go): sub-users, groups,
 // policies and attachments, and the version every change to what a
 // sub-user may do increments in its own transaction.
-
-func userNotFound(what any) *imageshare.Error {
-	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonUserNotFound, "user %v does not exist", what)
-}
-
-func groupNotFound(what any) *imageshare.Error {
-	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonUserGroupMissing, "group %v does not exist", what)
-}
-
-func policyNotFound(what any) *imageshare.Error {
-	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonPolicyNotFound, "policy %v does not exist", what)
-}
 
 // bumpRAMVersion increments the RAM version inside tx.
 func bumpRAMVersion(ctx context.Context, tx *sql.Tx) error {
@@ -48,30 +37,18 @@ func (s *Store) CreateUser(ctx context.Context, u *imageshare.User) error {
 	return s.writeTx(ctx, "sqlite.CreateUser", func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx,
 			`INSERT INTO ram_users (account_id, name, enabled, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-			u.AccountID, u.Name, boolInt(u.Enabled), nanos(u.CreatedAt)).Scan(&u.ID)
+			u.AccountID, u.Name, boolInt(u.Enabled), sqlstore.Nanos(u.CreatedAt)).Scan(&u.ID)
 		return constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonUserConflict, "account %d has a user named %q", u.AccountID, u.Name),
-			accountNotFound("id", u.AccountID))
+			sqlstore.AccountNotFound("id", u.AccountID))
 	})
-}
-
-const userColumns = `id, account_id, name, enabled, created_at`
-
-func scanUser(row interface{ Scan(...any) error }) (*imageshare.User, error) {
-	var u imageshare.User
-	var created int64
-	if err := row.Scan(&u.ID, &u.AccountID, &u.Name, &u.Enabled, &created); err != nil {
-		return nil, err
-	}
-	u.CreatedAt = fromNanos(created)
-	return &u, nil
 }
 
 // FindUser implements imageshare.Store.
 func (s *Store) FindUser(ctx context.Context, accountID int64, name string) (*imageshare.User, error) {
-	u, err := scanUser(s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM ram_users WHERE account_id = ? AND name = ?`, accountID, name))
+	u, err := sqlstore.ScanUser(s.read.QueryRowContext(ctx, `SELECT `+sqlstore.UserColumns+` FROM ram_users WHERE account_id = ? AND name = ?`, accountID, name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, userNotFound(strconv.Quote(name))
+		return nil, sqlstore.UserNotFound(strconv.Quote(name))
 	}
 	if err != nil {
 		return nil, imageshare.Internal("sqlite.FindUser", err)
@@ -83,13 +60,13 @@ func (s *Store) FindUser(ctx context.Context, accountID int64, name string) (*im
 func (s *Store) ListUsers(ctx context.Context, accountID int64) ([]*imageshare.User, error) {
 	users := []*imageshare.User{}
 	err := s.readTx(ctx, "sqlite.ListUsers", func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+userColumns+` FROM ram_users WHERE account_id = ? ORDER BY name`, accountID)
+		rows, err := tx.QueryContext(ctx, `SELECT `+sqlstore.UserColumns+` FROM ram_users WHERE account_id = ? ORDER BY name`, accountID)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			u, err := scanUser(rows)
+			u, err := sqlstore.ScanUser(rows)
 			if err != nil {
 				return err
 			}
@@ -110,7 +87,7 @@ func (s *Store) SetUserEnabled(ctx context.Context, userID int64, enabled bool) 
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return userNotFound(userID)
+			return sqlstore.UserNotFound(userID)
 		}
 		return bumpRAMVersion(ctx, tx)
 	})
@@ -124,14 +101,14 @@ func (s *Store) CreateUserKey(ctx context.Context, k *imageshare.AccessKey) erro
 			return err
 		}
 		if n == 0 || k.UserID == 0 {
-			return userNotFound(k.UserID)
+			return sqlstore.UserNotFound(k.UserID)
 		}
 		_, err := tx.ExecContext(ctx,
 			`INSERT INTO access_keys (public_key, private_key, account_id, enabled, created_at, user_id) VALUES (?, ?, ?, ?, ?, ?)`,
-			k.PublicKey, k.PrivateKey, k.AccountID, boolInt(k.Enabled), nanos(k.CreatedAt), k.UserID)
+			k.PublicKey, k.PrivateKey, k.AccountID, boolInt(k.Enabled), sqlstore.Nanos(k.CreatedAt), k.UserID)
 		return constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonKeyConflict, "access key %q already exists", k.PublicKey),
-			userNotFound(k.UserID))
+			sqlstore.UserNotFound(k.UserID))
 	})
 }
 
@@ -140,10 +117,10 @@ func (s *Store) CreateGroup(ctx context.Context, g *imageshare.Group) error {
 	return s.writeTx(ctx, "sqlite.CreateGroup", func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx,
 			`INSERT INTO ram_groups (account_id, name, created_at) VALUES (?, ?, ?) RETURNING id`,
-			g.AccountID, g.Name, nanos(g.CreatedAt)).Scan(&g.ID)
+			g.AccountID, g.Name, sqlstore.Nanos(g.CreatedAt)).Scan(&g.ID)
 		return constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonUserGroupTaken, "account %d has a group named %q", g.AccountID, g.Name),
-			accountNotFound("id", g.AccountID))
+			sqlstore.AccountNotFound("id", g.AccountID))
 	})
 }
 
@@ -154,12 +131,12 @@ func (s *Store) FindGroup(ctx context.Context, accountID int64, name string) (*i
 	err := s.read.QueryRowContext(ctx, `SELECT id, account_id, name, created_at FROM ram_groups WHERE account_id = ? AND name = ?`,
 		accountID, name).Scan(&g.ID, &g.AccountID, &g.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, groupNotFound(strconv.Quote(name))
+		return nil, sqlstore.GroupNotFound(strconv.Quote(name))
 	}
 	if err != nil {
 		return nil, imageshare.Internal("sqlite.FindGroup", err)
 	}
-	g.CreatedAt = fromNanos(created)
+	g.CreatedAt = sqlstore.FromNanos(created)
 	return &g, nil
 }
 
@@ -181,7 +158,7 @@ FROM ram_groups g WHERE g.account_id = ? ORDER BY g.name`, accountID)
 			if err := rows.Scan(&g.ID, &g.AccountID, &g.Name, &created, &members); err != nil {
 				return err
 			}
-			g.CreatedAt = fromNanos(created)
+			g.CreatedAt = sqlstore.FromNanos(created)
 			g.MemberIDs = []int64{}
 			for m := range strings.SplitSeq(members, ",") {
 				if id, err := strconv.ParseInt(m, 10, 64); err == nil {
@@ -201,13 +178,13 @@ func sameAccount(ctx context.Context, tx *sql.Tx, groupID, userID int64) error {
 	var groupAccount, userAccount int64
 	err := tx.QueryRowContext(ctx, `SELECT account_id FROM ram_groups WHERE id = ?`, groupID).Scan(&groupAccount)
 	if errors.Is(err, sql.ErrNoRows) {
-		return groupNotFound(groupID)
+		return sqlstore.GroupNotFound(groupID)
 	} else if err != nil {
 		return err
 	}
 	err = tx.QueryRowContext(ctx, `SELECT account_id FROM ram_users WHERE id = ?`, userID).Scan(&userAccount)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && userAccount != groupAccount) {
-		return userNotFound(userID)
+		return sqlstore.UserNotFound(userID)
 	}
 	return err
 }
@@ -257,10 +234,10 @@ func (s *Store) CreatePolicy(ctx context.Context, p *imageshare.Policy) error {
 	return s.writeTx(ctx, "sqlite.CreatePolicy", func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx,
 			`INSERT INTO ram_policies (account_id, name, description, document, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			p.AccountID, p.Name, p.Description, p.Document, nanos(p.CreatedAt)).Scan(&p.ID)
+			p.AccountID, p.Name, p.Description, p.Document, sqlstore.Nanos(p.CreatedAt)).Scan(&p.ID)
 		return constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonPolicyConflict, "account %d has a policy named %q", p.AccountID, p.Name),
-			accountNotFound("id", p.AccountID))
+			sqlstore.AccountNotFound("id", p.AccountID))
 	})
 }
 
@@ -272,7 +249,7 @@ func scanPolicy(row interface{ Scan(...any) error }) (*imageshare.Policy, error)
 	if err := row.Scan(&p.ID, &p.AccountID, &p.Name, &p.Description, &p.Document, &created); err != nil {
 		return nil, err
 	}
-	p.CreatedAt = fromNanos(created)
+	p.CreatedAt = sqlstore.FromNanos(created)
 	return &p, nil
 }
 
@@ -280,7 +257,7 @@ func scanPolicy(row interface{ Scan(...any) error }) (*imageshare.Policy, error)
 func (s *Store) FindPolicy(ctx context.Context, accountID int64, name string) (*imageshare.Policy, error) {
 	p, err := scanPolicy(s.read.QueryRowContext(ctx, `SELECT `+policyColumns+` FROM ram_policies WHERE account_id = ? AND name = ?`, accountID, name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, policyNotFound(strconv.Quote(name))
+		return nil, sqlstore.PolicyNotFound(strconv.Quote(name))
 	}
 	if err != nil {
 		return nil, imageshare.Internal("sqlite.FindPolicy", err)
@@ -345,21 +322,21 @@ func (s *Store) AttachPolicy(ctx context.Context, a imageshare.Attachment, maxPo
 		var policyAccount, principalAccount int64
 		err := tx.QueryRowContext(ctx, `SELECT account_id FROM ram_policies WHERE id = ?`, a.PolicyID).Scan(&policyAccount)
 		if errors.Is(err, sql.ErrNoRows) {
-			return policyNotFound(a.PolicyID)
+			return sqlstore.PolicyNotFound(a.PolicyID)
 		} else if err != nil {
 			return err
 		}
 		err = tx.QueryRowContext(ctx, `SELECT account_id FROM `+principals+` WHERE id = ?`, a.PrincipalID).Scan(&principalAccount)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && principalAccount != policyAccount) {
 			if a.PrincipalType == imageshare.PrincipalGroup {
-				return groupNotFound(a.PrincipalID)
+				return sqlstore.GroupNotFound(a.PrincipalID)
 			}
-			return userNotFound(a.PrincipalID)
+			return sqlstore.UserNotFound(a.PrincipalID)
 		} else if err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+column+`, policy_id, attached_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-			a.PrincipalID, a.PolicyID, nanos(a.AttachedAt))
+			a.PrincipalID, a.PolicyID, sqlstore.Nanos(a.AttachedAt))
 		if err != nil {
 			return err
 		}
@@ -426,7 +403,7 @@ func (s *Store) ListAttachments(ctx context.Context, accountID int64) ([]*images
 			if err := rows.Scan(&a.PolicyID, &a.PolicyName, &typ, &a.PrincipalID, &a.PrincipalName, &at); err != nil {
 				return err
 			}
-			a.PrincipalType, a.AttachedAt = imageshare.PrincipalType(typ), fromNanos(at)
+			a.PrincipalType, a.AttachedAt = imageshare.PrincipalType(typ), sqlstore.FromNanos(at)
 			out = append(out, &a)
 		}
 		return rows.Err()
@@ -447,9 +424,9 @@ const principalPolicies = `SELECT ` + policyColumns + ` FROM (
 func (s *Store) LoadPrincipal(ctx context.Context, userID int64) (*imageshare.Principal, error) {
 	var p imageshare.Principal
 	err := s.readTx(ctx, "sqlite.LoadPrincipal", func(tx *sql.Tx) error {
-		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM ram_users WHERE id = ?`, userID))
+		u, err := sqlstore.ScanUser(tx.QueryRowContext(ctx, `SELECT `+sqlstore.UserColumns+` FROM ram_users WHERE id = ?`, userID))
 		if errors.Is(err, sql.ErrNoRows) {
-			return userNotFound(userID)
+			return sqlstore.UserNotFound(userID)
 		} else if err != nil {
 			return err
 		}

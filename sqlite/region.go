@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // AddRegion implements imageshare.Store.
@@ -45,10 +46,10 @@ func (s *Store) CreateInstance(ctx context.Context, in *imageshare.Instance) err
 	return s.writeTx(ctx, "sqlite.CreateInstance", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx,
 			`INSERT INTO instances (id, owner_id, region, gpu_type, created_at) VALUES (?, ?, ?, ?, ?)`,
-			in.ID, in.OwnerID, in.Region, in.GPUType, nanos(in.CreatedAt))
+			in.ID, in.OwnerID, in.Region, in.GPUType, sqlstore.Nanos(in.CreatedAt))
 		return constraintError(err,
 			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonNone, "instance %q already exists", in.ID),
-			accountNotFound("id", in.OwnerID))
+			sqlstore.AccountNotFound("id", in.OwnerID))
 	})
 }
 
@@ -64,6 +65,6 @@ func (s *Store) FindInstance(ctx context.Context, id string) (*imageshare.Instan
 	if err != nil {
 		return nil, imageshare.Internal("sqlite.FindInstance", err)
 	}
-	in.CreatedAt = fromNanos(created)
+	in.CreatedAt = sqlstore.FromNanos(created)
 	return &in, nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // ApplyShareChange implements imageshare.Store. It runs on the single
@@ -20,7 +21,7 @@ func (s *Store) ApplyShareChange(ctx context.Context, c imageshare.ShareChange) 
 			return err
 		}
 		if exists == 0 {
-			return imageNotFound(c.ImageID)
+			return sqlstore.ImageNotFound(c.ImageID)
 		}
 		var seen []int64
 		for _, id := range c.Add {
@@ -30,9 +31,9 @@ func (s *Store) ApplyShareChange(ctx context.Context, c imageshare.ShareChange) 
 			seen = append(seen, id)
 			r, err := tx.ExecContext(ctx,
 				`INSERT INTO shares (image_id, account_id, shared_at, shared_by) VALUES (?, ?, ?, ?) ON CONFLICT (image_id, account_id) DO NOTHING`,
-				c.ImageID, id, nanos(c.At), c.By)
+				c.ImageID, id, sqlstore.Nanos(c.At), c.By)
 			if err != nil {
-				return constraintError(err, nil, accountNotFound("id", id))
+				return constraintError(err, nil, sqlstore.AccountNotFound("id", id))
 			}
 			n, err := r.RowsAffected()
 			if err != nil {
@@ -147,7 +148,7 @@ ORDER BY s.shared_at, s.account_id`+pageClause(p), imageID)
 		if err := rows.Scan(&sh.ImageID, &sh.AccountID, &sh.AccountName, &at, &sh.SharedBy); err != nil {
 			return nil, 0, err
 		}
-		sh.SharedAt = fromNanos(at)
+		sh.SharedAt = sqlstore.FromNanos(at)
 		shares = append(shares, &sh)
 	}
 	if err := rows.Err(); err != nil {

@@ -177,22 +177,6 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) erro
 	return nil
 }
 
-// nanos stores t as unix nanoseconds; the zero time is 0.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// fromNanos is the inverse of nanos, in UTC.
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
 // limitOffset returns SQLite LIMIT and OFFSET values for p: Limit 0 (or
 // less) means every row.
 func limitOffset(p imageshare.Page) (limit, offset int) {
