@@ -52,7 +52,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			io.Closer
 		}{io.MultiReader(bytes.NewReader(prefix), r.Body), r.Body}
 		if err == nil && int64(len(prefix)) <= rt.maxBody {
-			if form, perr := url.ParseQuery(string(prefix)); perr == nil && isAliyun(form) {
+			if formHasAliyunKey(prefix) {
 				rt.aliyun.ServeHTTP(w, r)
 				return
 			}
@@ -72,6 +72,30 @@ func isBCCImagePath(path string) bool {
 
 func isAliyun(v url.Values) bool {
 	return v.Has("AccessKeyId") || v.Has("SignatureMethod")
+}
+
+// formHasAliyunKey reports whether a form-encoded body names AccessKeyId
+// or SignatureMethod. Every UCloud form request passes through here and
+// its dialect parses the body again, so this looks only at the keys, in
+// place, instead of building the whole url.Values a second time; a key is
+// unescaped only when it carries an escape.
+func formHasAliyunKey(body []byte) bool {
+	for len(body) > 0 {
+		var pair []byte
+		pair, body, _ = bytes.Cut(body, []byte("&"))
+		key, _, _ := bytes.Cut(pair, []byte("="))
+		if bytes.ContainsAny(key, "%+") {
+			k, err := url.QueryUnescape(string(key))
+			if err != nil {
+				continue
+			}
+			key = []byte(k)
+		}
+		if string(key) == "AccessKeyId" || string(key) == "SignatureMethod" {
+			return true
+		}
+	}
+	return false
 }
 
 func isForm(r *http.Request) bool {
