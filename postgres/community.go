@@ -176,15 +176,7 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 		if err != nil {
 			return err
 		}
-		for _, v := range list {
-			key := v.GroupID
-			if key == "" {
-				key = v.ID
-			}
-			if g := byKey[key]; g != nil {
-				g.Versions = append(g.Versions, v)
-			}
-		}
+		sqlstore.AttachVersions(byKey, list)
 		return nil
 	})
 	if err != nil {

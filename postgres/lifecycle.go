@@ -35,8 +35,7 @@ func (s *Store) CreateCustomImage(ctx context.Context, im *imageshare.Image) err
 			return err
 		}
 		if taken {
-			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonDuplicateName,
-				"a custom image named %q already exists", im.Name)
+			return sqlstore.DuplicateImageName(im.Name)
 		}
 		return insertImage(ctx, tx, im)
 	})

@@ -45,3 +45,9 @@ func StatusList(ss []imageshare.ImageStatus) string {
 	}
 	return strings.Join(parts, " or ")
 }
+
+// DuplicateImageName says the owner already has a custom image named name.
+func DuplicateImageName(name string) *imageshare.Error {
+	return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonDuplicateName,
+		"a custom image named %q already exists", name)
+}
