@@ -70,6 +70,7 @@ const (
 	ReasonShareQuota         Reason = "ShareQuota"        // per-image cap on shared accounts
 	ReasonTooManyAccounts    Reason = "TooManyAccounts"   // more accounts in one call than allowed
 	ReasonNoAccounts         Reason = "NoAccounts"        // neither add nor remove given
+	ReasonAddedAndRemoved    Reason = "AddedAndRemoved"   // one account both added and removed in one call
 	ReasonImageShared        Reason = "ImageShared"       // delete refused while shared
 	ReasonDuplicateName      Reason = "DuplicateName"     // name unique per account
 	ReasonInstanceNotFound   Reason = "InstanceNotFound"  // instance missing or not the caller's

@@ -50,7 +50,7 @@ func (s *Service) ModifyShares(ctx context.Context, c imageshare.Caller, r image
 	}
 	for _, id := range r.Add {
 		if slices.Contains(r.Remove, id) {
-			return nil, imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonInvalidParameter,
+			return nil, imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonAddedAndRemoved,
 				"account %d is both added and removed", id)
 		}
 	}

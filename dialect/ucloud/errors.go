@@ -151,6 +151,8 @@ func retCode(err error) (code int, msg string, internal bool) {
 		return CodeUserNotExists, "User Not Exists", false
 	case imageshare.ReasonRegionNotFound:
 		return CodeRegionNotFound, "Params [Region] not available: " + msg, false
+	case imageshare.ReasonAddedAndRemoved:
+		return CodeAddRemoveSame, "Params [AddAccounts, RemoveAccounts] not available: " + msg, false
 	}
 	if c, ok := reasonCodes[imageshare.ErrorReason(err)]; ok {
 		return c, msg, false

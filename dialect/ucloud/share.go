@@ -2,7 +2,6 @@ package ucloud
 
 import (
 	"context"
-	"slices"
 	"strconv"
 
 	"imageshare"
@@ -87,17 +86,6 @@ func (h *handler) modifyShareAccount(ctx context.Context, c *call) (any, error) 
 	remove, err := c.Params.IntList("RemoveAccounts")
 	if err != nil {
 		return nil, err
-	}
-	// The core refuses an overlap too, but only as a generic invalid
-	// parameter; UCloud clients get their own RetCode for it. Counts are
-	// left to the core so that its limits are reported first.
-	if len(add) <= imageshare.MaxAccountsPerChange && len(remove) <= imageshare.MaxAccountsPerChange {
-		for _, id := range add {
-			if slices.Contains(remove, id) {
-				return nil, errorf(CodeAddRemoveSame,
-					"Params [AddAccounts, RemoveAccounts] not available: account %d is both added and removed", id)
-			}
-		}
 	}
 	res, err := h.svc.ModifyShares(ctx, c.Caller, imageshare.ShareRequest{
 		ImageID: imageID,
