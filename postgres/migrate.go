@@ -4,10 +4,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,9 +24,7 @@ import (
 var migrationFS embed.FS
 
 type migration struct {
-	version int
-	name    string
-	sql     string
+	sqlstore.Migration
 	// after, when set, runs in the migration's transaction after its SQL:
 	// data a migration derives in Go rather than in SQL.
 	after func(ctx context.Context, tx pgx.Tx) error
@@ -41,35 +35,17 @@ var migrationSteps = map[int]func(ctx context.Context, tx pgx.Tx) error{
 	2: rebuildSearch, // derive the search columns of the images already there
 }
 
-// migrations returns the embedded migrations sorted by version.
+// migrations returns the embedded migrations sorted by version, with
+// their Go steps.
 func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migration")
+	files, err := sqlstore.ReadMigrations(migrationFS, "migration")
 	if err != nil {
 		return nil, err
 	}
-	var ms []migration
-	seen := map[int]string{}
-	for _, e := range entries {
-		file := e.Name()
-		if e.IsDir() || !strings.HasSuffix(file, ".sql") {
-			continue
-		}
-		num, name, ok := strings.Cut(strings.TrimSuffix(file, ".sql"), "_")
-		version, err := strconv.Atoi(num)
-		if !ok || err != nil || version <= 0 {
-			return nil, fmt.Errorf("migration file %q is not named NNN_name.sql", file)
-		}
-		if prev, dup := seen[version]; dup {
-			return nil, fmt.Errorf("migrations %q and %q share version %d", prev, file, version)
-		}
-		seen[version] = file
-		body, err := fs.ReadFile(migrationFS, "migration/"+file)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: version, name: name, sql: string(body), after: migrationSteps[version]})
+	ms := make([]migration, len(files))
+	for i, f := range files {
+		ms[i] = migration{Migration: f, after: migrationSteps[f.Version]}
 	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	return ms, nil
 }
 
@@ -140,27 +116,27 @@ func (s *Store) migrate(ctx context.Context) ([]Migration, error) {
 	}
 	var done []Migration
 	for _, m := range ms {
-		if _, ok := applied[m.version]; ok {
+		if _, ok := applied[m.Version]; ok {
 			continue
 		}
 		now := time.Now()
 		err := pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{}, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("migration %03d_%s: %w", m.version, m.name, err)
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("migration %03d_%s: %w", m.Version, m.Name, err)
 			}
 			if m.after != nil {
 				if err := m.after(ctx, tx); err != nil {
-					return fmt.Errorf("migration %03d_%s: %w", m.version, m.name, err)
+					return fmt.Errorf("migration %03d_%s: %w", m.Version, m.Name, err)
 				}
 			}
 			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-				m.version, m.name, now.UnixNano())
+				m.Version, m.Name, now.UnixNano())
 			return err
 		})
 		if err != nil {
 			return done, mapError(op, err)
 		}
-		done = append(done, Migration{Version: m.version, Name: m.name, AppliedAt: now.UTC()})
+		done = append(done, Migration{Version: m.Version, Name: m.Name, AppliedAt: now.UTC()})
 	}
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock(`+migrationLockKey+`)`); err != nil {
 		return done, mapError(op, err)

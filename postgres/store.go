@@ -114,9 +114,9 @@ func (s *Store) Ping(ctx context.Context) error {
 		return imageshare.Internal(op, err)
 	}
 	for _, m := range ms {
-		if _, ok := applied[m.version]; !ok {
+		if _, ok := applied[m.Version]; !ok {
 			return &imageshare.Error{Kind: imageshare.KindUnavailable, Op: op,
-				Message: fmt.Sprintf("migration %03d_%s is not applied", m.version, m.name)}
+				Message: fmt.Sprintf("migration %03d_%s is not applied", m.Version, m.Name)}
 		}
 	}
 	return nil

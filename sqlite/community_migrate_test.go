@@ -23,10 +23,10 @@ func TestCommunityMigrationIndexesExistingImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ms[0].version != 1 {
-		t.Fatalf("first migration is %d", ms[0].version)
+	if ms[0].Version != 1 {
+		t.Fatalf("first migration is %d", ms[0].Version)
 	}
-	for _, q := range []string{createMigrationsTable, ms[0].sql,
+	for _, q := range []string{createMigrationsTable, ms[0].SQL,
 		`INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'initial', 0)`,
 		`INSERT INTO accounts (id, name, organization_id, created_at) VALUES (1, 'a@example.com', 1, 0)`,
 	} {

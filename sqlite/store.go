@@ -135,9 +135,9 @@ func (s *Store) Ping(ctx context.Context) error {
 		return imageshare.Internal(op, err)
 	}
 	for _, m := range ms {
-		if !applied[m.version] {
+		if !applied[m.Version] {
 			return &imageshare.Error{Kind: imageshare.KindUnavailable, Op: op,
-				Message: fmt.Sprintf("migration %03d_%s is not applied", m.version, m.name)}
+				Message: fmt.Sprintf("migration %03d_%s is not applied", m.Version, m.Name)}
 		}
 	}
 	return nil
