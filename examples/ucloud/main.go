@@ -1,9 +1,9 @@
 // Command ucloud drives imageshare's UCloud CompShare dialect with
 // internal/ucloudclient, which encodes, signs and decodes exactly as the
-// official github.com/ucloud/ucloud-sdk-go does (that SDK is not on the Go
-// module proxy; docs/ucloud.md shows how to point it at imageshare, after
-// which client.DescribeCompShareCustomImages and the others below are the
-// same calls). It lists
+// official github.com/ucloud/ucloud-sdk-go does (docs/ucloud.md shows how to
+// point that SDK at imageshare, after which client.DescribeCompShareCustomImages
+// and the others below are the same calls; e2e/ucloud_sdk_test.go drives
+// them all through it). It lists
 // your custom images and, given an image and account ids, shares the image
 // with them and prints its share list.
 //

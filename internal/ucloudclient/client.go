@@ -1,10 +1,24 @@
 // Package ucloudclient is a small UCloud API client that encodes, signs and
-// decodes exactly as the official ucloud-sdk-go v0.22.98 does, which is not
-// available from the module proxy. Tests, the CLI and the benchmark use it
-// to speak to imageshare's UCloud dialect as the SDK would:
+// decodes as the official ucloud-sdk-go does (modelled on v0.22.98; the
+// SDK, v0.22.123, is on the module proxy and e2e/ucloud_sdk_test.go drives
+// every served action through its typed services/ucompshare client, in form
+// and JSON mode). It stays for what the SDK cannot do:
+//
+//   - send what the SDK never would: parameters as an arbitrary map (unknown
+//     names, wrong types, a list index of 100), a chosen key for a forged or
+//     corrupt signature, pre-signed requests replayed by the benchmark;
+//   - show the raw answer (Do returns status, headers and body): the
+//     X-UCLOUD-REQUEST-UUID header, and keys the SDK's structs do not declare
+//     (PublishCompShareImage's CompShareImageId, GroupId and VersionName,
+//     seed 002's CompshareImageGroup beside the SDK's ImageSetGroup);
+//   - serve the CLI and the benchmark with context-aware calls and no
+//     logging of its own (the SDK logs every RetCode error at warning level).
+//
+// What it imitates of the SDK:
 //
 //   - a POST to the base URL plus ?Action=<Action> (the SDK repeats Action in
-//     the query for its logs; the body is what counts);
+//     the query for its logs; imageshare routes by it, the dialect reads
+//     only the body);
 //   - a form body by default, or JSON with WithJSON, both signed with SHA-1
 //     (see SignForm and SignJSON);
 //   - the SDK's User-Agent, "GO/<go version> GO-SDK/0.22.98 Product/UCompShare";
