@@ -67,13 +67,18 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ucloudShaped := r.Method == http.MethodPost && query.Has("Action")
 	if r.Method == http.MethodPost && r.Body != nil && r.Body != http.NoBody {
-		if kind := bodyKind(r); kind != "" {
-			keys := rt.peekBody(r, kind)
+		switch bodyKind(r) {
+		case "form": // Alibaba's credentials may be in it, whatever the query says
+			keys := rt.peekBody(r, "form")
 			if keys.aliyun {
 				rt.aliyun.ServeHTTP(w, r)
 				return
 			}
 			ucloudShaped = ucloudShaped || keys.action
+		case "json": // only UCloud sends JSON; the SDK's ?Action= settles it unread
+			if !ucloudShaped {
+				ucloudShaped = rt.peekBody(r, "json").action
+			}
 		}
 	}
 	if ucloudShaped {
@@ -176,52 +181,88 @@ func formKeys(body []byte) bodyKeys {
 }
 
 // jsonHasTopLevelKey reports whether body is (or begins as) a JSON object
-// with the given key at its top level. It reads tokens and stops at the
-// key, so a truncated or malformed body that names Action early still
-// counts (UCloud then refuses it as malformed JSON, RetCode 182); a key
-// only nested inside a value does not.
+// with the given key at its top level, in one pass and without
+// allocating: every UCloud JSON request without ?Action= passes through
+// here before any key is checked, so it must cost next to nothing even on
+// a 1 MiB body of tens of thousands of keys (a token-by-token
+// encoding/json scan of one cost 83 ms and 20 MB). It stops at the key, so
+// a truncated or malformed body that names Action early still counts
+// (UCloud then refuses it as malformed JSON, RetCode 182); a key only
+// nested inside a value, or a string value, does not.
 func jsonHasTopLevelKey(body []byte, want string) bool {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	i := 0
+	for i < len(body) && isJSONSpace(body[i]) {
+		i++
+	}
+	if i == len(body) || body[i] != '{' {
 		return false
 	}
-	for {
-		t, err := dec.Token()
-		if err != nil {
-			return false
+	depth, expectKey := 0, false
+	for i < len(body) {
+		switch c := body[i]; c {
+		case '"':
+			end, escaped := scanJSONString(body, i)
+			if end < 0 {
+				return false
+			}
+			if depth == 1 && expectKey {
+				if jsonKeyIs(body[i:end], escaped, want) {
+					return true
+				}
+				expectKey = false
+			}
+			i = end
+			continue
+		case '{', '[':
+			depth++
+			expectKey = depth == 1 // only the outer object's '{' starts keys
+		case '}', ']':
+			if depth--; depth == 0 {
+				return false
+			}
+		case ',':
+			expectKey = depth == 1
+		case ':':
+			if depth == 1 {
+				expectKey = false
+			}
 		}
-		key, ok := t.(string)
-		if !ok { // '}': the object ended
-			return false
-		}
-		if key == want {
-			return true
-		}
-		if !skipJSONValue(dec) {
-			return false
-		}
+		i++
 	}
+	return false
 }
 
-// skipJSONValue consumes one value, however nested, from dec.
-func skipJSONValue(dec *json.Decoder) bool {
-	depth := 0
-	for {
-		t, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		switch t {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-		if depth == 0 {
-			return true
+// scanJSONString returns the index just past the string starting with the
+// quote at body[i], or -1 if it does not end, and whether it has escapes.
+func scanJSONString(body []byte, i int) (end int, escaped bool) {
+	for j := i + 1; j < len(body); j++ {
+		switch body[j] {
+		case '\\':
+			escaped = true
+			j++
+		case '"':
+			return j + 1, escaped
 		}
 	}
+	return -1, escaped
 }
+
+// jsonKeyIs reports whether the quoted JSON string quoted equals want. An
+// escaped key is decoded only when it is short enough to be want (each
+// character is at most 6 bytes, \uXXXX), so escapes cost no more than a
+// plain key.
+func jsonKeyIs(quoted []byte, escaped bool, want string) bool {
+	if !escaped {
+		return string(quoted[1:len(quoted)-1]) == want
+	}
+	if len(quoted) > 2+6*len(want) {
+		return false
+	}
+	var s string
+	return json.Unmarshal(quoted, &s) == nil && s == want
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // homePage is what a person who opens the server's address in a browser
 // sees: what this is and where the docs are.

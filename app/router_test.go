@@ -1,6 +1,8 @@
 package app
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -187,6 +189,44 @@ func TestJSONHasTopLevelKey(t *testing.T) {
 	for body, want := range tests {
 		if got := jsonHasTopLevelKey([]byte(body), "Action"); got != want {
 			t.Errorf("jsonHasTopLevelKey(%s) = %v, want %v", body, got, want)
+		}
+	}
+}
+
+// On any valid JSON object, jsonHasTopLevelKey agrees with decoding the
+// object and asking for the key.
+func FuzzJSONHasTopLevelKey(f *testing.F) {
+	for _, s := range []string{`{"Action":"X"}`, `{"a":{"Action":1},"b":[{"Action":2}]}`, `{"a":"Action"}`,
+		`{"Act\u0069on":1}`, `{"a\"":"\\","Action":[]}`, `{"x":"}","Action":0}`, `{"a":[{"b":["Action"]}],"Action":null}`, `{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got := jsonHasTopLevelKey(body, "Action")
+		var m map[string]json.RawMessage
+		if json.Unmarshal(body, &m) != nil || m == nil {
+			return // not an object: only "no panic" is asked
+		}
+		if _, want := m["Action"]; got != want {
+			t.Fatalf("jsonHasTopLevelKey(%s) = %v, encoding/json says %v", body, got, want)
+		}
+	})
+}
+
+// A 1 MiB JSON body of ~90,000 keys and no Action, the worst case an
+// unauthenticated sender can make the router scan.
+func BenchmarkRouterJSONSniff(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("{")
+	for i := 0; sb.Len() < 1<<20-64; i++ {
+		fmt.Fprintf(&sb, "\"k%d\":\"v\",", i)
+	}
+	sb.WriteString("\"z\":1}")
+	body := []byte(sb.String())
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if jsonHasTopLevelKey(body, "Action") {
+			b.Fatal("found Action")
 		}
 	}
 }
