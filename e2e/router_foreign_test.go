@@ -76,6 +76,37 @@ func TestRouter_ForeignTeaSDKV3NeverSucceedsSilently(t *testing.T) {
 	}
 }
 
+// The same Tea SDK switched to the classic signature (Config
+// SignatureAlgorithm "v2": AccessKeyId, Signature and Format=json in the
+// query, the x-acs-* headers sent unsigned) reaches the Alibaba dialect and
+// works today.
+func TestRouter_TeaSDKClassicSignatureReachesAlibaba(t *testing.T) {
+	srv := testserver.Start(t)
+	owner, key := srv.Account(t, "")
+	other, _ := srv.Account(t, "")
+	im := customImage(t, srv, owner, aliyunRegion)
+	c := teaECSClient(t, srv, key)
+	c.SignatureAlgorithm = dara.String("v2")
+	if _, err := c.ModifyImageSharePermission(&teaecs.ModifyImageSharePermissionRequest{
+		RegionId:   dara.String(aliyunRegion),
+		ImageId:    dara.String(im.ID),
+		AddAccount: []*string{dara.String(strconv.FormatInt(other.ID, 10))},
+	}); err != nil {
+		t.Fatalf("ModifyImageSharePermission: %v", err)
+	}
+	if got := sharedWith(t, srv, owner, im.ID); len(got) != 1 || got[0] != other.ID {
+		t.Fatalf("shares %v, want [%d]", got, other.ID)
+	}
+	r, err := c.DescribeImages(&teaecs.DescribeImagesRequest{RegionId: dara.String(aliyunRegion), ImageId: dara.String(im.ID)})
+	if err != nil {
+		t.Fatalf("DescribeImages: %v", err)
+	}
+	if r.Body == nil || r.Body.Images == nil || len(r.Body.Images.Image) != 1 || dara.StringValue(r.Body.Images.Image[0].ImageId) != im.ID ||
+		dara.StringValue(r.Body.RequestId) == "" {
+		t.Fatalf("DescribeImages: %s", dara.Prettify(r.Body))
+	}
+}
+
 // teaErrorStatus reads the HTTP status and Code the Tea SDK reports. With
 // its default config (DisableSDKError unset) every error reaches the caller
 // as a *tea.SDKError: the RequestId survives only inside Message and Data.
