@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"imageshare"
@@ -36,6 +37,9 @@ type Main struct {
 	serveErr error
 
 	sharedBuckets ratelimit.Shared // the store's, when it keeps rate-limit buckets
+
+	probeOnce  sync.Once // names probeNonce (ops.go)
+	probeNonce string
 
 	stopFinisher context.CancelFunc // stops the build finisher (community.go)
 	finisherDone chan struct{}
