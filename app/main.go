@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -82,6 +83,8 @@ func (m *Main) Open(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		TLSConfig:         tlsConfig,
+		// Connection-level errors (TLS handshakes of scanners, mostly).
+		ErrorLog: slog.NewLogLogger(m.Config.Logger.Handler(), slog.LevelWarn),
 	}
 	// Each client address holds a bounded number of connections; the
 	// trusted proxies, which carry everyone's, are not counted.
