@@ -64,6 +64,38 @@ func inFlight(t *testing.T, baseURL string) int {
 	return 0
 }
 
+// metricSum adds up the samples of a metric in the server's /metrics
+// whose labels contain every one of labels.
+func metricSum(t *testing.T, baseURL, name string, labels ...string) int {
+	t.Helper()
+	resp, err := http.Get(baseURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sum := 0.0
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, name+"{") {
+			continue
+		}
+		all := true
+		for _, l := range labels {
+			all = all && strings.Contains(line, l)
+		}
+		if !all {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum += v
+	}
+	return int(sum)
+}
+
 // TestOverload_SlowBodiesHoldNoSlot (finding 3 of SECURITY.md): with a
 // bound of 4 concurrent requests and 20 connections whose request bodies
 // trickle in (all inside the server's handler, as its in-flight gauge
