@@ -144,7 +144,9 @@ func TestOverload_PerKeyRateLimit(t *testing.T) {
 			t.Errorf("Alibaba SDK: %v, want Throttling.User (400)", err)
 		}
 		// Counted by the server, not timed: the SDK must send the call once.
-		sent := func() int { return metricSum(t, f.srv.URL, "imageshare_requests_total", `dialect="baidu"`, `code="TooManyRequests"`) }
+		sent := func() int {
+			return metricSum(t, f.srv.URL, "imageshare_requests_total", `dialect="baidu"`, `code="TooManyRequests"`)
+		}
 		before := sent()
 		_, err = bc.ListImage(nil)
 		var be *bce.BceServiceError
