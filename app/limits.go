@@ -103,9 +103,11 @@ func bufferBody(w http.ResponseWriter, r *http.Request, limit int64, timeout tim
 		// and the server sets the connection's next deadline itself.
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
 	}
+	// Memory grows as bytes arrive, not as Content-Length promises: a
+	// client that declares 1 MiB and sends one byte holds a few KiB.
 	var buf bytes.Buffer
 	if r.ContentLength > 0 && r.ContentLength <= limit {
-		buf.Grow(int(r.ContentLength))
+		buf.Grow(int(min(r.ContentLength, 16<<10)))
 	}
 	_, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
 	rest := io.Reader(r.Body)

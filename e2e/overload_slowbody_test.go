@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,8 +103,19 @@ func metricSum(t *testing.T, baseURL, name string, labels ...string) int {
 // shows), a signed call of every dialect is still served: a request takes
 // its slot only once its body is here. The body deadline is set long, so
 // that nothing here depends on how fast the machine is.
+//
+// IMAGESHARE_SLOW_CONNS=300 runs it with 300 slow connections and logs how
+// long each call took (the figure in SECURITY.md).
 func TestOverload_SlowBodiesHoldNoSlot(t *testing.T) {
-	const bound, slow = 4, 20
+	const bound = 4
+	slow := 20
+	if s := os.Getenv("IMAGESHARE_SLOW_CONNS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= bound {
+			t.Fatalf("IMAGESHARE_SLOW_CONNS=%q: want a number above %d", s, bound)
+		}
+		slow = n
+	}
 	f := newMatrixFixtureWith(t, func(c *app.Config) {
 		c.MaxConcurrentRequests, c.BodyReadTimeout, c.MaxConnsPerClient = bound, time.Minute, 2*slow
 	})
@@ -132,9 +144,11 @@ func TestOverload_SlowBodiesHoldNoSlot(t *testing.T) {
 	// And with all of them in.
 	waitInFlight(slow)
 	for d, op := range readOps() {
+		began := time.Now()
 		if r := send(t, f.srv.URL, op, alice); !r.ok() {
 			t.Errorf("%s with %d slow bodies in the server and a bound of %d: %s, want served", d, slow, bound, r)
 		}
+		t.Logf("%s served in %v with %d slow bodies in the server", d, time.Since(began).Round(time.Microsecond), slow)
 	}
 	if n := f.srv.Main.Gate().InFlight(); n != 0 {
 		t.Errorf("%d slots held by requests whose bodies have not arrived", n)
