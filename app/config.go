@@ -80,7 +80,7 @@ type Config struct {
 	// DefaultMaxConnsPerClient, a negative value no bound.
 	MaxConnsPerClient int
 	// TLSCertFile and TLSKeyFile (PEM), both set, make the server speak
-	// HTTPS itself (see serveTLS in main.go).
+	// HTTPS itself (tls.go).
 	TLSCertFile, TLSKeyFile string
 }
 
