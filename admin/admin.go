@@ -26,6 +26,7 @@ import (
 	"strings"
 
 	"imageshare"
+	"imageshare/internal/wiretext"
 )
 
 // Options configures the admin API.
@@ -94,7 +95,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, pattern := h.mux.Handler(r); pattern == "" {
-		writeError(w, http.StatusNotFound, "not_found", "", "no admin endpoint "+r.Method+" "+clip(r.URL.Path))
+		writeError(w, http.StatusNotFound, "not_found", "", "no admin endpoint "+clip(wiretext.Sanitize(r.Method+" "+r.URL.Path)))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
@@ -176,6 +177,9 @@ func decodeBody(r *http.Request, v any) error {
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return nil
+	}
+	if err := checkBody(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()

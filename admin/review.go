@@ -79,6 +79,11 @@ func intQuery(r *http.Request, name string) (int64, error) {
 // status (comma-separated, or "all"), region and owner narrow it.
 func (h *handler) listReviews(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if err := firstErr(checkText("query parameter region", q.Get("region"), maxFieldBytes),
+		checkText("query parameter status", q.Get("status"), 8*maxFieldBytes)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	f := imageshare.CommunityFilter{Region: q.Get("region")}
 	switch st := q.Get("status"); st {
 	case "":
@@ -136,10 +141,18 @@ func (h *handler) reject(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if err := checkText("reason", body.Reason, maxReasonBytes); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	h.review(w, r, imageshare.ReviewDecision{Reason: body.Reason})
 }
 
 func (h *handler) review(w http.ResponseWriter, r *http.Request, d imageshare.ReviewDecision) {
+	if err := checkText("version id", r.PathValue("id"), maxIDBytes); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	v, err := h.op.ReviewVersion(r.Context(), r.PathValue("id"), d)
 	if err != nil {
 		h.fail(w, r, err)
@@ -151,6 +164,10 @@ func (h *handler) review(w http.ResponseWriter, r *http.Request, d imageshare.Re
 func (h *handler) setOnline(online bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := decodeBody(r, &struct{}{}); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if err := checkText("version id", r.PathValue("id"), maxIDBytes); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -166,6 +183,11 @@ func (h *handler) setOnline(online bool) http.HandlerFunc {
 func (h *handler) createInstance(w http.ResponseWriter, r *http.Request) {
 	var body Instance
 	if err := decodeBody(r, &body); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := firstErr(checkText("id", body.ID, maxIDBytes), checkText("region", body.Region, maxFieldBytes),
+		checkText("gpu_type", body.GPUType, maxFieldBytes)); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -66,6 +66,22 @@ type Config struct {
 	// policies' acs:SourceIp conditions see (and X-Forwarded-Proto: https
 	// makes acs:SecureTransport true). Empty: the TCP peer's address.
 	TrustedProxies []netip.Prefix
+
+	// Connection hardening (limits.go, SECURITY.md "Overload").
+	// ReadHeaderTimeout bounds how long a client may take to send a
+	// request's headers (default DefaultReadHeaderTimeout).
+	ReadHeaderTimeout time.Duration
+	// BodyReadTimeout bounds how long a client may take to send an API
+	// request's body, which is read before the request takes a
+	// concurrency slot (default DefaultBodyReadTimeout).
+	BodyReadTimeout time.Duration
+	// MaxConnsPerClient bounds the connections one client address may
+	// hold open; trusted proxies are exempt. 0 means
+	// DefaultMaxConnsPerClient, a negative value no bound.
+	MaxConnsPerClient int
+	// TLSCertFile and TLSKeyFile (PEM), both set, make the server speak
+	// HTTPS itself (tls.go).
+	TLSCertFile, TLSKeyFile string
 }
 
 // ParseTrustedProxies reads a comma-separated list of CIDR blocks or
@@ -125,5 +141,6 @@ func (c Config) Defaults() Config {
 	if c.BuildCheckInterval <= 0 {
 		c.BuildCheckInterval = time.Second
 	}
+	c = c.connDefaults() // limits.go
 	return c
 }

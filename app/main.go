@@ -2,10 +2,14 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"sync"
 	"time"
 
 	"imageshare"
@@ -31,11 +35,16 @@ type Main struct {
 	Metrics *obs.Metrics
 
 	listener net.Listener
+	tls      bool // serving HTTPS (tls.go)
 	server   *http.Server
 	served   chan struct{} // closed when Serve returns
 	serveErr error
 
 	sharedBuckets ratelimit.Shared // the store's, when it keeps rate-limit buckets
+	gate          *ratelimit.Gate  // the concurrency bound of the last Handler (limits.go)
+
+	probeOnce  sync.Once // names probeNonce (ops.go)
+	probeNonce string
 
 	stopFinisher context.CancelFunc // stops the build finisher (community.go)
 	finisherDone chan struct{}
@@ -51,6 +60,11 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.OpenService(ctx); err != nil {
 		return err
 	}
+	tlsConfig, err := m.tlsConfig()
+	if err != nil {
+		m.Store.Close()
+		return err
+	}
 	ln, err := net.Listen("tcp", m.Config.Listen)
 	if err != nil {
 		m.Store.Close()
@@ -58,16 +72,29 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.listener = ln
 	m.server = &http.Server{
-		Handler:           m.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler: m.Handler(),
+		// Headers have their own short bound; an API request's body has
+		// its own too (Config.BodyReadTimeout, limits.go), read before it
+		// takes a concurrency slot. ReadTimeout is the whole request's
+		// bound for the operational endpoints.
+		ReadHeaderTimeout: m.Config.ReadHeaderTimeout,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
+		TLSConfig:         tlsConfig,
+		// Connection-level errors (TLS handshakes of scanners, mostly).
+		ErrorLog: slog.NewLogLogger(m.Config.Logger.Handler(), slog.LevelWarn),
+	}
+	// Each client address holds a bounded number of connections; the
+	// trusted proxies, which carry everyone's, are not counted.
+	served := ratelimit.LimitConns(ln, m.Config.MaxConnsPerClient, m.trustedProxy)
+	if tlsConfig != nil {
+		served, m.tls = tls.NewListener(served, tlsConfig), true
 	}
 	m.served = make(chan struct{})
 	go func() {
-		m.serveErr = m.server.Serve(ln)
+		m.serveErr = m.server.Serve(served)
 		close(m.served)
 	}()
 	m.startBuildFinisher()
@@ -130,7 +157,8 @@ func (m *Main) Handler() http.Handler {
 	extra := m.opsMux()
 	m.mountAdmin(extra)
 	limiter, gate := m.overloadGuards() // limits.go
-	return obs.Middleware(clientip.Trusted(m.Config.TrustedProxies, limitConcurrency(gate, extra, &router{
+	m.gate = gate
+	return obs.Middleware(clientip.Trusted(m.Config.TrustedProxies, limitConcurrency(gate, extra, m.Config.MaxBodyBytes, m.Config.BodyReadTimeout, &router{
 		ucloud: ucloud.New(m.Service, ucloud.Options{
 			AccountIDType: m.Config.UCloudAccountIDType,
 			Logger:        log.With("dialect", "ucloud"),
@@ -156,8 +184,24 @@ func (m *Main) Handler() http.Handler {
 // Addr is the address the server listens on.
 func (m *Main) Addr() string { return m.listener.Addr().String() }
 
-// URL is the base URL of the server, "http://127.0.0.1:PORT".
-func (m *Main) URL() string { return "http://" + m.Addr() }
+// URL is the base URL of the server, "http://127.0.0.1:PORT", or
+// "https://..." when it serves TLS.
+func (m *Main) URL() string {
+	if m.tls {
+		return "https://" + m.Addr()
+	}
+	return "http://" + m.Addr()
+}
+
+// trustedProxy reports whether a is one of Config.TrustedProxies.
+func (m *Main) trustedProxy(a netip.Addr) bool {
+	for _, p := range m.Config.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
 
 // Served is closed when the server stops serving; ServeErr then tells why.
 func (m *Main) Served() <-chan struct{} { return m.served }

@@ -2,8 +2,12 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"net/http"
 	"time"
+
+	"imageshare"
 )
 
 // readyTimeout bounds the store ping behind /readyz, so that a hung
@@ -12,8 +16,9 @@ const readyTimeout = 2 * time.Second
 
 // opsMux serves the operational endpoints next to the dialects:
 //   - GET /healthz: liveness; 200 while the process serves HTTP at all;
-//   - GET /readyz: readiness; 200 when the store answers and has every
-//     migration applied (Store.Ping), 503 otherwise;
+//   - GET /readyz: readiness; 200 when the store answers, has every
+//     migration applied (Store.Ping) and takes a write (probeWrite), 503
+//     otherwise;
 //   - GET /metrics: Prometheus metrics (see docs/deploy.md).
 func (m *Main) opsMux() *http.ServeMux {
 	mux := http.NewServeMux()
@@ -33,8 +38,36 @@ func (m *Main) opsMux() *http.ServeMux {
 			_, _ = w.Write([]byte("not ready: the store is unreachable or not migrated\n"))
 			return
 		}
+		if err := m.probeWrite(ctx); err != nil {
+			m.Config.Logger.Warn("not ready: the store refuses writes", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("not ready: the store cannot write\n"))
+			return
+		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", m.Metrics.Handler())
 	return mux
+}
+
+// probeWrite commits one small write, so that a store that answers reads
+// but cannot write (a full disk, a read-only or immutable file, a SQLite
+// file owned by another user, a read-only PostgreSQL) makes the replica
+// not ready: every share change and every Alibaba call (each records a
+// nonce) would fail there (SECURITY.md, finding 9). It goes through the
+// nonce table, the write every Alibaba call makes, so it needs no table of
+// its own: one row per process, named by a random instance id and
+// expiring at once, which the next probe (or any call's pruning) replaces.
+func (m *Main) probeWrite(ctx context.Context) error {
+	m.probeOnce.Do(func() {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		m.probeNonce = "readyz:" + hex.EncodeToString(b[:])
+	})
+	now := m.Config.Now()
+	err := m.Store.UseNonce(ctx, m.probeNonce, now, now)
+	if imageshare.IsKind(err, imageshare.KindConflict) {
+		return nil // a concurrent probe wrote the row: the store writes
+	}
+	return err
 }

@@ -75,6 +75,11 @@ func serveSettings() []*setting {
 		{name: "max-concurrent-requests", kind: kindInt, def: strconv.Itoa(app.DefaultMaxConcurrentRequests), usage: "API requests served at once; more are refused as busy; negative means no bound"},
 		{name: "shutdown-timeout", kind: kindDuration, def: "15s", usage: "how long in-flight requests may take to finish at shutdown"},
 		{name: "trusted-proxies", usage: "comma-separated CIDRs of load balancers whose X-Forwarded-For names the caller's address for access policies (acs:SourceIp); empty: the TCP peer"},
+		{name: "read-header-timeout", kind: kindDuration, def: app.DefaultReadHeaderTimeout.String(), usage: "how long a client may take to send a request's headers"},
+		{name: "body-read-timeout", kind: kindDuration, def: app.DefaultBodyReadTimeout.String(), usage: "how long a client may take to send an API request's body (read before the request takes a concurrency slot)"},
+		{name: "max-connections-per-client", kind: kindInt, def: strconv.Itoa(app.DefaultMaxConnsPerClient), usage: "connections one client address may hold open (trusted proxies exempt); negative means no bound"},
+		{name: "tls-cert", usage: "PEM certificate file: serve HTTPS (with tls-key)"},
+		{name: "tls-key", usage: "PEM private key file of tls-cert"},
 		{name: "log-format", def: "text", usage: "log format: text or json"},
 		{name: "log-level", def: "info", usage: "lowest level logged: debug, info, warn or error"},
 	}
@@ -272,6 +277,10 @@ func (c *serveConfig) validate() error {
 		check("max-concurrent-requests", c.integer("max-concurrent-requests") != 0, "a positive bound, or negative for none"),
 		check("shutdown-timeout", c.duration("shutdown-timeout") > 0, "a duration > 0"),
 		check("trusted-proxies", validProxies(c.str("trusted-proxies")), "comma-separated addresses or CIDR blocks"),
+		check("read-header-timeout", c.duration("read-header-timeout") > 0, "a duration > 0"),
+		check("body-read-timeout", c.duration("body-read-timeout") > 0, "a duration > 0"),
+		check("max-connections-per-client", c.integer("max-connections-per-client") != 0, "a positive bound, or negative for none"),
+		check("tls-key", (c.str("tls-cert") == "") == (c.str("tls-key") == ""), "tls-cert and tls-key set together"),
 		check("log-format", oneOf(c.str("log-format"), "text", "json"), "text or json"),
 		check("log-level", oneOf(c.str("log-level"), "debug", "info", "warn", "error"), "debug, info, warn or error"),
 	)
@@ -341,6 +350,11 @@ func (c *serveConfig) appConfig() app.Config {
 		MaxConcurrentRequests: c.integer("max-concurrent-requests"),
 		ShutdownTimeout:       c.duration("shutdown-timeout"),
 		TrustedProxies:        trustedProxies(c.str("trusted-proxies")),
+		ReadHeaderTimeout:     c.duration("read-header-timeout"),
+		BodyReadTimeout:       c.duration("body-read-timeout"),
+		MaxConnsPerClient:     c.integer("max-connections-per-client"),
+		TLSCertFile:           c.str("tls-cert"),
+		TLSKeyFile:            c.str("tls-key"),
 	}
 }
 

@@ -116,6 +116,9 @@ func TestConfig_Errors(t *testing.T) {
 		{name: "BadDSN", args: []string{"--db", "mysql://x"}, want: "want sqlite:PATH or postgres://"},
 		{name: "ZeroShares", args: []string{"--max-shares-per-image", "0"}, want: "want a positive number"},
 		{name: "LogFormat", args: []string{"--log-format", "xml"}, want: "want text or json"},
+		{name: "TLSCertWithoutKey", args: []string{"--tls-cert", "cert.pem"}, want: "want tls-cert and tls-key set together"},
+		{name: "TLSKeyFromEnvWithoutCert", env: map[string]string{"IMAGESHARE_TLS_KEY": "key.pem"}, want: "(from env IMAGESHARE_TLS_KEY)"},
+		{name: "ZeroHeaderTimeout", args: []string{"--read-header-timeout", "0s"}, want: "want a duration > 0"},
 		{name: "MissingFile", args: []string{"--config", "/nonexistent/imageshare.yaml"}, want: "no such file"},
 	}
 	for _, tc := range cases {

@@ -14,8 +14,14 @@ import (
 )
 
 // Of returns the address r came from: the host of r.RemoteAddr (after
-// Trusted has rewritten it), or the zero Addr if it does not parse.
+// Trusted has rewritten it), or the zero Addr if it does not parse or a
+// trusted proxy forwarded an address that does not (see Trusted). The
+// zero Addr is an unknown address: access policies' acs:SourceIp
+// conditions then fail in an Allow and hold in a Deny (docs/ram.md).
 func Of(r *http.Request) netip.Addr {
+	if unknown, _ := r.Context().Value(unknownKey{}).(bool); unknown {
+		return netip.Addr{}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
@@ -37,6 +43,10 @@ func Secure(r *http.Request) bool {
 
 type secureKey struct{}
 
+// unknownKey marks a request whose client address a trusted proxy
+// forwarded in a form that does not parse.
+type unknownKey struct{}
+
 const (
 	headerFor   = "X-Forwarded-For"
 	headerProto = "X-Forwarded-Proto"
@@ -47,6 +57,13 @@ const (
 // X-Forwarded-For that is not a trusted proxy (the client as the first
 // trusted hop saw it), and X-Forwarded-Proto: https makes it Secure. From
 // any other peer both headers are ignored.
+//
+// A hop that does not parse as an address ("ip:port", "unknown", an empty
+// element) before a client address is found makes the client address
+// unknown (Of returns the zero Addr), not the proxy's: falling back to the
+// proxy's address would let a Deny on the client's network be escaped by
+// any client whose proxy writes such a hop (SECURITY.md, finding 6). A
+// trusted proxy that sends no X-Forwarded-For at all is the caller itself.
 func Trusted(proxies []netip.Prefix, next http.Handler) http.Handler {
 	trusted := func(a netip.Addr) bool {
 		for _, p := range proxies {
@@ -65,11 +82,19 @@ func Trusted(proxies []netip.Prefix, next http.Handler) http.Handler {
 		if strings.EqualFold(strings.TrimSpace(r.Header.Get(headerProto)), "https") {
 			r = r.WithContext(context.WithValue(r.Context(), secureKey{}, true))
 		}
-		hops := strings.Split(strings.Join(r.Header.Values(headerFor), ","), ",")
+		values := r.Header.Values(headerFor)
+		if len(values) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		hops := strings.Split(strings.Join(values, ","), ",")
 		for i := len(hops) - 1; i >= 0; i-- {
 			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 			if err != nil {
-				break // a hop that does not parse: trust nothing beyond it
+				// Trust nothing beyond it, and do not take the proxy's
+				// address for the client's either.
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), unknownKey{}, true)))
+				return
 			}
 			a = a.Unmap().WithZone("")
 			if !trusted(a) || i == 0 {

@@ -44,7 +44,15 @@ func TestTrusted(t *testing.T) {
 		{"two trusted hops", "10.0.0.5:1", "198.51.100.7, 10.0.0.9", "", "198.51.100.7", false},
 		{"a client's forged hop is not trusted", "10.0.0.5:1", "127.0.0.1, 198.51.100.7", "", "198.51.100.7", false},
 		{"trusted proxy without header", "10.0.0.5:1", "", "", "10.0.0.5", false},
-		{"garbage hop stops the walk", "10.0.0.5:1", "x, 10.0.0.6", "", "10.0.0.5", false},
+		// An unparseable hop makes the address unknown (""), never the
+		// proxy's own: a Deny on the client's network must still apply.
+		{"garbage hop stops the walk", "10.0.0.5:1", "x, 10.0.0.6", "", "", false},
+		{"ip:port hop", "10.0.0.5:1", "198.51.100.7:5678", "", "", false},
+		{"unknown hop", "10.0.0.5:1", "unknown", "", "", false},
+		{"empty hop", "10.0.0.5:1", "198.51.100.7, ", "", "", false},
+		{"bracketed IPv6 hop", "10.0.0.5:1", "[2001:db8::1]", "", "", false},
+		{"a client's garbage beyond a parsed client is not read", "10.0.0.5:1", "unknown, 198.51.100.7", "", "198.51.100.7", false},
+		{"a garbage hop from an untrusted peer is ignored", "192.0.2.1:1", "unknown", "", "192.0.2.1", false},
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = tt.remote
@@ -55,7 +63,11 @@ func TestTrusted(t *testing.T) {
 			r.Header.Set("X-Forwarded-Proto", tt.proto)
 		}
 		h.ServeHTTP(httptest.NewRecorder(), r)
-		if got != netip.MustParseAddr(tt.want) || secure != tt.secure {
+		var want netip.Addr
+		if tt.want != "" {
+			want = netip.MustParseAddr(tt.want)
+		}
+		if got != want || secure != tt.secure {
 			t.Errorf("%s: address %v secure %v, want %s %v", tt.name, got, secure, tt.want, tt.secure)
 		}
 	}

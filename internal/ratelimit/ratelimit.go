@@ -1,13 +1,16 @@
-// Package ratelimit holds the two overload guards every dialect shares: a
-// token bucket per access key (Limiter) and a bound on the requests served
-// at once (Gate). Both are per process: with N replicas behind one load
+// Package ratelimit holds the overload guards every dialect shares: a
+// token bucket per access key (Limiter), a bound on the requests served
+// at once (Gate) and a bound on the connections one client address may
+// hold (LimitConns). All are per process: with N replicas behind one load
 // balancer the effective limits are N times the configured ones, so an
 // operator divides by the replica count.
 //
 // Neither guard writes a response. The app's middleware marks a request
 // over the concurrency bound in its context and hands it on; the dialect
 // the request belongs to then answers with its own vendor's error
-// (Overloaded), before it reads the body or touches the store. A dialect
+// (Overloaded), before it decodes the body or touches the store. The app
+// takes a slot only once a request's body is read, so that a slow sender
+// holds a connection, not a slot (SECURITY.md, finding 3). A dialect
 // checks a key's bucket (Limiter.Check) only after the request's signature
 // is verified, so that nobody can spend another tenant's bucket with
 // forged requests: see SECURITY.md.
