@@ -72,9 +72,14 @@ type Store interface {
 	// UpdateImage applies u and returns the updated image. Returns
 	// KindNotFound (ReasonImageNotFound) if absent.
 	UpdateImage(ctx context.Context, id string, u ImageUpdate) (*Image, error)
-	// DeleteImage removes the image and its shares. Returns KindNotFound
-	// (ReasonImageNotFound) if absent.
-	DeleteImage(ctx context.Context, id string) error
+	// DeleteImage removes the image and its shares. Unless force, it
+	// fails with KindConflict (ReasonImageShared), changing nothing, if
+	// the image is shared with any account or public: checked in the
+	// delete's own transaction, so a share acknowledged before or while
+	// the delete runs is never deleted with it (a change of the image's
+	// shares and this delete run one after the other). Returns
+	// KindNotFound (ReasonImageNotFound) if absent.
+	DeleteImage(ctx context.Context, id string, force bool) error
 
 	// ApplyShareChange adds and removes shares of one image atomically.
 	// Adding a shared account and removing an unshared one are skipped,

@@ -207,7 +207,10 @@ func (s *Service) ListImages(ctx context.Context, c imageshare.Caller, f imagesh
 	return images, total, nil
 }
 
-// DeleteImage implements imageshare.Service.
+// DeleteImage implements imageshare.Service. Without force, an image
+// shared with any account or public is refused (ReasonImageShared); the
+// store checks that inside the delete's transaction, so a share that
+// races the delete is either refused or kept, never lost with the image.
 func (s *Service) DeleteImage(ctx context.Context, c imageshare.Caller, imageID, region string, force bool) error {
 	if err := s.authorizeImage(ctx, c, imageshare.OpDeleteImage, region, imageID); err != nil {
 		return err
@@ -216,14 +219,5 @@ func (s *Service) DeleteImage(ctx context.Context, c imageshare.Caller, imageID,
 	if err != nil {
 		return err
 	}
-	if !force {
-		shares, total, err := s.store.ListShares(ctx, im.ID, imageshare.Page{Limit: 1})
-		if err != nil {
-			return err
-		}
-		if total > 0 || len(shares) > 0 || im.IsPublic {
-			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageShared, "image %q is shared with other accounts", imageID)
-		}
-	}
-	return s.store.DeleteImage(ctx, im.ID)
+	return s.store.DeleteImage(ctx, im.ID, force)
 }

@@ -316,16 +316,55 @@ func lockImage(ctx context.Context, tx pgx.Tx, id string) error {
 }
 
 // DeleteImage implements imageshare.Store. Its shares and tags go with it
-// (ON DELETE CASCADE), in the same statement.
-func (s *Store) DeleteImage(ctx context.Context, id string) error {
-	return s.retry(ctx, "postgres.DeleteImage", func() error {
-		tag, err := s.pool.Exec(ctx, `DELETE FROM images WHERE id = $1`, id)
-		if err != nil {
-			return err
+// (ON DELETE CASCADE), in the same statement. Without force, the
+// transaction first locks the image's row, as ApplyShareChange does, so
+// share changes through any replica either committed before the lock
+// (and the DELETE, a later statement with a later READ COMMITTED
+// snapshot, sees their shares) or wait for this transaction and then
+// find no image.
+func (s *Store) DeleteImage(ctx context.Context, id string, force bool) error {
+	if force {
+		return s.retry(ctx, "postgres.DeleteImage", func() error {
+			tag, err := s.pool.Exec(ctx, `DELETE FROM images WHERE id = $1`, id)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return sqlstore.ImageNotFound(id)
+			}
+			return nil
+		})
+	}
+	return s.inTx(ctx, "postgres.DeleteImage", writeTx, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(`SELECT id FROM images WHERE id = $1 FOR UPDATE`, id)
+		b.Queue(`DELETE FROM images WHERE id = $1 AND NOT is_public
+AND NOT EXISTS (SELECT 1 FROM shares WHERE image_id = $1)`, id)
+		br := tx.SendBatch(ctx, b)
+		err := readDeleteBatch(br, id)
+		if closeErr := br.Close(); err == nil {
+			err = closeErr
 		}
-		if tag.RowsAffected() == 0 {
+		return err
+	})
+}
+
+// readDeleteBatch reads DeleteImage's batch: no row locked is a missing
+// image, a locked row the DELETE left is a shared one.
+func readDeleteBatch(br pgx.BatchResults, id string) error {
+	var found string
+	if err := br.QueryRow().Scan(&found); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return sqlstore.ImageNotFound(id)
 		}
-		return nil
-	})
+		return err
+	}
+	tag, err := br.Exec()
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return sqlstore.ImageShared(id)
+	}
+	return nil
 }

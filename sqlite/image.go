@@ -300,9 +300,24 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u imageshare.ImageUp
 	return im, nil
 }
 
-// DeleteImage implements imageshare.Store.
-func (s *Store) DeleteImage(ctx context.Context, id string) error {
+// DeleteImage implements imageshare.Store. The "is it shared?" check and
+// the delete run in one transaction on the single writer connection, so
+// no share change of the image can commit between them.
+func (s *Store) DeleteImage(ctx context.Context, id string, force bool) error {
 	return s.writeTx(ctx, "sqlite.DeleteImage", func(tx *sql.Tx) error {
+		if !force {
+			var shared bool
+			err := tx.QueryRowContext(ctx, `SELECT is_public OR EXISTS (SELECT 1 FROM shares WHERE image_id = ?) FROM images WHERE id = ?`, id, id).Scan(&shared)
+			if errors.Is(err, sql.ErrNoRows) {
+				return sqlstore.ImageNotFound(id)
+			}
+			if err != nil {
+				return err
+			}
+			if shared {
+				return sqlstore.ImageShared(id)
+			}
+		}
 		// The foreign keys cascade too; deleting explicitly keeps the
 		// contract independent of the foreign_keys pragma.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM shares WHERE image_id = ?`, id); err != nil {

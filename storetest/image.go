@@ -187,7 +187,7 @@ func testDeleteImage(t *testing.T, newStore newStoreFunc) {
 			_, err := s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: id, Add: ids[1:], By: ids[0], At: at(2)})
 			ok(t, err)
 		}
-		ok(t, s.DeleteImage(ctx, "img-1"))
+		ok(t, s.DeleteImage(ctx, "img-1", true))
 		_, err := s.FindImageByID(ctx, "img-1")
 		wantErr(t, err, imageshare.KindNotFound, imageshare.ReasonImageNotFound)
 		shares, total, err := s.ListShares(ctx, "img-1", imageshare.Page{})
@@ -218,6 +218,47 @@ func testDeleteImage(t *testing.T, newStore newStoreFunc) {
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		s := newStore(t)
-		wantErr(t, s.DeleteImage(ctx, "missing"), imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+		for _, force := range []bool{false, true} {
+			wantErr(t, s.DeleteImage(ctx, "missing", force), imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+		}
+	})
+	// Without force, a shared or public image is refused and left whole;
+	// an unshared one (shares all removed, public turned off) is deleted.
+	t.Run("UnlessShared", func(t *testing.T) {
+		s := newStore(t)
+		ids := accounts(t, s, "u", 2)
+		image(t, s, "shared", ids[0], 0)
+		image(t, s, "public", ids[0], 1)
+		_, err := s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: "shared", Add: ids[1:], By: ids[0], At: at(2)})
+		ok(t, err)
+		yes, no := true, false
+		_, err = s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: "public", SetPublic: &yes, By: ids[0], At: at(2)})
+		ok(t, err)
+		for _, id := range []string{"shared", "public"} {
+			wantErr(t, s.DeleteImage(ctx, id, false), imageshare.KindConflict, imageshare.ReasonImageShared)
+			if _, err := s.FindImageByID(ctx, id); err != nil {
+				t.Fatalf("refused delete of %q: image gone: %v", id, err)
+			}
+		}
+		if shared, err := s.IsSharedWith(ctx, "shared", ids[1]); err != nil || !shared {
+			t.Fatalf("refused delete: IsSharedWith = %v, %v; want true", shared, err)
+		}
+		_, err = s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: "shared", Remove: ids[1:], By: ids[0], At: at(3)})
+		ok(t, err)
+		_, err = s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: "public", SetPublic: &no, By: ids[0], At: at(3)})
+		ok(t, err)
+		for _, id := range []string{"shared", "public"} {
+			ok(t, s.DeleteImage(ctx, id, false))
+			_, err := s.FindImageByID(ctx, id)
+			wantErr(t, err, imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+		}
+		// Force deletes a shared image with its shares.
+		image(t, s, "forced", ids[0], 4)
+		_, err = s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: "forced", Add: ids[1:], SetPublic: &yes, By: ids[0], At: at(5)})
+		ok(t, err)
+		ok(t, s.DeleteImage(ctx, "forced", true))
+		if shared, err := s.IsSharedWith(ctx, "forced", ids[1]); err != nil || shared {
+			t.Fatalf("forced delete: IsSharedWith = %v, %v; want false", shared, err)
+		}
 	})
 }

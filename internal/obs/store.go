@@ -88,9 +88,9 @@ func (s *instrumentedStore) UpdateImage(ctx context.Context, id string, u images
 	return s.Store.UpdateImage(ctx, id, u)
 }
 
-func (s *instrumentedStore) DeleteImage(ctx context.Context, id string) (err error) {
+func (s *instrumentedStore) DeleteImage(ctx context.Context, id string, force bool) (err error) {
 	defer func(t time.Time) { s.observe("DeleteImage", t, err) }(time.Now())
-	return s.Store.DeleteImage(ctx, id)
+	return s.Store.DeleteImage(ctx, id, force)
 }
 
 // ApplyShareChange also counts the grants the change added and removed.

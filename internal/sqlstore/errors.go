@@ -51,3 +51,8 @@ func DuplicateImageName(name string) *imageshare.Error {
 	return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonDuplicateName,
 		"a custom image named %q already exists", name)
 }
+
+// ImageShared says a delete without force found the image shared.
+func ImageShared(id string) *imageshare.Error {
+	return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageShared, "image %q is shared with other accounts", id)
+}
