@@ -66,6 +66,13 @@ type Store interface {
 	CreateImage(ctx context.Context, im *Image) error
 	// FindImageByID returns KindNotFound (ReasonImageNotFound) if absent.
 	FindImageByID(ctx context.Context, id string) (*Image, error)
+	// FindOwnedImage returns the image if ownerID (non-zero) owns it. A
+	// missing id, another owner's image and a platform image are the same
+	// KindNotFound (ReasonImageNotFound), found with the same work: the
+	// owner is in the query's WHERE, so nothing of another tenant's image
+	// is read, and its existence does not show in the time the answer
+	// takes.
+	FindOwnedImage(ctx context.Context, id string, ownerID int64) (*Image, error)
 	// FindImages returns the images matching f ordered by creation time
 	// then id, and the total number matching before paging.
 	FindImages(ctx context.Context, f ImageFilter) ([]*Image, int, error)
@@ -94,9 +101,11 @@ type Store interface {
 	ListShares(ctx context.Context, imageID string, p Page) ([]*Share, int, error)
 	// FindImageShares returns the image and one page of its shares (as
 	// ListShares does) read in one snapshot: a share listing's reads in
-	// one round trip to the store. Returns KindNotFound
-	// (ReasonImageNotFound) if the image is absent.
-	FindImageShares(ctx context.Context, imageID string, p Page) (*Image, []*Share, int, error)
+	// one round trip to the store. The image must be ownerID's: as for
+	// FindOwnedImage, another owner's image is KindNotFound
+	// (ReasonImageNotFound) like a missing one, and its shares are never
+	// read, so the answer takes the same work however many it has.
+	FindImageShares(ctx context.Context, imageID string, ownerID int64, p Page) (*Image, []*Share, int, error)
 	// IsSharedWith reports whether the image is explicitly shared with the account.
 	IsSharedWith(ctx context.Context, imageID string, accountID int64) (bool, error)
 	// CountShares returns the number of shares (image, account pairs) in

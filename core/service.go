@@ -114,13 +114,15 @@ func (s *Service) FindAccountByName(ctx context.Context, name string) (*imagesha
 
 // ownedImage returns the image if the caller owns it and it is in region
 // (when given); anything else is the same not-found error, so that the
-// existence of other tenants' images is not revealed.
+// existence of other tenants' images is not revealed. The store looks the
+// image up with the caller as owner in its WHERE, so another tenant's
+// image is not read either: it costs what a missing id costs.
 func (s *Service) ownedImage(ctx context.Context, c imageshare.Caller, imageID, region string) (*imageshare.Image, error) {
 	notFound := imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", imageID)
-	if imageID == "" {
+	if imageID == "" || c.AccountID == 0 {
 		return nil, notFound
 	}
-	im, err := s.store.FindImageByID(ctx, imageID)
+	im, err := s.store.FindOwnedImage(ctx, imageID, c.AccountID)
 	return owned(c, imageID, region, im, err)
 }
 

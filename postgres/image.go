@@ -131,6 +131,35 @@ func findImage(ctx context.Context, q rowQueryer, id string) (*imageshare.Image,
 	return im, err
 }
 
+// FindOwnedImage implements imageshare.Store.
+func (s *Store) FindOwnedImage(ctx context.Context, id string, ownerID int64) (*imageshare.Image, error) {
+	var im *imageshare.Image
+	err := s.retry(ctx, "postgres.FindOwnedImage", func() error {
+		var err error
+		im, err = findOwnedImage(ctx, s.pool, id, ownerID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
+// ownedImageQuery reads an image by id and owner through the index
+// images_id_owner (migration 005): another owner's image, like a missing
+// id, fails the index condition, and its row is never fetched.
+const ownedImageQuery = `SELECT ` + imageColumns + ` FROM images WHERE id = $1 AND owner_id = $2`
+
+// findOwnedImage is findImage with the owner in the WHERE: a platform
+// image's NULL owner matches no ownerID.
+func findOwnedImage(ctx context.Context, q rowQueryer, id string, ownerID int64) (*imageshare.Image, error) {
+	im, err := scanImage(q.QueryRow(ctx, ownedImageQuery, id, ownerID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, sqlstore.ImageNotFound(id)
+	}
+	return im, err
+}
+
 // imageWhere translates f into a WHERE clause (with its leading keyword, or
 // empty) and its arguments, numbered from $1.
 func imageWhere(f imageshare.ImageFilter) (string, []any, error) {

@@ -188,3 +188,48 @@ func TestSearchKeys(t *testing.T) {
 		t.Fatalf("searchKeys = %s\nwant         %s", got, want)
 	}
 }
+
+// TestOwnedImageUsesOwnerIndex: a lookup of an image with its owner must
+// test the owner in the index condition of images_id_owner, so that
+// another owner's image costs no heap fetch more than a missing id
+// (existence by timing, issue 17).
+func TestOwnedImageUsesOwnerIndex(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	var owners []int64
+	for i := range 20 {
+		a := &imageshare.Account{Name: fmt.Sprintf("o%d@example.com", i)}
+		if err := s.CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		owners = append(owners, a.ID)
+	}
+	err := s.inTx(ctx, "test.fill", writeTx, func(tx pgx.Tx) error {
+		for i := range 2000 {
+			err := insertImage(ctx, tx, &imageshare.Image{ID: fmt.Sprintf("img-%d", i), Region: "cn-wlcb", OwnerID: owners[i%len(owners)],
+				Type: imageshare.ImageCustom, Status: imageshare.StatusAvailable, Name: fmt.Sprintf("image %d", i)})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, `ANALYZE images`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.pool.Query(ctx, `EXPLAIN `+ownedImageQuery, "img-7", owners[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.Join(lines, "\n")
+	if !strings.Contains(plan, "images_id_owner") || !strings.Contains(plan, "Index Cond: ((id = 'img-7'::text) AND (owner_id = ") {
+		t.Fatalf("owned lookup does not test the owner in images_id_owner's index condition:\n%s", plan)
+	}
+}

@@ -138,14 +138,15 @@ func (s *Store) ListShares(ctx context.Context, imageID string, p imageshare.Pag
 	return shares, total, nil
 }
 
-// FindImageShares implements imageshare.Store.
-func (s *Store) FindImageShares(ctx context.Context, imageID string, p imageshare.Page) (*imageshare.Image, []*imageshare.Share, int, error) {
+// FindImageShares implements imageshare.Store. The shares are read only
+// once the image is found to be ownerID's.
+func (s *Store) FindImageShares(ctx context.Context, imageID string, ownerID int64, p imageshare.Page) (*imageshare.Image, []*imageshare.Share, int, error) {
 	var im *imageshare.Image
 	var shares []*imageshare.Share
 	var total int
 	err := s.inTx(ctx, "postgres.FindImageShares", readTx, func(tx pgx.Tx) error {
 		var err error
-		if im, err = findImage(ctx, tx, imageID); err != nil {
+		if im, err = findOwnedImage(ctx, tx, imageID, ownerID); err != nil {
 			return err
 		}
 		shares, total, err = listShares(ctx, tx, imageID, p)

@@ -122,8 +122,32 @@ func (s *Store) FindImageByID(ctx context.Context, id string) (*imageshare.Image
 	return im, nil
 }
 
+// FindOwnedImage implements imageshare.Store.
+func (s *Store) FindOwnedImage(ctx context.Context, id string, ownerID int64) (*imageshare.Image, error) {
+	im, err := findOwnedImage(ctx, s.read, id, ownerID)
+	if err != nil {
+		return nil, mapError("sqlite.FindOwnedImage", err)
+	}
+	return im, nil
+}
+
 func findImage(ctx context.Context, q querier, id string) (*imageshare.Image, error) {
 	im, err := scanImage(q.QueryRowContext(ctx, `SELECT `+imageColumns+` FROM images WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, sqlstore.ImageNotFound(id)
+	}
+	return im, err
+}
+
+// ownedImageQuery reads an image by id and owner. It seeks the index
+// images_id_owner (migration 005), so another owner's image, like a
+// missing id, is one failed index seek: its row is never read.
+const ownedImageQuery = `SELECT ` + imageColumns + ` FROM images WHERE id = ? AND owner_id = ?`
+
+// findOwnedImage is findImage with the owner in the WHERE: a platform
+// image's NULL owner matches no ownerID.
+func findOwnedImage(ctx context.Context, q querier, id string, ownerID int64) (*imageshare.Image, error) {
+	im, err := scanImage(q.QueryRowContext(ctx, ownedImageQuery, id, ownerID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, sqlstore.ImageNotFound(id)
 	}

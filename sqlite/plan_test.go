@@ -81,3 +81,33 @@ WHERE s.image_id = ? ORDER BY s.shared_at, s.account_id LIMIT ? OFFSET ?`, []any
 		}
 	}
 }
+
+// TestOwnedImageSeeksOwnerIndex: a lookup of an image with its owner
+// must find it through images_id_owner, so that another owner's image
+// is a failed index seek like a missing id, without reading its row
+// (existence by timing, issue 17).
+func TestOwnedImageSeeksOwnerIndex(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+ownedImageQuery, "img", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if len(plan) == 0 || !strings.Contains(plan[0], "INDEX images_id_owner (id=? AND owner_id=?)") {
+		t.Fatalf("plan %q: want a search of images_id_owner on id and owner_id", plan)
+	}
+}

@@ -109,9 +109,9 @@ func (s *instrumentedStore) ListShares(ctx context.Context, imageID string, p im
 	return s.Store.ListShares(ctx, imageID, p)
 }
 
-func (s *instrumentedStore) FindImageShares(ctx context.Context, imageID string, p imageshare.Page) (_ *imageshare.Image, _ []*imageshare.Share, _ int, err error) {
+func (s *instrumentedStore) FindImageShares(ctx context.Context, imageID string, ownerID int64, p imageshare.Page) (_ *imageshare.Image, _ []*imageshare.Share, _ int, err error) {
 	defer func(t time.Time) { s.observe("FindImageShares", t, err) }(time.Now())
-	return s.Store.FindImageShares(ctx, imageID, p)
+	return s.Store.FindImageShares(ctx, imageID, ownerID, p)
 }
 
 func (s *instrumentedStore) IsSharedWith(ctx context.Context, imageID string, accountID int64) (_ bool, err error) {
