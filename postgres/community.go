@@ -41,7 +41,7 @@ func communityWhere(f imageshare.CommunityFilter, args *argList) string {
 		conds = append(conds, `region = `+args.add(f.Region))
 	}
 	if len(f.Statuses) > 0 {
-		conds = append(conds, `status = ANY(`+args.add(stringsOf(f.Statuses))+`::text[])`)
+		conds = append(conds, `status = ANY(`+args.add(sqlstore.StringsOf(f.Statuses))+`::text[])`)
 	}
 	if f.PublicOnly {
 		conds = append(conds, `visibility = 1`)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 	"imageshare/postgres/pgtest"
 )
 
@@ -181,7 +182,7 @@ func TestSearchUsesIndex(t *testing.T) {
 }
 
 func TestSearchKeys(t *testing.T) {
-	got := strings.Join(searchKeys(fold("XL-mini Ä")), ",")
+	got := strings.Join(searchKeys(sqlstore.Fold("XL-mini Ä")), ",")
 	// Trigrams of "xl-mini ä" and the prefixes of xl, mini, ä.
 	want := "-mi,i ä,ini,l-m,m,mi,min,ni ,x,xl,xl-,ä"
 	if got != want {

@@ -41,7 +41,7 @@ WHERE s.image_id = ? ORDER BY s.shared_at, s.account_id LIMIT ? OFFSET ?`, []any
 		"FindImages/Tag":      {Tag: "llm"},
 		"FindImages/IDs":      {IDs: []string{"a", "b"}},
 	} {
-		where, args, err := imageWhere(f)
+		where, args, err := sqlstore.ImageWhere(dialect, f)
 		if err != nil {
 			t.Fatal(err)
 		}
