@@ -108,7 +108,7 @@ func (s *Store) CreateUserKey(ctx context.Context, k *imageshare.AccessKey) erro
 			`INSERT INTO access_keys (public_key, private_key, account_id, enabled, created_at, user_id) VALUES ($1, $2, $3, $4, $5, $6)`,
 			k.PublicKey, k.PrivateKey, k.AccountID, k.Enabled, sqlstore.Nanos(k.CreatedAt), k.UserID)
 		return constraintError(err,
-			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonKeyConflict, "access key %q already exists", k.PublicKey),
+			sqlstore.KeyConflict(k.PublicKey),
 			sqlstore.UserNotFound(k.UserID))
 	})
 }

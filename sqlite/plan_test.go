@@ -29,8 +29,8 @@ func TestHotPathUsesIndexes(t *testing.T) {
 WHERE s.image_id = ? ORDER BY s.shared_at, s.account_id LIMIT ? OFFSET ?`, []any{"img", 10, 0}},
 		{"IsSharedWith", `SELECT EXISTS (SELECT 1 FROM shares WHERE image_id = ? AND account_id = ?)`, []any{"img", 1}},
 		{"PruneNonces", `DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM nonces WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`, []any{1, 64}},
-		{"ListAccessKeys", `SELECT ` + keyColumns + ` FROM access_keys WHERE account_id = ? ORDER BY created_at, rowid`, []any{1}},
-		{"FindAccessKey", `SELECT ` + keyColumns + ` FROM access_keys WHERE public_key = ?`, []any{"k"}},
+		{"ListAccessKeys", `SELECT ` + sqlstore.AccessKeyColumns + ` FROM access_keys WHERE account_id = ? ORDER BY created_at, rowid`, []any{1}},
+		{"FindAccessKey", `SELECT ` + sqlstore.AccessKeyColumns + ` FROM access_keys WHERE public_key = ?`, []any{"k"}},
 		{"FindAccountByName", `SELECT ` + sqlstore.AccountColumns + ` FROM accounts WHERE name = ?`, []any{"a"}},
 		{"FindImageByID", `SELECT ` + imageColumns + ` FROM images WHERE id = ?`, []any{"img"}},
 	}
