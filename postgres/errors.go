@@ -8,6 +8,7 @@ import (
 
 	"imageshare/internal/sqlstore"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"imageshare"
@@ -88,4 +89,12 @@ func constraintError(err error, conflict, missing *imageshare.Error) error {
 		v = sqlstore.ForeignKeyViolation
 	}
 	return sqlstore.ConstraintError(err, v, conflict, missing)
+}
+
+// orNotFound is notFound if err says the query found no row, else err.
+func orNotFound(err error, notFound *imageshare.Error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notFound
+	}
+	return err
 }

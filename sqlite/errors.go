@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"errors"
 
 	"imageshare/internal/sqlstore"
@@ -45,4 +46,12 @@ func constraintError(err error, conflict, missing *imageshare.Error) error {
 		v = sqlstore.ForeignKeyViolation
 	}
 	return sqlstore.ConstraintError(err, v, conflict, missing)
+}
+
+// orNotFound is notFound if err says the query found no row, else err.
+func orNotFound(err error, notFound *imageshare.Error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound
+	}
+	return err
 }

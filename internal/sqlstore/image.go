@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"imageshare"
@@ -109,8 +110,28 @@ func ImageSets(sets *Sets, u imageshare.ImageUpdate) error {
 	return nil
 }
 
-// StatusSets are the assignments of a status change.
-func StatusSets(sets *Sets, c imageshare.StatusChange) {
+// CustomNameTakenQuery tells whether an owner has a custom image named so.
+const CustomNameTakenQuery = `SELECT EXISTS (SELECT 1 FROM images WHERE owner_id = ? AND type = 'Custom' AND name = ?)`
+
+// GroupKey is a Community image's version group: its group id, or its own
+// id when it has none. The expression is spelled exactly as in both
+// stores' index images_community_group so that the index serves it.
+const GroupKey = `COALESCE(NULLIF(group_id, ''), id)`
+
+// VersionTakenQuery tells whether a version group has a version named so.
+const VersionTakenQuery = `SELECT EXISTS (SELECT 1 FROM images
+WHERE type = 'Community' AND ` + GroupKey + ` = ? AND version_name = ?)`
+
+// StatusUpdate is the statement that applies c to an image whose status
+// (read under the store's lock) is status, or the conflict c meets if it
+// does not allow a change from status.
+func StatusUpdate(ph Placeholder, c imageshare.StatusChange, status string) (string, []any, error) {
+	if !slices.Contains(c.From, imageshare.ImageStatus(status)) {
+		return "", nil, imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageNotAvailable,
+			"image %q is %s, not %s", c.ImageID, status, StatusList(c.From))
+	}
+	args := NewArgs(ph)
+	sets := NewSets(args)
 	sets.Set("status", string(c.To))
 	if c.FailedReason != nil {
 		sets.Set("failed_reason", *c.FailedReason)
@@ -118,4 +139,21 @@ func StatusSets(sets *Sets, c imageshare.StatusChange) {
 	if c.PublishedAt != nil {
 		sets.Set("published_at", Nanos(*c.PublishedAt))
 	}
+	q := `UPDATE images SET ` + sets.String() + ` WHERE id = ` + args.Add(c.ImageID) + ` AND status = ` + args.Add(status)
+	return q, args.Values, nil
+}
+
+// Refuse returns err if taken, else nil: a uniqueness check's verdict.
+func Refuse(taken bool, err *imageshare.Error) error {
+	if taken {
+		return err
+	}
+	return nil
+}
+
+// DuplicateVersionName says the version group already has a version named
+// name.
+func DuplicateVersionName(group, name string) *imageshare.Error {
+	return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonDuplicateName,
+		"version group %q already has a version named %q", group, name)
 }
