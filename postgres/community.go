@@ -123,7 +123,7 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 	var args argList
 	where := communityWhere(f, &args)
 	var out *imageshare.VersionGroupList
-	err := s.inTx(ctx, "postgres.FindVersionGroups", readTx, func(tx pgx.Tx) error {
+	return sqlstore.Keep(&out, s.inTx(ctx, "postgres.FindVersionGroups", readTx, func(tx pgx.Tx) error {
 		page := sqlstore.NewGroupPage()
 		out = page.List
 		cte := groupsCTE(where)
@@ -138,14 +138,9 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			if err := page.Scan(rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
+		err = page.ScanAll(rows)
 		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err != nil {
 			return err
 		}
 		if len(page.Keys) == 0 {
@@ -158,16 +153,11 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 			return err
 		}
 		return page.Attach(collectImages(rows))
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	}))
 }
 
-// ListCatalogTags implements imageshare.Store. It starts from the region's
-// catalog and platform images (both indexed) rather than from every tag;
-// tags are text COLLATE "C", so the order is byte order.
+// ListCatalogTags implements imageshare.Store with
+// sqlstore.CatalogTagsQuery. Tags are text COLLATE "C", so the order is byte order.
 func (s *Store) ListCatalogTags(ctx context.Context, region string, limit int) ([]string, error) {
 	var lim *int64
 	if limit > 0 {

@@ -79,7 +79,7 @@ RETURNING images.id`, sqlstore.Nanos(now), lim)
 // the same state only the first applies.
 func (s *Store) ChangeImageStatus(ctx context.Context, c imageshare.StatusChange) (*imageshare.Image, error) {
 	var im *imageshare.Image
-	err := s.inTx(ctx, "postgres.ChangeImageStatus", writeTx, func(tx pgx.Tx) error {
+	return sqlstore.Keep(&im, s.inTx(ctx, "postgres.ChangeImageStatus", writeTx, func(tx pgx.Tx) error {
 		var status string
 		if err := tx.QueryRow(ctx, `SELECT status FROM images WHERE id = $1 FOR UPDATE`, c.ImageID).Scan(&status); err != nil {
 			return orNotFound(err, sqlstore.ImageNotFound(c.ImageID))
@@ -88,16 +88,11 @@ func (s *Store) ChangeImageStatus(ctx context.Context, c imageshare.StatusChange
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, q, args...); err != nil {
-			return err
+		if _, err = tx.Exec(ctx, q, args...); err == nil {
+			im, err = findImage(ctx, tx, c.ImageID)
 		}
-		im, err = findImage(ctx, tx, c.ImageID)
 		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return im, nil
+	}))
 }
 
 // serializableTx is for transactions that check that no row matching a

@@ -265,7 +265,7 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 	where, args := communityWhere(f)
 	page := sqlstore.NewGroupPage()
 	out := page.List
-	err := s.readTx(ctx, "sqlite.FindVersionGroups", func(tx *sql.Tx) error {
+	return sqlstore.Keep(&out, s.readTx(ctx, "sqlite.FindVersionGroups", func(tx *sql.Tx) error {
 		cte := groupsCTE(where)
 		// One statement reads the page and, on each of its rows, the
 		// totals: the filter (a search's FTS5 match) runs once.
@@ -273,14 +273,9 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			if err := page.Scan(rows, &out.Total, &out.AvailableTotal); err != nil {
-				rows.Close()
-				return err
-			}
-		}
+		err = page.ScanAll(rows, &out.Total, &out.AvailableTotal)
 		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err != nil {
 			return err
 		}
 		if len(page.Keys) == 0 {
@@ -298,15 +293,11 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 			return err
 		}
 		return page.Attach(scanImages(rows))
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	}))
 }
 
-// ListCatalogTags implements imageshare.Store. It starts from the region's
-// catalog and platform images (both indexed) rather than from every tag.
+// ListCatalogTags implements imageshare.Store with
+// sqlstore.CatalogTagsQuery. A limit of -1 is SQLite's "no limit".
 func (s *Store) ListCatalogTags(ctx context.Context, region string, limit int) ([]string, error) {
 	if limit <= 0 {
 		limit = -1

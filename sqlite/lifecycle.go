@@ -64,7 +64,7 @@ RETURNING id`, sqlstore.Nanos(now), limit)
 // ChangeImageStatus implements imageshare.Store.
 func (s *Store) ChangeImageStatus(ctx context.Context, c imageshare.StatusChange) (*imageshare.Image, error) {
 	var im *imageshare.Image
-	err := s.writeTx(ctx, "sqlite.ChangeImageStatus", func(tx *sql.Tx) error {
+	return sqlstore.Keep(&im, s.writeTx(ctx, "sqlite.ChangeImageStatus", func(tx *sql.Tx) error {
 		var status string
 		if err := tx.QueryRowContext(ctx, `SELECT status FROM images WHERE id = ?`, c.ImageID).Scan(&status); err != nil {
 			return orNotFound(err, sqlstore.ImageNotFound(c.ImageID))
@@ -73,16 +73,11 @@ func (s *Store) ChangeImageStatus(ctx context.Context, c imageshare.StatusChange
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
+		if _, err = tx.ExecContext(ctx, q, args...); err == nil {
+			im, err = findImage(ctx, tx, c.ImageID)
 		}
-		im, err = findImage(ctx, tx, c.ImageID)
 		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return im, nil
+	}))
 }
 
 // CreateVersion implements imageshare.Store.

@@ -36,6 +36,24 @@ func (p *GroupPage) Scan(row Row, extra ...any) error {
 	return nil
 }
 
+// Rows is a result set as the shared readers iterate it; the store that
+// opened it closes it.
+type Rows interface {
+	Row
+	Next() bool
+	Err() error
+}
+
+// ScanAll reads every page row of rows (see Scan).
+func (p *GroupPage) ScanAll(rows Rows, extra ...any) error {
+	for rows.Next() {
+		if err := p.Scan(rows, extra...); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // Attach appends each version to its group (keyed by GroupID, or by the
 // version's own id when it has no group); versions of groups not on the
 // page are dropped. It passes err, the versions' read error, through.

@@ -91,3 +91,13 @@ func ScanInstance(row Row) (*imageshare.Instance, error) {
 func InstanceValues(in *imageshare.Instance) []any {
 	return []any{in.ID, in.OwnerID, in.Region, in.GPUType, Nanos(in.CreatedAt)}
 }
+
+// Keep returns *v once the transaction that set it has returned err: *v
+// if err is nil, else the zero T and err.
+func Keep[T any](v *T, err error) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return *v, nil
+}
