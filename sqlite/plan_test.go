@@ -51,20 +51,7 @@ WHERE s.image_id = ? ORDER BY s.shared_at, s.account_id LIMIT ? OFFSET ?`, []any
 	}
 	hotRead := map[string]bool{"ListShares": true, "FindAccessKey": true, "FindImageByID": true, "FindImages/Owned": true}
 	for _, q := range queries {
-		rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.sql, q.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", q.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, s, q.sql, q.args...)
 		for _, step := range plan {
 			// Scanning a subquery's rows (the tags, read in order from
 			// their primary key) is not scanning a table.
@@ -93,20 +80,7 @@ func TestOwnedImageSeeksOwnerIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+ownedImageQuery, "img", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
+	plan := queryPlan(t, s, ownedImageQuery, "img", 1)
 	if len(plan) == 0 || !strings.Contains(plan[0], "INDEX images_id_owner (id=? AND owner_id=?)") {
 		t.Fatalf("plan %q: want a search of images_id_owner on id and owner_id", plan)
 	}
