@@ -14,6 +14,8 @@ import (
 
 	"imageshare"
 	"imageshare/core"
+	"imageshare/postgres"
+	"imageshare/postgres/pgtest"
 )
 
 // Existence by timing (issue 17, finding 5): the answer for another
@@ -125,7 +127,7 @@ type probeEnv struct {
 
 func newProbeEnv(t *testing.T) *probeEnv {
 	ctx := context.Background()
-	st := openStore(t, ":memory:")
+	st := probeStore(t)
 	ok(t, st.AddRegion(ctx, "cn-wlcb"))
 	victim := &imageshare.Account{Name: "victim@example.com"}
 	ok(t, st.CreateAccount(ctx, victim))
@@ -145,6 +147,21 @@ func newProbeEnv(t *testing.T) *probeEnv {
 	e.counter = &workCounter{Store: st}
 	e.svc = core.New(e.counter, core.Config{})
 	return e
+}
+
+// probeStore is a SQLite store, or a PostgreSQL one with
+// IMAGESHARE_TEST_DB=postgres (scripts/with-postgres.sh).
+func probeStore(t *testing.T) imageshare.Store {
+	if os.Getenv("IMAGESHARE_TEST_DB") != "postgres" {
+		return openStore(t, ":memory:")
+	}
+	pgtest.SkipUnlessConfigured(t)
+	st, err := postgres.Open(context.Background(), pgtest.NewSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // probes are the attacker's calls on one image id that answer "not
