@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -259,6 +261,40 @@ func testDeleteImage(t *testing.T, newStore newStoreFunc) {
 		ok(t, s.DeleteImage(ctx, "forced", true))
 		if shared, err := s.IsSharedWith(ctx, "forced", ids[1]); err != nil || shared {
 			t.Fatalf("forced delete: IsSharedWith = %v, %v; want false", shared, err)
+		}
+	})
+	// A share and a delete without force of one image, sent together:
+	// whichever runs first, both are never acknowledged (the share would
+	// be deleted with the image).
+	t.Run("RacesShare", func(t *testing.T) {
+		s := newStore(t)
+		ids := accounts(t, s, "r", 2)
+		for i := range 100 {
+			id := fmt.Sprintf("race-%d", i)
+			image(t, s, id, ids[0], i)
+			var shareErr, deleteErr error
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			wg.Go(func() {
+				<-start
+				_, shareErr = s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: id, Add: ids[1:], By: ids[0], At: at(i)})
+			})
+			wg.Go(func() {
+				<-start
+				deleteErr = s.DeleteImage(ctx, id, false)
+			})
+			close(start)
+			wg.Wait()
+			switch {
+			case shareErr == nil && deleteErr == nil:
+				t.Fatalf("race %d: share and delete both acknowledged: the share is lost", i)
+			case shareErr == nil:
+				wantErr(t, deleteErr, imageshare.KindConflict, imageshare.ReasonImageShared)
+			case deleteErr == nil:
+				wantErr(t, shareErr, imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+			default:
+				t.Fatalf("race %d: both failed: share %v, delete %v", i, shareErr, deleteErr)
+			}
 		}
 	})
 }

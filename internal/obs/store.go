@@ -78,6 +78,11 @@ func (s *instrumentedStore) FindImageByID(ctx context.Context, id string) (_ *im
 	return s.Store.FindImageByID(ctx, id)
 }
 
+func (s *instrumentedStore) FindOwnedImage(ctx context.Context, id string, ownerID int64) (_ *imageshare.Image, err error) {
+	defer func(t time.Time) { s.observe("FindOwnedImage", t, err) }(time.Now())
+	return s.Store.FindOwnedImage(ctx, id, ownerID)
+}
+
 func (s *instrumentedStore) FindImages(ctx context.Context, f imageshare.ImageFilter) (_ []*imageshare.Image, _ int, err error) {
 	defer func(t time.Time) { s.observe("FindImages", t, err) }(time.Now())
 	return s.Store.FindImages(ctx, f)
