@@ -18,8 +18,9 @@ type Instance struct {
 // Store keeps the domain's records. Every method is one transaction and is
 // safe for concurrent use. Implementations hold no rules beyond the
 // integrity the data needs (unique ids, shares deleted with their image,
-// the share cap checked inside the change); every business rule lives in
-// the core. A store passes storetest.Run unchanged.
+// the share cap checked inside the change, a delete without force refused
+// while the image is shared, checked inside the delete); every business
+// rule lives in the core. A store passes storetest.Run unchanged.
 type Store interface {
 	// Close releases the store. In-flight calls finish first.
 	Close() error
