@@ -18,8 +18,9 @@ type Instance struct {
 // Store keeps the domain's records. Every method is one transaction and is
 // safe for concurrent use. Implementations hold no rules beyond the
 // integrity the data needs (unique ids, shares deleted with their image,
-// the share cap checked inside the change); every business rule lives in
-// the core. A store passes storetest.Run unchanged.
+// the share cap checked inside the change, a delete without force refused
+// while the image is shared, checked inside the delete); every business
+// rule lives in the core. A store passes storetest.Run unchanged.
 type Store interface {
 	// Close releases the store. In-flight calls finish first.
 	Close() error
@@ -66,15 +67,27 @@ type Store interface {
 	CreateImage(ctx context.Context, im *Image) error
 	// FindImageByID returns KindNotFound (ReasonImageNotFound) if absent.
 	FindImageByID(ctx context.Context, id string) (*Image, error)
+	// FindOwnedImage returns the image if ownerID (non-zero) owns it. A
+	// missing id, another owner's image and a platform image are the same
+	// KindNotFound (ReasonImageNotFound), found with the same work: the
+	// owner is in the query's WHERE, so nothing of another tenant's image
+	// is read, and its existence does not show in the time the answer
+	// takes.
+	FindOwnedImage(ctx context.Context, id string, ownerID int64) (*Image, error)
 	// FindImages returns the images matching f ordered by creation time
 	// then id, and the total number matching before paging.
 	FindImages(ctx context.Context, f ImageFilter) ([]*Image, int, error)
 	// UpdateImage applies u and returns the updated image. Returns
 	// KindNotFound (ReasonImageNotFound) if absent.
 	UpdateImage(ctx context.Context, id string, u ImageUpdate) (*Image, error)
-	// DeleteImage removes the image and its shares. Returns KindNotFound
-	// (ReasonImageNotFound) if absent.
-	DeleteImage(ctx context.Context, id string) error
+	// DeleteImage removes the image and its shares. Unless force, it
+	// fails with KindConflict (ReasonImageShared), changing nothing, if
+	// the image is shared with any account or public: checked in the
+	// delete's own transaction, so a share acknowledged before or while
+	// the delete runs is never deleted with it (a change of the image's
+	// shares and this delete run one after the other). Returns
+	// KindNotFound (ReasonImageNotFound) if absent.
+	DeleteImage(ctx context.Context, id string, force bool) error
 
 	// ApplyShareChange adds and removes shares of one image atomically.
 	// Adding a shared account and removing an unshared one are skipped,
@@ -89,9 +102,11 @@ type Store interface {
 	ListShares(ctx context.Context, imageID string, p Page) ([]*Share, int, error)
 	// FindImageShares returns the image and one page of its shares (as
 	// ListShares does) read in one snapshot: a share listing's reads in
-	// one round trip to the store. Returns KindNotFound
-	// (ReasonImageNotFound) if the image is absent.
-	FindImageShares(ctx context.Context, imageID string, p Page) (*Image, []*Share, int, error)
+	// one round trip to the store. The image must be ownerID's: as for
+	// FindOwnedImage, another owner's image is KindNotFound
+	// (ReasonImageNotFound) like a missing one, and its shares are never
+	// read, so the answer takes the same work however many it has.
+	FindImageShares(ctx context.Context, imageID string, ownerID int64, p Page) (*Image, []*Share, int, error)
 	// IsSharedWith reports whether the image is explicitly shared with the account.
 	IsSharedWith(ctx context.Context, imageID string, accountID int64) (bool, error)
 	// CountShares returns the number of shares (image, account pairs) in

@@ -253,7 +253,7 @@ func (s *Service) TerminateCustomImage(ctx context.Context, c imageshare.Caller,
 		return imageshare.Errorf(imageshare.KindForbidden, imageshare.ReasonNotCustomImage,
 			"image %q is a %s image; only Custom images can be terminated", im.ID, im.Type)
 	}
-	return s.store.DeleteImage(ctx, im.ID)
+	return s.store.DeleteImage(ctx, im.ID, true)
 }
 
 // CreateInstance implements imageshare.CommunityOperator.

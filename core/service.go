@@ -114,13 +114,15 @@ func (s *Service) FindAccountByName(ctx context.Context, name string) (*imagesha
 
 // ownedImage returns the image if the caller owns it and it is in region
 // (when given); anything else is the same not-found error, so that the
-// existence of other tenants' images is not revealed.
+// existence of other tenants' images is not revealed. The store looks the
+// image up with the caller as owner in its WHERE, so another tenant's
+// image is not read either: it costs what a missing id costs.
 func (s *Service) ownedImage(ctx context.Context, c imageshare.Caller, imageID, region string) (*imageshare.Image, error) {
 	notFound := imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", imageID)
-	if imageID == "" {
+	if imageID == "" || c.AccountID == 0 {
 		return nil, notFound
 	}
-	im, err := s.store.FindImageByID(ctx, imageID)
+	im, err := s.store.FindOwnedImage(ctx, imageID, c.AccountID)
 	return owned(c, imageID, region, im, err)
 }
 
@@ -207,7 +209,10 @@ func (s *Service) ListImages(ctx context.Context, c imageshare.Caller, f imagesh
 	return images, total, nil
 }
 
-// DeleteImage implements imageshare.Service.
+// DeleteImage implements imageshare.Service. Without force, an image
+// shared with any account or public is refused (ReasonImageShared); the
+// store checks that inside the delete's transaction, so a share that
+// races the delete is either refused or kept, never lost with the image.
 func (s *Service) DeleteImage(ctx context.Context, c imageshare.Caller, imageID, region string, force bool) error {
 	if err := s.authorizeImage(ctx, c, imageshare.OpDeleteImage, region, imageID); err != nil {
 		return err
@@ -216,14 +221,5 @@ func (s *Service) DeleteImage(ctx context.Context, c imageshare.Caller, imageID,
 	if err != nil {
 		return err
 	}
-	if !force {
-		shares, total, err := s.store.ListShares(ctx, im.ID, imageshare.Page{Limit: 1})
-		if err != nil {
-			return err
-		}
-		if total > 0 || len(shares) > 0 || im.IsPublic {
-			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageShared, "image %q is shared with other accounts", imageID)
-		}
-	}
-	return s.store.DeleteImage(ctx, im.ID)
+	return s.store.DeleteImage(ctx, im.ID, force)
 }

@@ -15,9 +15,11 @@ func (s *Service) DescribeShares(ctx context.Context, c imageshare.Caller, image
 	if imageID == "" {
 		return nil, imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", imageID)
 	}
-	// The image and its shares in one read; the shares are returned only
-	// once the image is found to be the caller's.
-	found, shares, total, err := s.store.FindImageShares(ctx, imageID, p)
+	// The image and its shares in one read, with the caller as owner in
+	// the store's WHERE: another tenant's image costs the same work as a
+	// missing id, however many shares it has, so neither the answer nor
+	// its time tells that it exists.
+	found, shares, total, err := s.store.FindImageShares(ctx, imageID, c.AccountID, p)
 	im, err := owned(c, imageID, region, found, err)
 	if err != nil {
 		return nil, err

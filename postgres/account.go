@@ -152,26 +152,9 @@ func (s *Store) CreateAccessKey(ctx context.Context, k *imageshare.AccessKey) er
 			`INSERT INTO access_keys (public_key, private_key, account_id, enabled, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			k.PublicKey, k.PrivateKey, k.AccountID, k.Enabled, sqlstore.Nanos(k.CreatedAt))
 		return constraintError(err,
-			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonKeyConflict, "access key %q already exists", k.PublicKey),
+			sqlstore.KeyConflict(k.PublicKey),
 			sqlstore.AccountNotFound("id", k.AccountID))
 	})
-}
-
-// user_id is NULL for root keys (the domain's UserID 0).
-const keyColumns = `public_key, private_key, account_id, enabled, created_at, COALESCE(user_id, 0)`
-
-func scanKey(row pgx.Row) (*imageshare.AccessKey, error) {
-	var k imageshare.AccessKey
-	var created int64
-	if err := row.Scan(&k.PublicKey, &k.PrivateKey, &k.AccountID, &k.Enabled, &created, &k.UserID); err != nil {
-		return nil, err
-	}
-	k.CreatedAt = sqlstore.FromNanos(created)
-	return &k, nil
-}
-
-func keyNotFound(publicKey string) *imageshare.Error {
-	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonKeyNotFound, "access key %q does not exist", publicKey)
 }
 
 // FindAccessKey implements imageshare.Store.
@@ -179,9 +162,9 @@ func (s *Store) FindAccessKey(ctx context.Context, publicKey string) (*imageshar
 	var k *imageshare.AccessKey
 	err := s.retry(ctx, "postgres.FindAccessKey", func() error {
 		var err error
-		k, err = scanKey(s.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM access_keys WHERE public_key = $1`, publicKey))
+		k, err = sqlstore.ScanAccessKey(s.pool.QueryRow(ctx, `SELECT `+sqlstore.AccessKeyColumns+` FROM access_keys WHERE public_key = $1`, publicKey))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return keyNotFound(publicKey)
+			return sqlstore.KeyNotFound(publicKey)
 		}
 		return err
 	})
@@ -199,7 +182,7 @@ func (s *Store) SetAccessKeyEnabled(ctx context.Context, publicKey string, enabl
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return keyNotFound(publicKey)
+			return sqlstore.KeyNotFound(publicKey)
 		}
 		return nil
 	})
@@ -210,11 +193,11 @@ func (s *Store) SetAccessKeyEnabled(ctx context.Context, publicKey string, enabl
 func (s *Store) ListAccessKeys(ctx context.Context, accountID int64) ([]*imageshare.AccessKey, error) {
 	var keys []*imageshare.AccessKey
 	err := s.retry(ctx, "postgres.ListAccessKeys", func() error {
-		rows, err := s.pool.Query(ctx, `SELECT `+keyColumns+` FROM access_keys WHERE account_id = $1 ORDER BY created_at, seq`, accountID)
+		rows, err := s.pool.Query(ctx, `SELECT `+sqlstore.AccessKeyColumns+` FROM access_keys WHERE account_id = $1 ORDER BY created_at, seq`, accountID)
 		if err != nil {
 			return err
 		}
-		keys, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.AccessKey, error) { return scanKey(row) })
+		keys, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.AccessKey, error) { return sqlstore.ScanAccessKey(row) })
 		return err
 	})
 	if err != nil {

@@ -11,11 +11,6 @@ import (
 	"imageshare/internal/sqlstore"
 )
 
-// groupKey is a Community image's version group: its group id, or its own
-// id when it has none. The expression is spelled exactly as in the index
-// images_community_group so that the index serves it.
-const groupKey = `COALESCE(NULLIF(group_id, ''), id)`
-
 // argList collects a query's arguments and names their placeholders.
 type argList []any
 
@@ -41,7 +36,7 @@ func communityWhere(f imageshare.CommunityFilter, args *argList) string {
 		conds = append(conds, `region = `+args.add(f.Region))
 	}
 	if len(f.Statuses) > 0 {
-		conds = append(conds, `status = ANY(`+args.add(stringsOf(f.Statuses))+`::text[])`)
+		conds = append(conds, `status = ANY(`+args.add(sqlstore.StringsOf(f.Statuses))+`::text[])`)
 	}
 	if f.PublicOnly {
 		conds = append(conds, `visibility = 1`)
@@ -50,7 +45,7 @@ func communityWhere(f imageshare.CommunityFilter, args *argList) string {
 		conds = append(conds, `id = `+args.add(f.ImageID))
 	}
 	if f.GroupID != "" {
-		conds = append(conds, groupKey+` = `+args.add(f.GroupID))
+		conds = append(conds, sqlstore.GroupKey+` = `+args.add(f.GroupID))
 	}
 	if f.Name != "" {
 		conds = append(conds, searchCond(f.Name, args.add, searchName))
@@ -111,7 +106,7 @@ func (s *Store) FindCommunityImages(ctx context.Context, f imageshare.CommunityF
 // groupsCTE aggregates the matching versions (v) per group (g).
 func groupsCTE(where string) string {
 	return `WITH v AS (
-	SELECT ` + groupKey + ` AS gk, status, published_at, created_at, price, created_count, favorites_count, image_use_time
+	SELECT ` + sqlstore.GroupKey + ` AS gk, status, published_at, created_at, price, created_count, favorites_count, image_use_time
 	FROM images` + where + `
 ), g AS (
 	SELECT gk, max(published_at) AS pub, max(created_at) AS created, min(price) AS price,
@@ -128,66 +123,41 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 	var args argList
 	where := communityWhere(f, &args)
 	var out *imageshare.VersionGroupList
-	err := s.inTx(ctx, "postgres.FindVersionGroups", readTx, func(tx pgx.Tx) error {
-		out = &imageshare.VersionGroupList{Groups: []*imageshare.VersionGroup{}}
+	return sqlstore.Keep(&out, s.inTx(ctx, "postgres.FindVersionGroups", readTx, func(tx pgx.Tx) error {
+		page := sqlstore.NewGroupPage()
+		out = page.List
 		cte := groupsCTE(where)
 		if err := tx.QueryRow(ctx, cte+`SELECT count(*), count(*) FILTER (WHERE avail) FROM g`, args...).
 			Scan(&out.Total, &out.AvailableTotal); err != nil {
 			return err
 		}
-		page := append(argList{}, args...)
+		pageArgs := append(argList{}, args...)
 		limit, offset := limitOffset(f.Page)
-		rows, err := tx.Query(ctx, cte+`SELECT gk, n, cc, fc, ut, avail FROM g`+sqlstore.GroupOrder(f.Sort)+
-			` LIMIT `+page.add(limit)+` OFFSET `+page.add(offset), page...)
+		rows, err := tx.Query(ctx, cte+`SELECT `+sqlstore.GroupColumns+` FROM g`+sqlstore.GroupOrder(f.Sort)+
+			` LIMIT `+pageArgs.add(limit)+` OFFSET `+pageArgs.add(offset), pageArgs...)
 		if err != nil {
 			return err
 		}
-		byKey := map[string]*imageshare.VersionGroup{}
-		var keys []string
-		for rows.Next() {
-			g := &imageshare.VersionGroup{Versions: []*imageshare.Image{}}
-			if err := rows.Scan(&g.ID, &g.VersionCount, &g.CreatedCount, &g.FavoritesCount, &g.ImageUseTime, &g.Available); err != nil {
-				rows.Close()
-				return err
-			}
-			out.Groups = append(out.Groups, g)
-			byKey[g.ID] = g
-			keys = append(keys, g.ID)
-		}
+		err = page.ScanAll(rows)
 		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err != nil {
 			return err
 		}
-		if len(keys) == 0 {
+		if len(page.Keys) == 0 {
 			return nil
 		}
 		versions := append(argList{}, args...)
-		q := `SELECT ` + imageColumns + ` FROM images WHERE id IN (
-	SELECT id FROM (
-		SELECT id, row_number() OVER (PARTITION BY ` + groupKey + ` ORDER BY created_at DESC, id DESC) AS rn
-		FROM images` + where + ` AND ` + groupKey + ` = ANY(` + versions.add(keys) + `::text[])
-	) ranked WHERE rn <= ` + versions.add(imageshare.MaxVersionsPerGroup) + `
-) ORDER BY created_at DESC, id DESC`
-		rows, err = tx.Query(ctx, q, versions...)
+		vwhere := where + ` AND ` + sqlstore.GroupKey + ` = ANY(` + versions.add(page.Keys) + `::text[])`
+		rows, err = tx.Query(ctx, sqlstore.NewestVersionsQuery(imageColumns, vwhere, versions.add(imageshare.MaxVersionsPerGroup)), versions...)
 		if err != nil {
 			return err
 		}
-		list, err := collectImages(rows)
-		if err != nil {
-			return err
-		}
-		sqlstore.AttachVersions(byKey, list)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+		return page.Attach(collectImages(rows))
+	}))
 }
 
-// ListCatalogTags implements imageshare.Store. It starts from the region's
-// catalog and platform images (both indexed) rather than from every tag;
-// tags are text COLLATE "C", so the order is byte order.
+// ListCatalogTags implements imageshare.Store with
+// sqlstore.CatalogTagsQuery. Tags are text COLLATE "C", so the order is byte order.
 func (s *Store) ListCatalogTags(ctx context.Context, region string, limit int) ([]string, error) {
 	var lim *int64
 	if limit > 0 {
@@ -196,12 +166,7 @@ func (s *Store) ListCatalogTags(ctx context.Context, region string, limit int) (
 	}
 	var tags []string
 	err := s.retry(ctx, "postgres.ListCatalogTags", func() error {
-		rows, err := s.pool.Query(ctx, `SELECT tag FROM image_tags WHERE image_id IN (
-	SELECT id FROM images WHERE type = 'Community' AND region = $1 AND status = 'Available' AND visibility = 1)
-UNION
-SELECT tag FROM image_tags WHERE image_id IN (
-	SELECT id FROM images WHERE type IN ('System', 'App') AND region = $1)
-ORDER BY tag LIMIT $2`, region, lim)
+		rows, err := s.pool.Query(ctx, catalogTagsQuery, region, region, lim)
 		if err != nil {
 			return err
 		}
@@ -216,3 +181,6 @@ ORDER BY tag LIMIT $2`, region, lim)
 	}
 	return tags, nil
 }
+
+// catalogTagsQuery is sqlstore.CatalogTagsQuery numbered for PostgreSQL.
+var catalogTagsQuery = sqlstore.Rebind(sqlstore.Dollar, sqlstore.CatalogTagsQuery)

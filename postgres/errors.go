@@ -6,6 +6,9 @@ import (
 	"net"
 	"strings"
 
+	"imageshare/internal/sqlstore"
+
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"imageshare"
@@ -53,26 +56,9 @@ func retryable(err error) bool {
 // mapError passes domain errors through, reports a database that is
 // unreachable, overloaded or too slow as KindUnavailable (the call may be
 // retried), and wraps anything else as an internal failure of op.
-func mapError(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *imageshare.Error
-	if errors.As(err, &e) {
-		if e.Op == "" {
-			e.Op = op
-		}
-		return e
-	}
-	if isUnavailable(err) {
-		return unavailable(op, err)
-	}
-	return imageshare.Internal(op, err)
-}
+func mapError(op string, err error) error { return sqlstore.MapError(op, err, isUnavailable) }
 
-func unavailable(op string, err error) *imageshare.Error {
-	return &imageshare.Error{Kind: imageshare.KindUnavailable, Op: op, Message: "the database is unavailable; try again", Err: err}
-}
+func unavailable(op string, err error) *imageshare.Error { return sqlstore.Unavailable(op, err) }
 
 // isUnavailable reports whether err says the database could not serve the
 // call now rather than that the call is wrong.
@@ -93,16 +79,22 @@ func isUnavailable(err error) bool {
 }
 
 // constraintError translates the constraint violations a write can hit
-// into the domain's kinds: a taken key is conflict, a missing referenced
-// row is missing. Other errors are returned unchanged.
+// into the domain's kinds (see sqlstore.ConstraintError).
 func constraintError(err error, conflict, missing *imageshare.Error) error {
-	switch code := pgCode(err); {
-	case code == codeUniqueViolation && conflict != nil:
-		conflict.Err = err
-		return conflict
-	case code == codeForeignKeyViolation && missing != nil:
-		missing.Err = err
-		return missing
+	v := sqlstore.NoViolation
+	switch pgCode(err) {
+	case codeUniqueViolation:
+		v = sqlstore.UniqueViolation
+	case codeForeignKeyViolation:
+		v = sqlstore.ForeignKeyViolation
+	}
+	return sqlstore.ConstraintError(err, v, conflict, missing)
+}
+
+// orNotFound is notFound if err says the query found no row, else err.
+func orNotFound(err error, notFound *imageshare.Error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notFound
 	}
 	return err
 }

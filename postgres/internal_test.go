@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 	"imageshare/postgres/pgtest"
 )
 
@@ -126,27 +127,14 @@ func TestSearchUsesIndex(t *testing.T) {
 	if err := s.CreateAccount(ctx, owner); err != nil {
 		t.Fatal(err)
 	}
-	const versions = 3000
-	err := s.inTx(ctx, "test.fill", writeTx, func(tx pgx.Tx) error {
-		for i := range versions {
-			name := fmt.Sprintf("model %x variant %d", i*7919, i)
-			if i == 1234 {
-				name = "Stable Diffusion ZQ"
-			}
-			err := insertImage(ctx, tx, &imageshare.Image{ID: fmt.Sprintf("v-%d", i), Region: "cn-wlcb", OwnerID: owner.ID,
-				Type: imageshare.ImageCommunity, Status: imageshare.StatusAvailable, Name: name, Author: fmt.Sprintf("author%d", i%50)})
-			if err != nil {
-				return err
-			}
+	fillImages(t, s, 3000, func(i int) *imageshare.Image {
+		name := fmt.Sprintf("model %x variant %d", i*7919, i)
+		if i == 1234 {
+			name = "Stable Diffusion ZQ"
 		}
-		return nil
+		return &imageshare.Image{ID: fmt.Sprintf("v-%d", i), Region: "cn-wlcb", OwnerID: owner.ID,
+			Type: imageshare.ImageCommunity, Status: imageshare.StatusAvailable, Name: name, Author: fmt.Sprintf("author%d", i%50)}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.pool.Exec(ctx, `ANALYZE images`); err != nil {
-		t.Fatal(err)
-	}
 	for _, f := range []imageshare.CommunityFilter{
 		{Name: "diffusion"},
 		{Name: "zq"},
@@ -155,15 +143,7 @@ func TestSearchUsesIndex(t *testing.T) {
 	} {
 		var args argList
 		where := communityWhere(f, &args)
-		rows, err := s.pool.Query(ctx, `EXPLAIN SELECT id FROM images`+where, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan := strings.Join(lines, "\n")
+		plan := explain(t, s, `SELECT id FROM images`+where, args...)
 		if !strings.Contains(plan, "images_community_name_keys") || strings.Contains(plan, "Seq Scan") {
 			t.Errorf("search %q%q is not answered from the name keys:\n%s", f.Name, f.Fuzzy, plan)
 		}
@@ -181,10 +161,70 @@ func TestSearchUsesIndex(t *testing.T) {
 }
 
 func TestSearchKeys(t *testing.T) {
-	got := strings.Join(searchKeys(fold("XL-mini Ä")), ",")
+	got := strings.Join(searchKeys(sqlstore.Fold("XL-mini Ä")), ",")
 	// Trigrams of "xl-mini ä" and the prefixes of xl, mini, ä.
 	want := "-mi,i ä,ini,l-m,m,mi,min,ni ,x,xl,xl-,ä"
 	if got != want {
 		t.Fatalf("searchKeys = %s\nwant         %s", got, want)
+	}
+}
+
+// TestOwnedImageUsesOwnerIndex: a lookup of an image with its owner must
+// test the owner in the index condition of images_id_owner, so that
+// another owner's image costs no heap fetch more than a missing id
+// (existence by timing, issue 17).
+func TestOwnedImageUsesOwnerIndex(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	var owners []int64
+	for i := range 20 {
+		a := &imageshare.Account{Name: fmt.Sprintf("o%d@example.com", i)}
+		if err := s.CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		owners = append(owners, a.ID)
+	}
+	fillImages(t, s, 2000, func(i int) *imageshare.Image {
+		return &imageshare.Image{ID: fmt.Sprintf("img-%d", i), Region: "cn-wlcb", OwnerID: owners[i%len(owners)],
+			Type: imageshare.ImageCustom, Status: imageshare.StatusAvailable, Name: fmt.Sprintf("image %d", i)}
+	})
+	plan := explain(t, s, ownedImageQuery, "img-7", owners[3])
+	if !strings.Contains(plan, "images_id_owner") || !strings.Contains(plan, "Index Cond: ((id = 'img-7'::text) AND (owner_id = ") {
+		t.Fatalf("owned lookup does not test the owner in images_id_owner's index condition:\n%s", plan)
+	}
+}
+
+// explain returns PostgreSQL's plan of query with args, one line a step.
+func explain(t *testing.T, s *Store, query string, args ...any) string {
+	t.Helper()
+	rows, err := s.pool.Query(context.Background(), `EXPLAIN `+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fillImages inserts the n images image(i) in one transaction and
+// updates the planner's statistics.
+func fillImages(t *testing.T, s *Store, n int, image func(i int) *imageshare.Image) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.inTx(ctx, "test.fill", writeTx, func(tx pgx.Tx) error {
+		for i := range n {
+			if err := insertImage(ctx, tx, image(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, `ANALYZE images`); err != nil {
+		t.Fatal(err)
 	}
 }

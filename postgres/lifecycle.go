@@ -3,9 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,13 +27,11 @@ func (s *Store) CreateCustomImage(ctx context.Context, im *imageshare.Image) err
 			return err
 		}
 		var taken bool
-		err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM images WHERE owner_id = $1 AND type = 'Custom' AND name = $2)`,
-			im.OwnerID, im.Name).Scan(&taken)
-		if err != nil {
+		if err := tx.QueryRow(ctx, customNameTakenQuery, im.OwnerID, im.Name).Scan(&taken); err != nil {
 			return err
 		}
-		if taken {
-			return sqlstore.DuplicateImageName(im.Name)
+		if err := sqlstore.Refuse(taken, sqlstore.DuplicateImageName(im.Name)); err != nil {
+			return err
 		}
 		return insertImage(ctx, tx, im)
 	})
@@ -83,40 +79,20 @@ RETURNING images.id`, sqlstore.Nanos(now), lim)
 // the same state only the first applies.
 func (s *Store) ChangeImageStatus(ctx context.Context, c imageshare.StatusChange) (*imageshare.Image, error) {
 	var im *imageshare.Image
-	err := s.inTx(ctx, "postgres.ChangeImageStatus", writeTx, func(tx pgx.Tx) error {
+	return sqlstore.Keep(&im, s.inTx(ctx, "postgres.ChangeImageStatus", writeTx, func(tx pgx.Tx) error {
 		var status string
-		err := tx.QueryRow(ctx, `SELECT status FROM images WHERE id = $1 FOR UPDATE`, c.ImageID).Scan(&status)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return sqlstore.ImageNotFound(c.ImageID)
+		if err := tx.QueryRow(ctx, `SELECT status FROM images WHERE id = $1 FOR UPDATE`, c.ImageID).Scan(&status); err != nil {
+			return orNotFound(err, sqlstore.ImageNotFound(c.ImageID))
 		}
+		q, args, err := sqlstore.StatusUpdate(sqlstore.Dollar, c, status)
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(c.From, imageshare.ImageStatus(status)) {
-			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageNotAvailable,
-				"image %q is %s, not %s", c.ImageID, status, sqlstore.StatusList(c.From))
+		if _, err = tx.Exec(ctx, q, args...); err == nil {
+			im, err = findImage(ctx, tx, c.ImageID)
 		}
-		sets := []string{"status = $1"}
-		args := []any{string(c.To)}
-		if c.FailedReason != nil {
-			args = append(args, *c.FailedReason)
-			sets = append(sets, fmt.Sprintf("failed_reason = $%d", len(args)))
-		}
-		if c.PublishedAt != nil {
-			args = append(args, sqlstore.Nanos(*c.PublishedAt))
-			sets = append(sets, fmt.Sprintf("published_at = $%d", len(args)))
-		}
-		args = append(args, c.ImageID)
-		if _, err := tx.Exec(ctx, fmt.Sprintf(`UPDATE images SET %s WHERE id = $%d`, strings.Join(sets, ", "), len(args)), args...); err != nil {
-			return err
-		}
-		im, err = findImage(ctx, tx, c.ImageID)
 		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return im, nil
+	}))
 }
 
 // serializableTx is for transactions that check that no row matching a
@@ -141,14 +117,11 @@ func (s *Store) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID
 			return err
 		}
 		var taken bool
-		err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM images
-WHERE type = 'Community' AND `+groupKey+` = $1 AND version_name = $2)`, v.GroupID, v.VersionName).Scan(&taken)
-		if err != nil {
+		if err := tx.QueryRow(ctx, versionTakenQuery, v.GroupID, v.VersionName).Scan(&taken); err != nil {
 			return err
 		}
-		if taken {
-			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonDuplicateName,
-				"version group %q already has a version named %q", v.GroupID, v.VersionName)
+		if err := sqlstore.Refuse(taken, sqlstore.DuplicateVersionName(v.GroupID, v.VersionName)); err != nil {
+			return err
 		}
 		if err := insertImage(ctx, tx, v); err != nil {
 			return err
@@ -157,3 +130,9 @@ WHERE type = 'Community' AND `+groupKey+` = $1 AND version_name = $2)`, v.GroupI
 		return err
 	})
 }
+
+// The lifecycle's shared checks, numbered for PostgreSQL.
+var (
+	customNameTakenQuery = sqlstore.Rebind(sqlstore.Dollar, sqlstore.CustomNameTakenQuery)
+	versionTakenQuery    = sqlstore.Rebind(sqlstore.Dollar, sqlstore.VersionTakenQuery)
+)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -19,18 +18,15 @@ import (
 // bumpRAMVersion increments the RAM version inside tx. Concurrent changes
 // queue on the one row's lock, so each gets its own version.
 func bumpRAMVersion(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `INSERT INTO ram_version (id, version) VALUES (1, 1)
-ON CONFLICT (id) DO UPDATE SET version = ram_version.version + 1`)
+	_, err := tx.Exec(ctx, sqlstore.BumpRAMVersion)
 	return err
 }
-
-const ramVersionQuery = `SELECT COALESCE((SELECT version FROM ram_version WHERE id = 1), 0)`
 
 // RAMVersion implements imageshare.Store.
 func (s *Store) RAMVersion(ctx context.Context) (int64, error) {
 	var v int64
 	err := s.retry(ctx, "postgres.RAMVersion", func() error {
-		return s.pool.QueryRow(ctx, ramVersionQuery).Scan(&v)
+		return s.pool.QueryRow(ctx, sqlstore.RAMVersionQuery).Scan(&v)
 	})
 	return v, err
 }
@@ -38,12 +34,8 @@ func (s *Store) RAMVersion(ctx context.Context) (int64, error) {
 // CreateUser implements imageshare.Store.
 func (s *Store) CreateUser(ctx context.Context, u *imageshare.User) error {
 	return s.retry(ctx, "postgres.CreateUser", func() error {
-		err := s.pool.QueryRow(ctx,
-			`INSERT INTO ram_users (account_id, name, enabled, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-			u.AccountID, u.Name, u.Enabled, sqlstore.Nanos(u.CreatedAt)).Scan(&u.ID)
-		return constraintError(err,
-			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonUserConflict, "account %d has a user named %q", u.AccountID, u.Name),
-			sqlstore.AccountNotFound("id", u.AccountID))
+		err := s.pool.QueryRow(ctx, userInsert, sqlstore.UserValues(u)...).Scan(&u.ID)
+		return constraintError(err, sqlstore.UserConflict(u), sqlstore.AccountNotFound("id", u.AccountID))
 	})
 }
 
@@ -104,44 +96,26 @@ func (s *Store) CreateUserKey(ctx context.Context, k *imageshare.AccessKey) erro
 		if n == 0 || k.UserID == 0 {
 			return sqlstore.UserNotFound(k.UserID)
 		}
-		_, err := tx.Exec(ctx,
-			`INSERT INTO access_keys (public_key, private_key, account_id, enabled, created_at, user_id) VALUES ($1, $2, $3, $4, $5, $6)`,
-			k.PublicKey, k.PrivateKey, k.AccountID, k.Enabled, sqlstore.Nanos(k.CreatedAt), k.UserID)
-		return constraintError(err,
-			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonKeyConflict, "access key %q already exists", k.PublicKey),
-			sqlstore.UserNotFound(k.UserID))
+		_, err := tx.Exec(ctx, userKeyInsert, sqlstore.UserKeyValues(k)...)
+		return constraintError(err, sqlstore.KeyConflict(k.PublicKey), sqlstore.UserNotFound(k.UserID))
 	})
 }
 
 // CreateGroup implements imageshare.Store.
 func (s *Store) CreateGroup(ctx context.Context, g *imageshare.Group) error {
 	return s.retry(ctx, "postgres.CreateGroup", func() error {
-		err := s.pool.QueryRow(ctx,
-			`INSERT INTO ram_groups (account_id, name, created_at) VALUES ($1, $2, $3) RETURNING id`,
-			g.AccountID, g.Name, sqlstore.Nanos(g.CreatedAt)).Scan(&g.ID)
-		return constraintError(err,
-			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonUserGroupTaken, "account %d has a group named %q", g.AccountID, g.Name),
-			sqlstore.AccountNotFound("id", g.AccountID))
+		err := s.pool.QueryRow(ctx, groupInsert, g.AccountID, g.Name, sqlstore.Nanos(g.CreatedAt)).Scan(&g.ID)
+		return constraintError(err, sqlstore.GroupConflict(g), sqlstore.AccountNotFound("id", g.AccountID))
 	})
 }
 
 // FindGroup implements imageshare.Store.
 func (s *Store) FindGroup(ctx context.Context, accountID int64, name string) (*imageshare.Group, error) {
-	var g imageshare.Group
-	err := s.retry(ctx, "postgres.FindGroup", func() error {
-		var created int64
-		err := s.pool.QueryRow(ctx, `SELECT id, account_id, name, created_at FROM ram_groups WHERE account_id = $1 AND name = $2`,
-			accountID, name).Scan(&g.ID, &g.AccountID, &g.Name, &created)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return sqlstore.GroupNotFound(strconv.Quote(name))
-		}
-		g.CreatedAt = sqlstore.FromNanos(created)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &g, nil
+	var g *imageshare.Group
+	return sqlstore.Keep(&g, s.retry(ctx, "postgres.FindGroup", func() (err error) {
+		g, err = sqlstore.ScanGroup(s.pool.QueryRow(ctx, `SELECT `+sqlstore.RAMGroupColumns+` FROM ram_groups WHERE account_id = $1 AND name = $2`, accountID, name))
+		return orNotFound(err, sqlstore.GroupNotFound(strconv.Quote(name)))
+	}))
 }
 
 // ListGroups implements imageshare.Store.
@@ -155,16 +129,16 @@ FROM ram_groups g WHERE g.account_id = $1 ORDER BY g.name`, accountID)
 			return err
 		}
 		groups, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Group, error) {
-			var g imageshare.Group
-			var created int64
-			if err := row.Scan(&g.ID, &g.AccountID, &g.Name, &created, &g.MemberIDs); err != nil {
+			var members []int64
+			g, err := sqlstore.ScanGroup(row, &members)
+			if err != nil {
 				return nil, err
 			}
-			g.CreatedAt = sqlstore.FromNanos(created)
+			g.MemberIDs = members
 			if g.MemberIDs == nil {
 				g.MemberIDs = []int64{}
 			}
-			return &g, nil
+			return g, nil
 		})
 		return err
 	})
@@ -213,8 +187,8 @@ func (s *Store) AddGroupMember(ctx context.Context, groupID, userID int64, maxGr
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM ram_group_members WHERE user_id = $1`, userID).Scan(&groups); err != nil {
 			return err
 		}
-		if maxGroups > 0 && groups > maxGroups {
-			return imageshare.Errorf(imageshare.KindLimitExceeded, imageshare.ReasonAttachmentQuota, "a user is in at most %d groups", maxGroups)
+		if err := sqlstore.GroupQuota(groups, maxGroups); err != nil {
+			return err
 		}
 		return bumpRAMVersion(ctx, tx)
 	})
@@ -228,7 +202,7 @@ func (s *Store) RemoveGroupMember(ctx context.Context, groupID, userID int64) er
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonUserNotFound, "user %d is not in group %d", userID, groupID)
+			return sqlstore.NotInGroup(userID, groupID)
 		}
 		return bumpRAMVersion(ctx, tx)
 	})
@@ -237,32 +211,16 @@ func (s *Store) RemoveGroupMember(ctx context.Context, groupID, userID int64) er
 // CreatePolicy implements imageshare.Store.
 func (s *Store) CreatePolicy(ctx context.Context, p *imageshare.Policy) error {
 	return s.retry(ctx, "postgres.CreatePolicy", func() error {
-		err := s.pool.QueryRow(ctx,
-			`INSERT INTO ram_policies (account_id, name, description, document, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			p.AccountID, p.Name, p.Description, p.Document, sqlstore.Nanos(p.CreatedAt)).Scan(&p.ID)
-		return constraintError(err,
-			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonPolicyConflict, "account %d has a policy named %q", p.AccountID, p.Name),
-			sqlstore.AccountNotFound("id", p.AccountID))
+		err := s.pool.QueryRow(ctx, policyInsert, sqlstore.PolicyValues(p)...).Scan(&p.ID)
+		return constraintError(err, sqlstore.PolicyConflict(p), sqlstore.AccountNotFound("id", p.AccountID))
 	})
-}
-
-const policyColumns = `id, account_id, name, description, document, created_at`
-
-func scanPolicy(row pgx.Row) (*imageshare.Policy, error) {
-	var p imageshare.Policy
-	var created int64
-	if err := row.Scan(&p.ID, &p.AccountID, &p.Name, &p.Description, &p.Document, &created); err != nil {
-		return nil, err
-	}
-	p.CreatedAt = sqlstore.FromNanos(created)
-	return &p, nil
 }
 
 func collectPolicies(rows pgx.Rows, err error) ([]*imageshare.Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Policy, error) { return scanPolicy(row) })
+	ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Policy, error) { return sqlstore.ScanPolicy(row) })
 	if ps == nil && err == nil {
 		ps = []*imageshare.Policy{}
 	}
@@ -274,7 +232,7 @@ func (s *Store) FindPolicy(ctx context.Context, accountID int64, name string) (*
 	var p *imageshare.Policy
 	err := s.retry(ctx, "postgres.FindPolicy", func() error {
 		var err error
-		p, err = scanPolicy(s.pool.QueryRow(ctx, `SELECT `+policyColumns+` FROM ram_policies WHERE account_id = $1 AND name = $2`, accountID, name))
+		p, err = sqlstore.ScanPolicy(s.pool.QueryRow(ctx, `SELECT `+sqlstore.PolicyColumns+` FROM ram_policies WHERE account_id = $1 AND name = $2`, accountID, name))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return sqlstore.PolicyNotFound(strconv.Quote(name))
 		}
@@ -288,31 +246,17 @@ func (s *Store) ListPolicies(ctx context.Context, accountID int64) ([]*imageshar
 	var ps []*imageshare.Policy
 	err := s.retry(ctx, "postgres.ListPolicies", func() error {
 		var err error
-		ps, err = collectPolicies(s.pool.Query(ctx, `SELECT `+policyColumns+` FROM ram_policies WHERE account_id = $1 ORDER BY name`, accountID))
+		ps, err = collectPolicies(s.pool.Query(ctx, `SELECT `+sqlstore.PolicyColumns+` FROM ram_policies WHERE account_id = $1 ORDER BY name`, accountID))
 		return err
 	})
 	return ps, err
 }
 
-func attachmentTable(t imageshare.PrincipalType) (table, column string, ok bool) {
-	switch t {
-	case imageshare.PrincipalUser:
-		return "ram_user_policies", "user_id", true
-	case imageshare.PrincipalGroup:
-		return "ram_group_policies", "group_id", true
-	}
-	return "", "", false
-}
-
-func badPrincipalType(t imageshare.PrincipalType) *imageshare.Error {
-	return imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonInvalidParameter, "principal type %q is not User or Group", t)
-}
-
 // AttachPolicy implements imageshare.Store.
 func (s *Store) AttachPolicy(ctx context.Context, a imageshare.Attachment, maxPolicies int) error {
-	table, column, ok := attachmentTable(a.PrincipalType)
-	if !ok {
-		return badPrincipalType(a.PrincipalType)
+	table, column, principals, err := sqlstore.AttachmentTable(a.PrincipalType)
+	if err != nil {
+		return err
 	}
 	return s.inTx(ctx, "postgres.AttachPolicy", writeTx, func(tx pgx.Tx) error {
 		var policyAccount int64
@@ -322,19 +266,12 @@ func (s *Store) AttachPolicy(ctx context.Context, a imageshare.Attachment, maxPo
 		} else if err != nil {
 			return err
 		}
-		principalTable := "ram_users"
-		if a.PrincipalType == imageshare.PrincipalGroup {
-			principalTable = "ram_groups"
-		}
 		// The principal's row is locked FOR UPDATE: concurrent attachments
 		// to one principal queue here, so the count below holds for each.
 		var principalAccount int64
-		err = tx.QueryRow(ctx, `SELECT account_id FROM `+principalTable+` WHERE id = $1 FOR UPDATE`, a.PrincipalID).Scan(&principalAccount)
+		err = tx.QueryRow(ctx, `SELECT account_id FROM `+principals+` WHERE id = $1 FOR UPDATE`, a.PrincipalID).Scan(&principalAccount)
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && principalAccount != policyAccount) {
-			if a.PrincipalType == imageshare.PrincipalGroup {
-				return sqlstore.GroupNotFound(a.PrincipalID)
-			}
-			return sqlstore.UserNotFound(a.PrincipalID)
+			return sqlstore.PrincipalNotFound(a)
 		} else if err != nil {
 			return err
 		}
@@ -347,9 +284,8 @@ func (s *Store) AttachPolicy(ctx context.Context, a imageshare.Attachment, maxPo
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE `+column+` = $1`, a.PrincipalID).Scan(&count); err != nil {
 			return err
 		}
-		if maxPolicies > 0 && count > maxPolicies {
-			return imageshare.Errorf(imageshare.KindLimitExceeded, imageshare.ReasonAttachmentQuota,
-				"a %s has at most %d policies attached", strings.ToLower(string(a.PrincipalType)), maxPolicies)
+		if err := sqlstore.PolicyQuota(a.PrincipalType, count, maxPolicies); err != nil {
+			return err
 		}
 		return bumpRAMVersion(ctx, tx)
 	})
@@ -357,18 +293,17 @@ func (s *Store) AttachPolicy(ctx context.Context, a imageshare.Attachment, maxPo
 
 // DetachPolicy implements imageshare.Store.
 func (s *Store) DetachPolicy(ctx context.Context, a imageshare.Attachment) error {
-	table, column, ok := attachmentTable(a.PrincipalType)
-	if !ok {
-		return badPrincipalType(a.PrincipalType)
-	}
 	return s.inTx(ctx, "postgres.DetachPolicy", writeTx, func(tx pgx.Tx) error {
+		table, column, _, err := sqlstore.AttachmentTable(a.PrincipalType)
+		if err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE `+column+` = $1 AND policy_id = $2`, a.PrincipalID, a.PolicyID)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonNotAttached,
-				"policy %d is not attached to %s %d", a.PolicyID, strings.ToLower(string(a.PrincipalType)), a.PrincipalID)
+			return sqlstore.NotAttached(a)
 		}
 		return bumpRAMVersion(ctx, tx)
 	})
@@ -378,27 +313,11 @@ func (s *Store) DetachPolicy(ctx context.Context, a imageshare.Attachment) error
 func (s *Store) ListAttachments(ctx context.Context, accountID int64) ([]*imageshare.Attachment, error) {
 	var out []*imageshare.Attachment
 	err := s.retry(ctx, "postgres.ListAttachments", func() error {
-		rows, err := s.pool.Query(ctx, `SELECT p.id, p.name, 'User' AS type, u.id, u.name, a.attached_at
-FROM ram_user_policies a JOIN ram_policies p ON p.id = a.policy_id JOIN ram_users u ON u.id = a.user_id
-WHERE p.account_id = $1
-UNION ALL
-SELECT p.id, p.name, 'Group', g.id, g.name, a.attached_at
-FROM ram_group_policies a JOIN ram_policies p ON p.id = a.policy_id JOIN ram_groups g ON g.id = a.group_id
-WHERE p.account_id = $1
-ORDER BY 2, 3 DESC, 5`, accountID)
+		rows, err := s.pool.Query(ctx, listAttachmentsQuery, accountID, accountID)
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Attachment, error) {
-			var a imageshare.Attachment
-			var typ string
-			var at int64
-			if err := row.Scan(&a.PolicyID, &a.PolicyName, &typ, &a.PrincipalID, &a.PrincipalName, &at); err != nil {
-				return nil, err
-			}
-			a.PrincipalType, a.AttachedAt = imageshare.PrincipalType(typ), sqlstore.FromNanos(at)
-			return &a, nil
-		})
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Attachment, error) { return sqlstore.ScanAttachment(row) })
 		return err
 	})
 	if out == nil && err == nil {
@@ -421,7 +340,7 @@ func (s *Store) LoadPrincipal(ctx context.Context, userID int64) (*imageshare.Pr
 		p.User = u
 		// The user's own policies in attachment order, then its groups',
 		// each policy once, where it first appears.
-		p.Policies, err = collectPolicies(tx.Query(ctx, `SELECT `+policyColumns+` FROM (
+		p.Policies, err = collectPolicies(tx.Query(ctx, `SELECT `+sqlstore.PolicyColumns+` FROM (
 	SELECT DISTINCT ON (id) p.*, x.via, x.at FROM (
 		SELECT policy_id, 0 AS via, attached_at AS at FROM ram_user_policies WHERE user_id = $1
 		UNION ALL
@@ -432,10 +351,19 @@ func (s *Store) LoadPrincipal(ctx context.Context, userID int64) (*imageshare.Pr
 		if err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, ramVersionQuery).Scan(&p.Version)
+		return tx.QueryRow(ctx, sqlstore.RAMVersionQuery).Scan(&p.Version)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
+
+// The shared RAM statements, numbered for PostgreSQL.
+var (
+	userInsert           = sqlstore.Rebind(sqlstore.Dollar, sqlstore.UserInsert)
+	userKeyInsert        = sqlstore.Rebind(sqlstore.Dollar, sqlstore.UserKeyInsert)
+	groupInsert          = sqlstore.Rebind(sqlstore.Dollar, sqlstore.GroupInsert)
+	policyInsert         = sqlstore.Rebind(sqlstore.Dollar, sqlstore.PolicyInsert)
+	listAttachmentsQuery = sqlstore.Rebind(sqlstore.Dollar, sqlstore.ListAttachmentsQuery)
+)

@@ -41,30 +41,26 @@ func (s *Store) ListRegions(ctx context.Context) ([]string, error) {
 // CreateInstance implements imageshare.Store.
 func (s *Store) CreateInstance(ctx context.Context, in *imageshare.Instance) error {
 	return s.retry(ctx, "postgres.CreateInstance", func() error {
-		_, err := s.pool.Exec(ctx,
-			`INSERT INTO instances (id, owner_id, region, gpu_type, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			in.ID, in.OwnerID, in.Region, in.GPUType, sqlstore.Nanos(in.CreatedAt))
-		return constraintError(err,
-			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonNone, "instance %q already exists", in.ID),
-			sqlstore.AccountNotFound("id", in.OwnerID))
+		_, err := s.pool.Exec(ctx, instanceInsert, sqlstore.InstanceValues(in)...)
+		return constraintError(err, sqlstore.InstanceConflict(in.ID), sqlstore.AccountNotFound("id", in.OwnerID))
 	})
 }
 
+var instanceInsert = `INSERT INTO instances (` + sqlstore.InstanceColumns + `) VALUES (` + sqlstore.Placeholders(sqlstore.Dollar, 1, 5) + `)`
+
 // FindInstance implements imageshare.Store.
 func (s *Store) FindInstance(ctx context.Context, id string) (*imageshare.Instance, error) {
-	var in imageshare.Instance
+	var in *imageshare.Instance
 	err := s.retry(ctx, "postgres.FindInstance", func() error {
-		var created int64
-		err := s.pool.QueryRow(ctx, `SELECT id, owner_id, region, gpu_type, created_at FROM instances WHERE id = $1`, id).
-			Scan(&in.ID, &in.OwnerID, &in.Region, &in.GPUType, &created)
+		var err error
+		in, err = sqlstore.ScanInstance(s.pool.QueryRow(ctx, `SELECT `+sqlstore.InstanceColumns+` FROM instances WHERE id = $1`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonInstanceNotFound, "instance %q does not exist", id)
+			return sqlstore.InstanceNotFound(id)
 		}
-		in.CreatedAt = sqlstore.FromNanos(created)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &in, nil
+	return in, nil
 }

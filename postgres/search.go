@@ -8,6 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"imageshare/internal/sqlstore"
+
 	"github.com/jackc/pgx/v5"
 )
 
@@ -62,10 +64,10 @@ var (
 // searchCond returns the condition that q occurs in any of cols, with its
 // arguments added through arg.
 func searchCond(q string, arg func(any) string, cols ...searchColumn) string {
-	folded := fold(q)
+	folded := sqlstore.Fold(q)
 	var parts []string
 	if utf8.RuneCountInString(folded) >= 3 {
-		keys, pattern := arg(trigrams(folded)), arg("%"+escapeLike(folded)+"%")
+		keys, pattern := arg(trigrams(folded)), arg(sqlstore.Contains(folded))
 		for _, c := range cols {
 			parts = append(parts, fmt.Sprintf(`(%s @> %s AND %s LIKE %s ESCAPE '\')`, c.keys, keys, c.fold, pattern))
 		}
@@ -96,7 +98,7 @@ func trigrams(s string) []string {
 // searchValues are the derived search columns of an image with name and
 // author, in the order of searchColumnsSQL.
 func searchValues(name, author string) []any {
-	nf, af := fold(name), fold(author)
+	nf, af := sqlstore.Fold(name), sqlstore.Fold(author)
 	return []any{af, searchKeys(nf), searchKeys(af)}
 }
 
@@ -135,7 +137,7 @@ func rebuildSearch(ctx context.Context, tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		for _, x := range list {
 			b.Queue(`UPDATE images SET name_fold = $1, `+setSearchColumns(2)+` WHERE id = $5`,
-				append(append([]any{fold(x.name)}, searchValues(x.name, x.author)...), x.id)...)
+				append(append([]any{sqlstore.Fold(x.name)}, searchValues(x.name, x.author)...), x.id)...)
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err

@@ -125,60 +125,51 @@ func distinct(ids []int64) []int64 {
 
 // ListShares implements imageshare.Store.
 func (s *Store) ListShares(ctx context.Context, imageID string, p imageshare.Page) ([]*imageshare.Share, int, error) {
-	var shares []*imageshare.Share
-	var total int
-	err := s.inTx(ctx, "postgres.ListShares", readTx, func(tx pgx.Tx) error {
-		var err error
-		shares, total, err = listShares(ctx, tx, imageID, p)
-		return err
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	return shares, total, nil
+	_, shares, total, err := s.imageShares(ctx, "postgres.ListShares", imageID, nil, p)
+	return shares, total, err
 }
 
-// FindImageShares implements imageshare.Store.
-func (s *Store) FindImageShares(ctx context.Context, imageID string, p imageshare.Page) (*imageshare.Image, []*imageshare.Share, int, error) {
-	var im *imageshare.Image
-	var shares []*imageshare.Share
-	var total int
-	err := s.inTx(ctx, "postgres.FindImageShares", readTx, func(tx pgx.Tx) error {
-		var err error
-		if im, err = findImage(ctx, tx, imageID); err != nil {
-			return err
-		}
-		shares, total, err = listShares(ctx, tx, imageID, p)
-		return err
-	})
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	return im, shares, total, nil
+// FindImageShares implements imageshare.Store. The shares are read only
+// once the image is found to be ownerID's.
+func (s *Store) FindImageShares(ctx context.Context, imageID string, ownerID int64, p imageshare.Page) (*imageshare.Image, []*imageshare.Share, int, error) {
+	return s.imageShares(ctx, "postgres.FindImageShares", imageID, &ownerID, p)
 }
+
+// imageShares reads a page of the image's shares and their total in one
+// REPEATABLE READ snapshot, after the image itself when owner is set (and
+// then only if it is the owner's).
+func (s *Store) imageShares(ctx context.Context, op, imageID string, owner *int64, p imageshare.Page) (*imageshare.Image, []*imageshare.Share, int, error) {
+	var r sqlstore.ImageShares
+	return r.Unpack(s.inTx(ctx, op, readTx, func(tx pgx.Tx) (err error) {
+		if owner != nil {
+			if r.Image, err = findOwnedImage(ctx, tx, imageID, *owner); err != nil {
+				return err
+			}
+		}
+		r.Shares, r.Total, err = listShares(ctx, tx, imageID, p)
+		return err
+	}))
+}
+
+// The share queries, numbered for PostgreSQL.
+var (
+	shareListQuery  = sqlstore.Rebind(sqlstore.Dollar, sqlstore.ShareListQuery+` LIMIT ? OFFSET ?`)
+	shareCountQuery = sqlstore.Rebind(sqlstore.Dollar, sqlstore.ShareCountQuery)
+	isSharedQuery   = sqlstore.Rebind(sqlstore.Dollar, sqlstore.IsSharedQuery)
+)
 
 // listShares reads a page of the image's shares in tx, and their total.
 func listShares(ctx context.Context, tx pgx.Tx, imageID string, p imageshare.Page) ([]*imageshare.Share, int, error) {
 	var total int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM shares WHERE image_id = $1`, imageID).Scan(&total); err != nil {
+	if err := tx.QueryRow(ctx, shareCountQuery, imageID).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	limit, offset := limitOffset(p)
-	rows, err := tx.Query(ctx, `SELECT s.image_id, s.account_id, a.name, s.shared_at, s.shared_by
-FROM shares s JOIN accounts a ON a.id = s.account_id
-WHERE s.image_id = $1
-ORDER BY s.shared_at, s.account_id
-LIMIT $2 OFFSET $3`, imageID, limit, offset)
+	rows, err := tx.Query(ctx, shareListQuery, imageID, limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}
-	shares, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Share, error) {
-		var sh imageshare.Share
-		var at int64
-		err := row.Scan(&sh.ImageID, &sh.AccountID, &sh.AccountName, &at, &sh.SharedBy)
-		sh.SharedAt = sqlstore.FromNanos(at)
-		return &sh, err
-	})
+	shares, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*imageshare.Share, error) { return sqlstore.ScanShare(row) })
 	if err != nil {
 		return nil, 0, err
 	}
@@ -192,7 +183,7 @@ LIMIT $2 OFFSET $3`, imageID, limit, offset)
 func (s *Store) IsSharedWith(ctx context.Context, imageID string, accountID int64) (bool, error) {
 	var shared bool
 	err := s.retry(ctx, "postgres.IsSharedWith", func() error {
-		return s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM shares WHERE image_id = $1 AND account_id = $2)`, imageID, accountID).Scan(&shared)
+		return s.pool.QueryRow(ctx, isSharedQuery, imageID, accountID).Scan(&shared)
 	})
 	if err != nil {
 		return false, err

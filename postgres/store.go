@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"imageshare/internal/sqlstore"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -193,4 +195,14 @@ func limitOffset(p imageshare.Page) (limit *int64, offset int64) {
 		offset = int64(p.Offset)
 	}
 	return limit, offset
+}
+
+// dialect is how PostgreSQL spells what the shared query builders of
+// internal/sqlstore leave to each database: numbered placeholders, and a
+// list bound as one text[] parameter.
+var dialect = sqlstore.Dialect{
+	Placeholder: sqlstore.Dollar,
+	In: func(args *sqlstore.Args, col string, values []string) string {
+		return col + ` = ANY(` + args.Add(values) + `::text[])`
+	},
 }

@@ -146,33 +146,16 @@ func (s *Store) CreateAccessKey(ctx context.Context, k *imageshare.AccessKey) er
 			`INSERT INTO access_keys (public_key, private_key, account_id, enabled, created_at) VALUES (?, ?, ?, ?, ?)`,
 			k.PublicKey, k.PrivateKey, k.AccountID, boolInt(k.Enabled), sqlstore.Nanos(k.CreatedAt))
 		return constraintError(err,
-			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonKeyConflict, "access key %q already exists", k.PublicKey),
+			sqlstore.KeyConflict(k.PublicKey),
 			sqlstore.AccountNotFound("id", k.AccountID))
 	})
 }
 
-// user_id is NULL for root keys (the domain's UserID 0).
-const keyColumns = `public_key, private_key, account_id, enabled, created_at, COALESCE(user_id, 0)`
-
-func scanKey(row interface{ Scan(...any) error }) (*imageshare.AccessKey, error) {
-	var k imageshare.AccessKey
-	var created int64
-	if err := row.Scan(&k.PublicKey, &k.PrivateKey, &k.AccountID, &k.Enabled, &created, &k.UserID); err != nil {
-		return nil, err
-	}
-	k.CreatedAt = sqlstore.FromNanos(created)
-	return &k, nil
-}
-
-func keyNotFound(publicKey string) *imageshare.Error {
-	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonKeyNotFound, "access key %q does not exist", publicKey)
-}
-
 // FindAccessKey implements imageshare.Store.
 func (s *Store) FindAccessKey(ctx context.Context, publicKey string) (*imageshare.AccessKey, error) {
-	k, err := scanKey(s.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM access_keys WHERE public_key = ?`, publicKey))
+	k, err := sqlstore.ScanAccessKey(s.read.QueryRowContext(ctx, `SELECT `+sqlstore.AccessKeyColumns+` FROM access_keys WHERE public_key = ?`, publicKey))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, keyNotFound(publicKey)
+		return nil, sqlstore.KeyNotFound(publicKey)
 	}
 	if err != nil {
 		return nil, imageshare.Internal("sqlite.FindAccessKey", err)
@@ -190,7 +173,7 @@ func (s *Store) SetAccessKeyEnabled(ctx context.Context, publicKey string, enabl
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return keyNotFound(publicKey)
+			return sqlstore.KeyNotFound(publicKey)
 		}
 		return nil
 	})
@@ -202,13 +185,13 @@ func (s *Store) ListAccessKeys(ctx context.Context, accountID int64) ([]*imagesh
 	err := s.readTx(ctx, "sqlite.ListAccessKeys", func(tx *sql.Tx) error {
 		// rowid breaks ties between keys created in the same nanosecond
 		// in insertion order.
-		rows, err := tx.QueryContext(ctx, `SELECT `+keyColumns+` FROM access_keys WHERE account_id = ? ORDER BY created_at, rowid`, accountID)
+		rows, err := tx.QueryContext(ctx, `SELECT `+sqlstore.AccessKeyColumns+` FROM access_keys WHERE account_id = ? ORDER BY created_at, rowid`, accountID)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			k, err := scanKey(rows)
+			k, err := sqlstore.ScanAccessKey(rows)
 			if err != nil {
 				return err
 			}

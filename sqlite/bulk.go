@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 
 	"imageshare"
@@ -214,33 +213,21 @@ func (b *BulkLoader) AccessKey(ctx context.Context, k *imageshare.AccessKey) err
 	return nil
 }
 
-// bulkImageInsert is insertImage's statement; a round-trip test keeps the
-// two in step.
-const bulkImageInsert = `INSERT INTO images (id, region, owner_id, type, status, name, name_fold, description, size_mb, created_at,
-	readme, cover, author, auth_info, auto_start, container, image_charge, price, is_official, visibility,
-	softwares, source_gpu_type, source_instance, failed_reason, group_id, version_name, version_desc,
-	created_count, favorites_count, image_use_time, published_at, is_public, os_name, os_type,
-	build_started_at, build_done_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// imageInsert inserts an image's row from sqlstore.ImageValues; the
+// bulk loader and insertImage share it.
+var imageInsert = `INSERT INTO images (` + sqlstore.ImageInsertColumns + `)
+VALUES (` + sqlstore.Placeholders(sqlstore.Question, 1, 36) + `)`
 
 // Image inserts im and its tags. A Community image enters the catalog's
 // search indexes through the same triggers as CreateVersion's.
 func (b *BulkLoader) Image(ctx context.Context, im *imageshare.Image) error {
 	const op = "sqlite.BulkLoader.Image"
-	softwares, err := json.Marshal(im.Softwares)
+	values, err := sqlstore.ImageValues(im)
 	if err != nil {
 		return b.fail(op, err)
 	}
-	_, err = b.exec(ctx, bulkImageInsert,
-		im.ID, im.Region, ownerArg(im.OwnerID), string(im.Type), string(im.Status), im.Name, fold(im.Name), im.Description, im.SizeMB, sqlstore.Nanos(im.CreatedAt),
-		im.Readme, im.Cover, im.Author, im.AuthInfo, boolInt(im.AutoStart), boolInt(im.Container), boolInt(im.ImageCharge), im.Price, boolInt(im.IsOfficial), im.Visibility,
-		string(softwares), im.SourceGPUType, im.SourceInstance, im.FailedReason, im.GroupID, im.VersionName, im.VersionDesc,
-		im.CreatedCount, im.FavoritesCount, im.ImageUseTime, sqlstore.Nanos(im.PublishedAt), boolInt(im.IsPublic), im.OSName, im.OSType,
-		sqlstore.Nanos(im.BuildStartedAt), sqlstore.Nanos(im.BuildDoneAt))
-	if err != nil {
-		return b.fail(op, constraintError(err,
-			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageConflict, "image %q already exists", im.ID),
-			sqlstore.AccountNotFound("id", im.OwnerID)))
+	if _, err = b.exec(ctx, imageInsert, values...); err != nil {
+		return b.fail(op, constraintError(err, sqlstore.ImageConflict(im.ID), sqlstore.AccountNotFound("id", im.OwnerID)))
 	}
 	if im.Type == imageshare.ImageCommunity {
 		b.searchLoaded = true

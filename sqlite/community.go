@@ -11,11 +11,6 @@ import (
 	"imageshare/internal/sqlstore"
 )
 
-// groupKey is a Community image's version group: its group id, or its own
-// id when it has none. The expression is spelled exactly as in the index
-// images_community_group so that the index serves it.
-const groupKey = `COALESCE(NULLIF(group_id, ''), id)`
-
 // term is one condition of a catalog query. noIndex is the same
 // condition written so that the planner cannot use an index for it (a
 // unary + on the column).
@@ -55,7 +50,7 @@ func communityWhere(f imageshare.CommunityFilter, first ...term) (string, []any)
 		add(cond, "+"+cond, a...)
 	}
 	if f.GroupID != "" {
-		addTyped(groupKey+` = ?`, `+`+groupKey+` = ?`, f.GroupID)
+		addTyped(sqlstore.GroupKey+` = ?`, `+`+sqlstore.GroupKey+` = ?`, f.GroupID)
 	}
 	if f.Author != "" {
 		addTyped(`author = ?`, `+author = ?`, f.Author)
@@ -247,7 +242,7 @@ func searchPage(ctx context.Context, tx *sql.Tx, f imageshare.CommunityFilter, w
 // GROUP BY, that is read every Community image.
 func groupsCTE(where string) string {
 	return `WITH v AS MATERIALIZED (
-	SELECT ` + groupKey + ` AS gk, status, published_at, created_at, price, created_count, favorites_count, image_use_time
+	SELECT ` + sqlstore.GroupKey + ` AS gk, status, published_at, created_at, price, created_count, favorites_count, image_use_time
 	FROM images` + where + `
 ), g AS MATERIALIZED (
 	SELECT gk, max(published_at) AS pub, max(created_at) AS created, min(price) AS price,
@@ -259,7 +254,7 @@ func groupsCTE(where string) string {
 
 // groupsPageQuery is the page of groups with the totals on each row.
 func groupsPageQuery(f imageshare.CommunityFilter, cte string) string {
-	return cte + `SELECT gk, n, cc, fc, ut, avail,
+	return cte + `SELECT ` + sqlstore.GroupColumns + `,
 	(SELECT count(*) FROM g), (SELECT COALESCE(sum(avail), 0) FROM g) FROM g` + sqlstore.GroupOrder(f.Sort) + pageClause(f.Page)
 }
 
@@ -268,8 +263,9 @@ func groupsPageQuery(f imageshare.CommunityFilter, cte string) string {
 // matching versions of each group on the page.
 func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFilter) (*imageshare.VersionGroupList, error) {
 	where, args := communityWhere(f)
-	out := &imageshare.VersionGroupList{Groups: []*imageshare.VersionGroup{}}
-	err := s.readTx(ctx, "sqlite.FindVersionGroups", func(tx *sql.Tx) error {
+	page := sqlstore.NewGroupPage()
+	out := page.List
+	return sqlstore.Keep(&out, s.readTx(ctx, "sqlite.FindVersionGroups", func(tx *sql.Tx) error {
 		cte := groupsCTE(where)
 		// One statement reads the page and, on each of its rows, the
 		// totals: the filter (a search's FTS5 match) runs once.
@@ -277,24 +273,12 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 		if err != nil {
 			return err
 		}
-		byKey := map[string]*imageshare.VersionGroup{}
-		var keys []string
-		for rows.Next() {
-			g := &imageshare.VersionGroup{Versions: []*imageshare.Image{}}
-			if err := rows.Scan(&g.ID, &g.VersionCount, &g.CreatedCount, &g.FavoritesCount, &g.ImageUseTime, &g.Available,
-				&out.Total, &out.AvailableTotal); err != nil {
-				rows.Close()
-				return err
-			}
-			out.Groups = append(out.Groups, g)
-			byKey[g.ID] = g
-			keys = append(keys, g.ID)
-		}
+		err = page.ScanAll(rows, &out.Total, &out.AvailableTotal)
 		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err != nil {
 			return err
 		}
-		if len(keys) == 0 {
+		if len(page.Keys) == 0 {
 			if _, offset := limitOffset(f.Page); offset == 0 {
 				return nil // no group matches
 			}
@@ -303,43 +287,24 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 				Scan(&out.Total, &out.AvailableTotal)
 		}
 		// The page's groups are the most selective condition here.
-		vwhere, vargs := communityWhere(f, term{plain: groupKey + ` IN (SELECT value FROM json_each(?))`, args: []any{jsonArray(keys)}, typed: true})
-		rows, err = tx.QueryContext(ctx, `SELECT `+imageColumns+` FROM images WHERE id IN (
-	SELECT id FROM (
-		SELECT id, row_number() OVER (PARTITION BY `+groupKey+` ORDER BY created_at DESC, id DESC) AS rn
-		FROM images`+vwhere+`
-	) WHERE rn <= ?
-) ORDER BY created_at DESC, id DESC`, append(vargs, imageshare.MaxVersionsPerGroup)...)
+		vwhere, vargs := communityWhere(f, term{plain: sqlstore.GroupKey + ` IN (SELECT value FROM json_each(?))`, args: []any{jsonArray(page.Keys)}, typed: true})
+		rows, err = tx.QueryContext(ctx, sqlstore.NewestVersionsQuery(imageColumns, vwhere, "?"), append(vargs, imageshare.MaxVersionsPerGroup)...)
 		if err != nil {
 			return err
 		}
-		versions, err := scanImages(rows)
-		if err != nil {
-			return err
-		}
-		sqlstore.AttachVersions(byKey, versions)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+		return page.Attach(scanImages(rows))
+	}))
 }
 
-// ListCatalogTags implements imageshare.Store. It starts from the region's
-// catalog and platform images (both indexed) rather than from every tag.
+// ListCatalogTags implements imageshare.Store with
+// sqlstore.CatalogTagsQuery. A limit of -1 is SQLite's "no limit".
 func (s *Store) ListCatalogTags(ctx context.Context, region string, limit int) ([]string, error) {
 	if limit <= 0 {
 		limit = -1
 	}
 	tags := []string{}
 	err := s.readTx(ctx, "sqlite.ListCatalogTags", func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT tag FROM image_tags WHERE image_id IN (
-	SELECT id FROM images WHERE type = 'Community' AND region = ? AND status = 'Available' AND visibility = 1)
-UNION
-SELECT tag FROM image_tags WHERE image_id IN (
-	SELECT id FROM images WHERE type IN ('System', 'App') AND region = ?)
-ORDER BY tag LIMIT ?`, region, region, limit)
+		rows, err := tx.QueryContext(ctx, sqlstore.CatalogTagsQuery, region, region, limit)
 		if err != nil {
 			return err
 		}

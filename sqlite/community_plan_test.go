@@ -100,7 +100,7 @@ func TestCommunityQueriesUseIndexes(t *testing.T) {
 			}
 		}
 	}
-	vwhere, vargs := communityWhere(pub(imageshare.CommunityFilter{}), term{plain: groupKey + ` IN (SELECT value FROM json_each(?))`, args: []any{`["g"]`}, typed: true})
+	vwhere, vargs := communityWhere(pub(imageshare.CommunityFilter{}), term{plain: sqlstore.GroupKey + ` IN (SELECT value FROM json_each(?))`, args: []any{`["g"]`}, typed: true})
 	if plan := queryPlan(t, s, `SELECT id FROM images`+vwhere, vargs...); !readsImagesThrough(plan, "images_community_group") {
 		t.Errorf("versions of a page of groups: plan %q", plan)
 	}
@@ -109,7 +109,7 @@ WHERE status = 'Making' AND id IN (
 	SELECT id FROM images WHERE status = 'Making' AND build_done_at <= ? ORDER BY build_done_at LIMIT ?)`, 1, 10))
 	checkNoScan(t, "CustomName", queryPlan(t, s, `SELECT EXISTS (SELECT 1 FROM images WHERE owner_id = ? AND type = 'Custom' AND name = ?)`, 1, "n"))
 	checkNoScan(t, "VersionName", queryPlan(t, s, `SELECT EXISTS (SELECT 1 FROM images
-WHERE type = 'Community' AND `+groupKey+` = ? AND version_name = ?)`, "g", "v1"))
+WHERE type = 'Community' AND `+sqlstore.GroupKey+` = ? AND version_name = ?)`, "g", "v1"))
 }
 
 // readsImagesThrough reports whether plan's first step on images uses index.

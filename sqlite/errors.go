@@ -1,7 +1,10 @@
 package sqlite
 
 import (
+	"database/sql"
 	"errors"
+
+	"imageshare/internal/sqlstore"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -11,19 +14,7 @@ import (
 
 // mapError passes domain errors through and wraps anything else as an
 // internal failure of op.
-func mapError(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *imageshare.Error
-	if errors.As(err, &e) {
-		if e.Op == "" {
-			e.Op = op
-		}
-		return e
-	}
-	return imageshare.Internal(op, err)
-}
+func mapError(op string, err error) error { return sqlstore.MapError(op, err, nil) }
 
 // isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
 func isUnique(err error) bool {
@@ -45,16 +36,22 @@ func sqliteCode(err error) int {
 }
 
 // constraintError translates the constraint violations an insert can hit
-// into the domain's kinds: a taken key is a conflict, a missing referenced
-// row is not found. Other errors are returned unchanged.
+// into the domain's kinds (see sqlstore.ConstraintError).
 func constraintError(err error, conflict, missing *imageshare.Error) error {
+	v := sqlstore.NoViolation
 	switch {
-	case isUnique(err) && conflict != nil:
-		conflict.Err = err
-		return conflict
-	case isForeignKey(err) && missing != nil:
-		missing.Err = err
-		return missing
+	case isUnique(err):
+		v = sqlstore.UniqueViolation
+	case isForeignKey(err):
+		v = sqlstore.ForeignKeyViolation
+	}
+	return sqlstore.ConstraintError(err, v, conflict, missing)
+}
+
+// orNotFound is notFound if err says the query found no row, else err.
+func orNotFound(err error, notFound *imageshare.Error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound
 	}
 	return err
 }

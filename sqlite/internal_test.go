@@ -61,20 +61,6 @@ func TestPingReportsMissingMigration(t *testing.T) {
 	}
 }
 
-func TestEscapeLike(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain": "plain",
-		"100%":  `100\%`,
-		"a_b":   `a\_b`,
-		`a\b`:   `a\\b`,
-		`\%_`:   `\\\%\_`,
-	} {
-		if got := escapeLike(in); got != want {
-			t.Errorf("escapeLike(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestPragmas checks the durability and integrity settings on both pools.
 func TestPragmas(t *testing.T) {
 	ctx := context.Background()

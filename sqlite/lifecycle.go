@@ -3,9 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"imageshare"
@@ -19,13 +17,11 @@ import (
 func (s *Store) CreateCustomImage(ctx context.Context, im *imageshare.Image) error {
 	return s.writeTx(ctx, "sqlite.CreateCustomImage", func(tx *sql.Tx) error {
 		var taken bool
-		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM images WHERE owner_id = ? AND type = 'Custom' AND name = ?)`,
-			im.OwnerID, im.Name).Scan(&taken)
-		if err != nil {
+		if err := tx.QueryRowContext(ctx, sqlstore.CustomNameTakenQuery, im.OwnerID, im.Name).Scan(&taken); err != nil {
 			return err
 		}
-		if taken {
-			return sqlstore.DuplicateImageName(im.Name)
+		if err := sqlstore.Refuse(taken, sqlstore.DuplicateImageName(im.Name)); err != nil {
+			return err
 		}
 		return insertImage(ctx, tx, im)
 	})
@@ -68,40 +64,20 @@ RETURNING id`, sqlstore.Nanos(now), limit)
 // ChangeImageStatus implements imageshare.Store.
 func (s *Store) ChangeImageStatus(ctx context.Context, c imageshare.StatusChange) (*imageshare.Image, error) {
 	var im *imageshare.Image
-	err := s.writeTx(ctx, "sqlite.ChangeImageStatus", func(tx *sql.Tx) error {
+	return sqlstore.Keep(&im, s.writeTx(ctx, "sqlite.ChangeImageStatus", func(tx *sql.Tx) error {
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM images WHERE id = ?`, c.ImageID).Scan(&status)
-		if errors.Is(err, sql.ErrNoRows) {
-			return sqlstore.ImageNotFound(c.ImageID)
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM images WHERE id = ?`, c.ImageID).Scan(&status); err != nil {
+			return orNotFound(err, sqlstore.ImageNotFound(c.ImageID))
 		}
+		q, args, err := sqlstore.StatusUpdate(sqlstore.Question, c, status)
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(c.From, imageshare.ImageStatus(status)) {
-			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageNotAvailable,
-				"image %q is %s, not %s", c.ImageID, status, sqlstore.StatusList(c.From))
+		if _, err = tx.ExecContext(ctx, q, args...); err == nil {
+			im, err = findImage(ctx, tx, c.ImageID)
 		}
-		sets := []string{"status = ?"}
-		args := []any{string(c.To)}
-		if c.FailedReason != nil {
-			sets = append(sets, "failed_reason = ?")
-			args = append(args, *c.FailedReason)
-		}
-		if c.PublishedAt != nil {
-			sets = append(sets, "published_at = ?")
-			args = append(args, sqlstore.Nanos(*c.PublishedAt))
-		}
-		args = append(args, c.ImageID, status)
-		if _, err := tx.ExecContext(ctx, `UPDATE images SET `+strings.Join(sets, ", ")+` WHERE id = ? AND status = ?`, args...); err != nil {
-			return err
-		}
-		im, err = findImage(ctx, tx, c.ImageID)
 		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return im, nil
+	}))
 }
 
 // CreateVersion implements imageshare.Store.
@@ -115,19 +91,16 @@ func (s *Store) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID
 			return sqlstore.ImageNotFound(sourceID)
 		}
 		var taken bool
-		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM images
-WHERE type = 'Community' AND `+groupKey+` = ? AND version_name = ?)`, v.GroupID, v.VersionName).Scan(&taken)
-		if err != nil {
+		if err := tx.QueryRowContext(ctx, sqlstore.VersionTakenQuery, v.GroupID, v.VersionName).Scan(&taken); err != nil {
 			return err
 		}
-		if taken {
-			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonDuplicateName,
-				"version group %q already has a version named %q", v.GroupID, v.VersionName)
+		if err := sqlstore.Refuse(taken, sqlstore.DuplicateVersionName(v.GroupID, v.VersionName)); err != nil {
+			return err
 		}
 		if err := insertImage(ctx, tx, v); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE images SET group_id = ? WHERE id = ?`, v.GroupID, sourceID)
+		_, err := tx.ExecContext(ctx, `UPDATE images SET group_id = ? WHERE id = ?`, v.GroupID, sourceID)
 		return err
 	})
 }

@@ -29,8 +29,8 @@ func TestHotPathUsesIndexes(t *testing.T) {
 WHERE s.image_id = ? ORDER BY s.shared_at, s.account_id LIMIT ? OFFSET ?`, []any{"img", 10, 0}},
 		{"IsSharedWith", `SELECT EXISTS (SELECT 1 FROM shares WHERE image_id = ? AND account_id = ?)`, []any{"img", 1}},
 		{"PruneNonces", `DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM nonces WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`, []any{1, 64}},
-		{"ListAccessKeys", `SELECT ` + keyColumns + ` FROM access_keys WHERE account_id = ? ORDER BY created_at, rowid`, []any{1}},
-		{"FindAccessKey", `SELECT ` + keyColumns + ` FROM access_keys WHERE public_key = ?`, []any{"k"}},
+		{"ListAccessKeys", `SELECT ` + sqlstore.AccessKeyColumns + ` FROM access_keys WHERE account_id = ? ORDER BY created_at, rowid`, []any{1}},
+		{"FindAccessKey", `SELECT ` + sqlstore.AccessKeyColumns + ` FROM access_keys WHERE public_key = ?`, []any{"k"}},
 		{"FindAccountByName", `SELECT ` + sqlstore.AccountColumns + ` FROM accounts WHERE name = ?`, []any{"a"}},
 		{"FindImageByID", `SELECT ` + imageColumns + ` FROM images WHERE id = ?`, []any{"img"}},
 	}
@@ -41,7 +41,7 @@ WHERE s.image_id = ? ORDER BY s.shared_at, s.account_id LIMIT ? OFFSET ?`, []any
 		"FindImages/Tag":      {Tag: "llm"},
 		"FindImages/IDs":      {IDs: []string{"a", "b"}},
 	} {
-		where, args, err := imageWhere(f)
+		where, args, err := sqlstore.ImageWhere(dialect, f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,20 +51,7 @@ WHERE s.image_id = ? ORDER BY s.shared_at, s.account_id LIMIT ? OFFSET ?`, []any
 	}
 	hotRead := map[string]bool{"ListShares": true, "FindAccessKey": true, "FindImageByID": true, "FindImages/Owned": true}
 	for _, q := range queries {
-		rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.sql, q.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", q.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, s, q.sql, q.args...)
 		for _, step := range plan {
 			// Scanning a subquery's rows (the tags, read in order from
 			// their primary key) is not scanning a table.
@@ -79,5 +66,22 @@ WHERE s.image_id = ? ORDER BY s.shared_at, s.account_id LIMIT ? OFFSET ?`, []any
 				t.Errorf("%s uses a temporary B-tree: %q in plan %q", q.name, step, plan)
 			}
 		}
+	}
+}
+
+// TestOwnedImageSeeksOwnerIndex: a lookup of an image with its owner
+// must find it through images_id_owner, so that another owner's image
+// is a failed index seek like a missing id, without reading its row
+// (existence by timing, issue 17).
+func TestOwnedImageSeeksOwnerIndex(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	plan := queryPlan(t, s, ownedImageQuery, "img", 1)
+	if len(plan) == 0 || !strings.Contains(plan[0], "INDEX images_id_owner (id=? AND owner_id=?)") {
+		t.Fatalf("plan %q: want a search of images_id_owner on id and owner_id", plan)
 	}
 }

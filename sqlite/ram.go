@@ -17,15 +17,14 @@ import (
 
 // bumpRAMVersion increments the RAM version inside tx.
 func bumpRAMVersion(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO ram_version (id, version) VALUES (1, 1)
-ON CONFLICT (id) DO UPDATE SET version = ram_version.version + 1`)
+	_, err := tx.ExecContext(ctx, sqlstore.BumpRAMVersion)
 	return err
 }
 
 // RAMVersion implements imageshare.Store.
 func (s *Store) RAMVersion(ctx context.Context) (int64, error) {
 	var v int64
-	err := s.read.QueryRowContext(ctx, `SELECT COALESCE((SELECT version FROM ram_version WHERE id = 1), 0)`).Scan(&v)
+	err := s.read.QueryRowContext(ctx, sqlstore.RAMVersionQuery).Scan(&v)
 	if err != nil {
 		return 0, imageshare.Internal("sqlite.RAMVersion", err)
 	}
@@ -35,12 +34,8 @@ func (s *Store) RAMVersion(ctx context.Context) (int64, error) {
 // CreateUser implements imageshare.Store.
 func (s *Store) CreateUser(ctx context.Context, u *imageshare.User) error {
 	return s.writeTx(ctx, "sqlite.CreateUser", func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx,
-			`INSERT INTO ram_users (account_id, name, enabled, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-			u.AccountID, u.Name, boolInt(u.Enabled), sqlstore.Nanos(u.CreatedAt)).Scan(&u.ID)
-		return constraintError(err,
-			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonUserConflict, "account %d has a user named %q", u.AccountID, u.Name),
-			sqlstore.AccountNotFound("id", u.AccountID))
+		err := tx.QueryRowContext(ctx, sqlstore.UserInsert, sqlstore.UserValues(u)...).Scan(&u.ID)
+		return constraintError(err, sqlstore.UserConflict(u), sqlstore.AccountNotFound("id", u.AccountID))
 	})
 }
 
@@ -103,41 +98,29 @@ func (s *Store) CreateUserKey(ctx context.Context, k *imageshare.AccessKey) erro
 		if n == 0 || k.UserID == 0 {
 			return sqlstore.UserNotFound(k.UserID)
 		}
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO access_keys (public_key, private_key, account_id, enabled, created_at, user_id) VALUES (?, ?, ?, ?, ?, ?)`,
-			k.PublicKey, k.PrivateKey, k.AccountID, boolInt(k.Enabled), sqlstore.Nanos(k.CreatedAt), k.UserID)
-		return constraintError(err,
-			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonKeyConflict, "access key %q already exists", k.PublicKey),
-			sqlstore.UserNotFound(k.UserID))
+		_, err := tx.ExecContext(ctx, sqlstore.UserKeyInsert, sqlstore.UserKeyValues(k)...)
+		return constraintError(err, sqlstore.KeyConflict(k.PublicKey), sqlstore.UserNotFound(k.UserID))
 	})
 }
 
 // CreateGroup implements imageshare.Store.
 func (s *Store) CreateGroup(ctx context.Context, g *imageshare.Group) error {
 	return s.writeTx(ctx, "sqlite.CreateGroup", func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx,
-			`INSERT INTO ram_groups (account_id, name, created_at) VALUES (?, ?, ?) RETURNING id`,
-			g.AccountID, g.Name, sqlstore.Nanos(g.CreatedAt)).Scan(&g.ID)
-		return constraintError(err,
-			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonUserGroupTaken, "account %d has a group named %q", g.AccountID, g.Name),
-			sqlstore.AccountNotFound("id", g.AccountID))
+		err := tx.QueryRowContext(ctx, sqlstore.GroupInsert, g.AccountID, g.Name, sqlstore.Nanos(g.CreatedAt)).Scan(&g.ID)
+		return constraintError(err, sqlstore.GroupConflict(g), sqlstore.AccountNotFound("id", g.AccountID))
 	})
 }
 
 // FindGroup implements imageshare.Store.
 func (s *Store) FindGroup(ctx context.Context, accountID int64, name string) (*imageshare.Group, error) {
-	var g imageshare.Group
-	var created int64
-	err := s.read.QueryRowContext(ctx, `SELECT id, account_id, name, created_at FROM ram_groups WHERE account_id = ? AND name = ?`,
-		accountID, name).Scan(&g.ID, &g.AccountID, &g.Name, &created)
+	g, err := sqlstore.ScanGroup(s.read.QueryRowContext(ctx, `SELECT `+sqlstore.RAMGroupColumns+` FROM ram_groups WHERE account_id = ? AND name = ?`, accountID, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, sqlstore.GroupNotFound(strconv.Quote(name))
 	}
 	if err != nil {
 		return nil, imageshare.Internal("sqlite.FindGroup", err)
 	}
-	g.CreatedAt = sqlstore.FromNanos(created)
-	return &g, nil
+	return g, nil
 }
 
 // ListGroups implements imageshare.Store.
@@ -152,20 +135,18 @@ FROM ram_groups g WHERE g.account_id = ? ORDER BY g.name`, accountID)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var g imageshare.Group
-			var created int64
 			var members string
-			if err := rows.Scan(&g.ID, &g.AccountID, &g.Name, &created, &members); err != nil {
+			g, err := sqlstore.ScanGroup(rows, &members)
+			if err != nil {
 				return err
 			}
-			g.CreatedAt = sqlstore.FromNanos(created)
 			g.MemberIDs = []int64{}
 			for m := range strings.SplitSeq(members, ",") {
 				if id, err := strconv.ParseInt(m, 10, 64); err == nil {
 					g.MemberIDs = append(g.MemberIDs, id)
 				}
 			}
-			groups = append(groups, &g)
+			groups = append(groups, g)
 		}
 		return rows.Err()
 	})
@@ -206,8 +187,8 @@ func (s *Store) AddGroupMember(ctx context.Context, groupID, userID int64, maxGr
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ram_group_members WHERE user_id = ?`, userID).Scan(&groups); err != nil {
 			return err
 		}
-		if maxGroups > 0 && groups > maxGroups {
-			return imageshare.Errorf(imageshare.KindLimitExceeded, imageshare.ReasonAttachmentQuota, "a user is in at most %d groups", maxGroups)
+		if err := sqlstore.GroupQuota(groups, maxGroups); err != nil {
+			return err
 		}
 		return bumpRAMVersion(ctx, tx)
 	})
@@ -223,7 +204,7 @@ func (s *Store) RemoveGroupMember(ctx context.Context, groupID, userID int64) er
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonUserNotFound, "user %d is not in group %d", userID, groupID)
+			return sqlstore.NotInGroup(userID, groupID)
 		}
 		return bumpRAMVersion(ctx, tx)
 	})
@@ -232,30 +213,14 @@ func (s *Store) RemoveGroupMember(ctx context.Context, groupID, userID int64) er
 // CreatePolicy implements imageshare.Store.
 func (s *Store) CreatePolicy(ctx context.Context, p *imageshare.Policy) error {
 	return s.writeTx(ctx, "sqlite.CreatePolicy", func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx,
-			`INSERT INTO ram_policies (account_id, name, description, document, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			p.AccountID, p.Name, p.Description, p.Document, sqlstore.Nanos(p.CreatedAt)).Scan(&p.ID)
-		return constraintError(err,
-			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonPolicyConflict, "account %d has a policy named %q", p.AccountID, p.Name),
-			sqlstore.AccountNotFound("id", p.AccountID))
+		err := tx.QueryRowContext(ctx, sqlstore.PolicyInsert, sqlstore.PolicyValues(p)...).Scan(&p.ID)
+		return constraintError(err, sqlstore.PolicyConflict(p), sqlstore.AccountNotFound("id", p.AccountID))
 	})
-}
-
-const policyColumns = `id, account_id, name, description, document, created_at`
-
-func scanPolicy(row interface{ Scan(...any) error }) (*imageshare.Policy, error) {
-	var p imageshare.Policy
-	var created int64
-	if err := row.Scan(&p.ID, &p.AccountID, &p.Name, &p.Description, &p.Document, &created); err != nil {
-		return nil, err
-	}
-	p.CreatedAt = sqlstore.FromNanos(created)
-	return &p, nil
 }
 
 // FindPolicy implements imageshare.Store.
 func (s *Store) FindPolicy(ctx context.Context, accountID int64, name string) (*imageshare.Policy, error) {
-	p, err := scanPolicy(s.read.QueryRowContext(ctx, `SELECT `+policyColumns+` FROM ram_policies WHERE account_id = ? AND name = ?`, accountID, name))
+	p, err := sqlstore.ScanPolicy(s.read.QueryRowContext(ctx, `SELECT `+sqlstore.PolicyColumns+` FROM ram_policies WHERE account_id = ? AND name = ?`, accountID, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, sqlstore.PolicyNotFound(strconv.Quote(name))
 	}
@@ -267,7 +232,7 @@ func (s *Store) FindPolicy(ctx context.Context, accountID int64, name string) (*
 
 // ListPolicies implements imageshare.Store.
 func (s *Store) ListPolicies(ctx context.Context, accountID int64) ([]*imageshare.Policy, error) {
-	return s.queryPolicies(ctx, "sqlite.ListPolicies", `SELECT `+policyColumns+` FROM ram_policies WHERE account_id = ? ORDER BY name`, accountID)
+	return s.queryPolicies(ctx, "sqlite.ListPolicies", `SELECT `+sqlstore.PolicyColumns+` FROM ram_policies WHERE account_id = ? ORDER BY name`, accountID)
 }
 
 func (s *Store) queryPolicies(ctx context.Context, op, query string, args ...any) ([]*imageshare.Policy, error) {
@@ -288,7 +253,7 @@ func policiesIn(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]*
 	}
 	defer rows.Close()
 	for rows.Next() {
-		p, err := scanPolicy(rows)
+		p, err := sqlstore.ScanPolicy(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -297,26 +262,11 @@ func policiesIn(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]*
 	return policies, rows.Err()
 }
 
-// attachmentTable returns the table and principal table of a's type.
-func attachmentTable(t imageshare.PrincipalType) (table, column, principals string, ok bool) {
-	switch t {
-	case imageshare.PrincipalUser:
-		return "ram_user_policies", "user_id", "ram_users", true
-	case imageshare.PrincipalGroup:
-		return "ram_group_policies", "group_id", "ram_groups", true
-	}
-	return "", "", "", false
-}
-
-func badPrincipalType(t imageshare.PrincipalType) *imageshare.Error {
-	return imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonInvalidParameter, "principal type %q is not User or Group", t)
-}
-
 // AttachPolicy implements imageshare.Store.
 func (s *Store) AttachPolicy(ctx context.Context, a imageshare.Attachment, maxPolicies int) error {
-	table, column, principals, ok := attachmentTable(a.PrincipalType)
-	if !ok {
-		return badPrincipalType(a.PrincipalType)
+	table, column, principals, err := sqlstore.AttachmentTable(a.PrincipalType)
+	if err != nil {
+		return err
 	}
 	return s.writeTx(ctx, "sqlite.AttachPolicy", func(tx *sql.Tx) error {
 		var policyAccount, principalAccount int64
@@ -328,10 +278,7 @@ func (s *Store) AttachPolicy(ctx context.Context, a imageshare.Attachment, maxPo
 		}
 		err = tx.QueryRowContext(ctx, `SELECT account_id FROM `+principals+` WHERE id = ?`, a.PrincipalID).Scan(&principalAccount)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && principalAccount != policyAccount) {
-			if a.PrincipalType == imageshare.PrincipalGroup {
-				return sqlstore.GroupNotFound(a.PrincipalID)
-			}
-			return sqlstore.UserNotFound(a.PrincipalID)
+			return sqlstore.PrincipalNotFound(a)
 		} else if err != nil {
 			return err
 		}
@@ -347,9 +294,8 @@ func (s *Store) AttachPolicy(ctx context.Context, a imageshare.Attachment, maxPo
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+column+` = ?`, a.PrincipalID).Scan(&count); err != nil {
 			return err
 		}
-		if maxPolicies > 0 && count > maxPolicies {
-			return imageshare.Errorf(imageshare.KindLimitExceeded, imageshare.ReasonAttachmentQuota,
-				"a %s has at most %d policies attached", strings.ToLower(string(a.PrincipalType)), maxPolicies)
+		if err := sqlstore.PolicyQuota(a.PrincipalType, count, maxPolicies); err != nil {
+			return err
 		}
 		return bumpRAMVersion(ctx, tx)
 	})
@@ -357,11 +303,11 @@ func (s *Store) AttachPolicy(ctx context.Context, a imageshare.Attachment, maxPo
 
 // DetachPolicy implements imageshare.Store.
 func (s *Store) DetachPolicy(ctx context.Context, a imageshare.Attachment) error {
-	table, column, _, ok := attachmentTable(a.PrincipalType)
-	if !ok {
-		return badPrincipalType(a.PrincipalType)
-	}
 	return s.writeTx(ctx, "sqlite.DetachPolicy", func(tx *sql.Tx) error {
+		table, column, _, err := sqlstore.AttachmentTable(a.PrincipalType)
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE `+column+` = ? AND policy_id = ?`, a.PrincipalID, a.PolicyID)
 		if err != nil {
 			return err
@@ -369,42 +315,27 @@ func (s *Store) DetachPolicy(ctx context.Context, a imageshare.Attachment) error
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonNotAttached,
-				"policy %d is not attached to %s %d", a.PolicyID, strings.ToLower(string(a.PrincipalType)), a.PrincipalID)
+			return sqlstore.NotAttached(a)
 		}
 		return bumpRAMVersion(ctx, tx)
 	})
 }
 
-// listAttachmentsQuery lists an account's attachments with names; the
-// same text serves both stores (placeholders aside).
-const listAttachmentsQuery = `SELECT p.id, p.name, 'User', u.id, u.name, a.attached_at
-FROM ram_user_policies a JOIN ram_policies p ON p.id = a.policy_id JOIN ram_users u ON u.id = a.user_id
-WHERE p.account_id = ?
-UNION ALL
-SELECT p.id, p.name, 'Group', g.id, g.name, a.attached_at
-FROM ram_group_policies a JOIN ram_policies p ON p.id = a.policy_id JOIN ram_groups g ON g.id = a.group_id
-WHERE p.account_id = ?
-ORDER BY 2, 3 DESC, 5`
-
 // ListAttachments implements imageshare.Store.
 func (s *Store) ListAttachments(ctx context.Context, accountID int64) ([]*imageshare.Attachment, error) {
 	out := []*imageshare.Attachment{}
 	err := s.readTx(ctx, "sqlite.ListAttachments", func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, listAttachmentsQuery, accountID, accountID)
+		rows, err := tx.QueryContext(ctx, sqlstore.ListAttachmentsQuery, accountID, accountID)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var a imageshare.Attachment
-			var typ string
-			var at int64
-			if err := rows.Scan(&a.PolicyID, &a.PolicyName, &typ, &a.PrincipalID, &a.PrincipalName, &at); err != nil {
+			a, err := sqlstore.ScanAttachment(rows)
+			if err != nil {
 				return err
 			}
-			a.PrincipalType, a.AttachedAt = imageshare.PrincipalType(typ), sqlstore.FromNanos(at)
-			out = append(out, &a)
+			out = append(out, a)
 		}
 		return rows.Err()
 	})
@@ -413,7 +344,7 @@ func (s *Store) ListAttachments(ctx context.Context, accountID int64) ([]*images
 
 // principalPolicies selects every policy that applies to a user: its own
 // in attachment order, then its groups', each once, where it first appears.
-const principalPolicies = `SELECT ` + policyColumns + ` FROM (
+const principalPolicies = `SELECT ` + sqlstore.PolicyColumns + ` FROM (
 	SELECT p.*, 0 AS via, a.attached_at AS at FROM ram_user_policies a JOIN ram_policies p ON p.id = a.policy_id WHERE a.user_id = ?
 	UNION ALL
 	SELECT p.*, 1, a.attached_at FROM ram_group_members m JOIN ram_group_policies a ON a.group_id = m.group_id
@@ -434,7 +365,7 @@ func (s *Store) LoadPrincipal(ctx context.Context, userID int64) (*imageshare.Pr
 		if p.Policies, err = policiesIn(ctx, tx, principalPolicies, userID, userID); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT version FROM ram_version WHERE id = 1), 0)`).Scan(&p.Version)
+		return tx.QueryRowContext(ctx, sqlstore.RAMVersionQuery).Scan(&p.Version)
 	})
 	if err != nil {
 		return nil, err

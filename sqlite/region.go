@@ -44,27 +44,21 @@ func (s *Store) ListRegions(ctx context.Context) ([]string, error) {
 // CreateInstance implements imageshare.Store.
 func (s *Store) CreateInstance(ctx context.Context, in *imageshare.Instance) error {
 	return s.writeTx(ctx, "sqlite.CreateInstance", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO instances (id, owner_id, region, gpu_type, created_at) VALUES (?, ?, ?, ?, ?)`,
-			in.ID, in.OwnerID, in.Region, in.GPUType, sqlstore.Nanos(in.CreatedAt))
-		return constraintError(err,
-			imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonNone, "instance %q already exists", in.ID),
-			sqlstore.AccountNotFound("id", in.OwnerID))
+		_, err := tx.ExecContext(ctx, instanceInsert, sqlstore.InstanceValues(in)...)
+		return constraintError(err, sqlstore.InstanceConflict(in.ID), sqlstore.AccountNotFound("id", in.OwnerID))
 	})
 }
 
+var instanceInsert = `INSERT INTO instances (` + sqlstore.InstanceColumns + `) VALUES (` + sqlstore.Placeholders(sqlstore.Question, 1, 5) + `)`
+
 // FindInstance implements imageshare.Store.
 func (s *Store) FindInstance(ctx context.Context, id string) (*imageshare.Instance, error) {
-	var in imageshare.Instance
-	var created int64
-	err := s.read.QueryRowContext(ctx, `SELECT id, owner_id, region, gpu_type, created_at FROM instances WHERE id = ?`, id).
-		Scan(&in.ID, &in.OwnerID, &in.Region, &in.GPUType, &created)
+	in, err := sqlstore.ScanInstance(s.read.QueryRowContext(ctx, `SELECT `+sqlstore.InstanceColumns+` FROM instances WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonInstanceNotFound, "instance %q does not exist", id)
+		return nil, sqlstore.InstanceNotFound(id)
 	}
 	if err != nil {
 		return nil, imageshare.Internal("sqlite.FindInstance", err)
 	}
-	in.CreatedAt = sqlstore.FromNanos(created)
-	return &in, nil
+	return in, nil
 }

@@ -98,58 +98,47 @@ func (s *Store) ApplyShareChange(ctx context.Context, c imageshare.ShareChange) 
 
 // ListShares implements imageshare.Store.
 func (s *Store) ListShares(ctx context.Context, imageID string, p imageshare.Page) ([]*imageshare.Share, int, error) {
-	var shares []*imageshare.Share
-	var total int
-	err := s.readTx(ctx, "sqlite.ListShares", func(tx *sql.Tx) error {
-		var err error
-		shares, total, err = listShares(ctx, tx, imageID, p)
-		return err
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	return shares, total, nil
+	_, shares, total, err := s.imageShares(ctx, "sqlite.ListShares", imageID, nil, p)
+	return shares, total, err
 }
 
-// FindImageShares implements imageshare.Store.
-func (s *Store) FindImageShares(ctx context.Context, imageID string, p imageshare.Page) (*imageshare.Image, []*imageshare.Share, int, error) {
-	var im *imageshare.Image
-	var shares []*imageshare.Share
-	var total int
-	err := s.readTx(ctx, "sqlite.FindImageShares", func(tx *sql.Tx) error {
-		var err error
-		if im, err = findImage(ctx, tx, imageID); err != nil {
-			return err
+// FindImageShares implements imageshare.Store. The shares are read only
+// once the image is found to be ownerID's.
+func (s *Store) FindImageShares(ctx context.Context, imageID string, ownerID int64, p imageshare.Page) (*imageshare.Image, []*imageshare.Share, int, error) {
+	return s.imageShares(ctx, "sqlite.FindImageShares", imageID, &ownerID, p)
+}
+
+// imageShares reads a page of the image's shares and their total in one
+// snapshot, after the image itself when owner is set (and then only if it
+// is the owner's).
+func (s *Store) imageShares(ctx context.Context, op, imageID string, owner *int64, p imageshare.Page) (*imageshare.Image, []*imageshare.Share, int, error) {
+	var r sqlstore.ImageShares
+	return r.Unpack(s.readTx(ctx, op, func(tx *sql.Tx) (err error) {
+		if owner != nil {
+			if r.Image, err = findOwnedImage(ctx, tx, imageID, *owner); err != nil {
+				return err
+			}
 		}
-		shares, total, err = listShares(ctx, tx, imageID, p)
+		r.Shares, r.Total, err = listShares(ctx, tx, imageID, p)
 		return err
-	})
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	return im, shares, total, nil
+	}))
 }
 
 // listShares reads a page of the image's shares in tx, and their total:
 // counted only when the page does not tell it.
 func listShares(ctx context.Context, tx *sql.Tx, imageID string, p imageshare.Page) ([]*imageshare.Share, int, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT s.image_id, s.account_id, a.name, s.shared_at, s.shared_by
-FROM shares s JOIN accounts a ON a.id = s.account_id
-WHERE s.image_id = ?
-ORDER BY s.shared_at, s.account_id`+pageClause(p), imageID)
+	rows, err := tx.QueryContext(ctx, sqlstore.ShareListQuery+pageClause(p), imageID)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
 	shares := []*imageshare.Share{}
 	for rows.Next() {
-		var sh imageshare.Share
-		var at int64
-		if err := rows.Scan(&sh.ImageID, &sh.AccountID, &sh.AccountName, &at, &sh.SharedBy); err != nil {
+		sh, err := sqlstore.ScanShare(rows)
+		if err != nil {
 			return nil, 0, err
 		}
-		sh.SharedAt = sqlstore.FromNanos(at)
-		shares = append(shares, &sh)
+		shares = append(shares, sh)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
@@ -159,7 +148,7 @@ ORDER BY s.shared_at, s.account_id`+pageClause(p), imageID)
 		return shares, total, nil
 	}
 	var total int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM shares WHERE image_id = ?`, imageID).Scan(&total); err != nil {
+	if err := tx.QueryRowContext(ctx, sqlstore.ShareCountQuery, imageID).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	return shares, total, nil
@@ -168,7 +157,7 @@ ORDER BY s.shared_at, s.account_id`+pageClause(p), imageID)
 // IsSharedWith implements imageshare.Store.
 func (s *Store) IsSharedWith(ctx context.Context, imageID string, accountID int64) (bool, error) {
 	var shared bool
-	err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM shares WHERE image_id = ? AND account_id = ?)`, imageID, accountID).Scan(&shared)
+	err := s.read.QueryRowContext(ctx, sqlstore.IsSharedQuery, imageID, accountID).Scan(&shared)
 	if err != nil {
 		return false, imageshare.Internal("sqlite.IsSharedWith", err)
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"imageshare/internal/sqlstore"
+
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"imageshare"
@@ -195,4 +197,14 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// dialect is how SQLite spells what the shared query builders of
+// internal/sqlstore leave to each database: a list is one JSON-array
+// parameter read with json_each.
+var dialect = sqlstore.Dialect{
+	Placeholder: sqlstore.Question,
+	In: func(args *sqlstore.Args, col string, values []string) string {
+		return col + ` IN (SELECT value FROM json_each(` + args.Add(jsonArray(values)) + `))`
+	},
 }

@@ -277,7 +277,7 @@ func testCommunitySearchFollowsWrites(t *testing.T, newStore newStoreFunc) {
 	ok(t, err)
 	wantCommunity(t, s, byName("faster"), []string{"v-1"}, 1)
 	wantCommunity(t, s, byName("large"), nil, 0)
-	ok(t, s.DeleteImage(ctx, "v-1"))
+	ok(t, s.DeleteImage(ctx, "v-1", true))
 	wantCommunity(t, s, byName("whisper"), nil, 0)
 	// The id is free again and the new row is found under its own name.
 	v = version("v-1", a.ID, "g-1", "v1")

@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,7 +189,7 @@ func testDeleteImage(t *testing.T, newStore newStoreFunc) {
 			_, err := s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: id, Add: ids[1:], By: ids[0], At: at(2)})
 			ok(t, err)
 		}
-		ok(t, s.DeleteImage(ctx, "img-1"))
+		ok(t, s.DeleteImage(ctx, "img-1", true))
 		_, err := s.FindImageByID(ctx, "img-1")
 		wantErr(t, err, imageshare.KindNotFound, imageshare.ReasonImageNotFound)
 		shares, total, err := s.ListShares(ctx, "img-1", imageshare.Page{})
@@ -218,6 +220,81 @@ func testDeleteImage(t *testing.T, newStore newStoreFunc) {
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		s := newStore(t)
-		wantErr(t, s.DeleteImage(ctx, "missing"), imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+		for _, force := range []bool{false, true} {
+			wantErr(t, s.DeleteImage(ctx, "missing", force), imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+		}
+	})
+	// Without force, a shared or public image is refused and left whole;
+	// an unshared one (shares all removed, public turned off) is deleted.
+	t.Run("UnlessShared", func(t *testing.T) {
+		s := newStore(t)
+		ids := accounts(t, s, "u", 2)
+		image(t, s, "shared", ids[0], 0)
+		image(t, s, "public", ids[0], 1)
+		_, err := s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: "shared", Add: ids[1:], By: ids[0], At: at(2)})
+		ok(t, err)
+		yes, no := true, false
+		_, err = s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: "public", SetPublic: &yes, By: ids[0], At: at(2)})
+		ok(t, err)
+		for _, id := range []string{"shared", "public"} {
+			wantErr(t, s.DeleteImage(ctx, id, false), imageshare.KindConflict, imageshare.ReasonImageShared)
+			if _, err := s.FindImageByID(ctx, id); err != nil {
+				t.Fatalf("refused delete of %q: image gone: %v", id, err)
+			}
+		}
+		if shared, err := s.IsSharedWith(ctx, "shared", ids[1]); err != nil || !shared {
+			t.Fatalf("refused delete: IsSharedWith = %v, %v; want true", shared, err)
+		}
+		_, err = s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: "shared", Remove: ids[1:], By: ids[0], At: at(3)})
+		ok(t, err)
+		_, err = s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: "public", SetPublic: &no, By: ids[0], At: at(3)})
+		ok(t, err)
+		for _, id := range []string{"shared", "public"} {
+			ok(t, s.DeleteImage(ctx, id, false))
+			_, err := s.FindImageByID(ctx, id)
+			wantErr(t, err, imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+		}
+		// Force deletes a shared image with its shares.
+		image(t, s, "forced", ids[0], 4)
+		_, err = s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: "forced", Add: ids[1:], SetPublic: &yes, By: ids[0], At: at(5)})
+		ok(t, err)
+		ok(t, s.DeleteImage(ctx, "forced", true))
+		if shared, err := s.IsSharedWith(ctx, "forced", ids[1]); err != nil || shared {
+			t.Fatalf("forced delete: IsSharedWith = %v, %v; want false", shared, err)
+		}
+	})
+	// A share and a delete without force of one image, sent together:
+	// whichever runs first, both are never acknowledged (the share would
+	// be deleted with the image).
+	t.Run("RacesShare", func(t *testing.T) {
+		s := newStore(t)
+		ids := accounts(t, s, "r", 2)
+		for i := range 100 {
+			id := fmt.Sprintf("race-%d", i)
+			image(t, s, id, ids[0], i)
+			var shareErr, deleteErr error
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			wg.Go(func() {
+				<-start
+				_, shareErr = s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: id, Add: ids[1:], By: ids[0], At: at(i)})
+			})
+			wg.Go(func() {
+				<-start
+				deleteErr = s.DeleteImage(ctx, id, false)
+			})
+			close(start)
+			wg.Wait()
+			switch {
+			case shareErr == nil && deleteErr == nil:
+				t.Fatalf("race %d: share and delete both acknowledged: the share is lost", i)
+			case shareErr == nil:
+				wantErr(t, deleteErr, imageshare.KindConflict, imageshare.ReasonImageShared)
+			case deleteErr == nil:
+				wantErr(t, shareErr, imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+			default:
+				t.Fatalf("race %d: both failed: share %v, delete %v", i, shareErr, deleteErr)
+			}
+		}
 	})
 }

@@ -242,7 +242,7 @@ func testListShares(t *testing.T, newStore newStoreFunc) {
 			for _, p := range []imageshare.Page{{}, {Limit: 1}, {Offset: 1, Limit: 2}, {Offset: 3, Limit: 2}, {Offset: 4, Limit: 2}, {Offset: 9, Limit: 4}} {
 				wantShares, wantTotal, err := s.ListShares(ctx, id, p)
 				ok(t, err)
-				im, shares, total, err := s.FindImageShares(ctx, id, p)
+				im, shares, total, err := s.FindImageShares(ctx, id, owner.ID, p)
 				ok(t, err)
 				if im == nil || im.ID != id || im.OwnerID != want.OwnerID || im.Name != want.Name {
 					t.Fatalf("FindImageShares(%q, %+v) image = %+v, want %+v", id, p, im, want)
@@ -258,8 +258,37 @@ func testListShares(t *testing.T, newStore newStoreFunc) {
 				}
 			}
 		}
-		_, _, _, err := s.FindImageShares(ctx, "missing", imageshare.Page{})
+		_, _, _, err := s.FindImageShares(ctx, "missing", owner.ID, imageshare.Page{})
 		wantErr(t, err, imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+	})
+	// Another owner's image answers as a missing one does, and nothing of
+	// it comes back; so does a platform image, which no account owns.
+	t.Run("NotOwned", func(t *testing.T) {
+		platform := &imageshare.Image{ID: "platform", Region: "cn-wlcb", Type: imageshare.ImageSystem,
+			Status: imageshare.StatusAvailable, Name: "platform", CreatedAt: at(0)}
+		ok(t, s.CreateImage(ctx, platform))
+		for _, c := range []struct {
+			id    string
+			owner int64
+		}{{"img", ids[0]}, {"img", 0}, {"platform", 0}, {"platform", owner.ID}, {"missing", 0}} {
+			im, shares, total, err := s.FindImageShares(ctx, c.id, c.owner, imageshare.Page{})
+			wantErr(t, err, imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+			if im != nil || shares != nil || total != 0 {
+				t.Fatalf("FindImageShares(%q, owner %d) = %v, %v, %d with the error; want nothing", c.id, c.owner, im, shares, total)
+			}
+			im, err = s.FindOwnedImage(ctx, c.id, c.owner)
+			wantErr(t, err, imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+			if im != nil {
+				t.Fatalf("FindOwnedImage(%q, owner %d) = %v with the error; want nil", c.id, c.owner, im)
+			}
+		}
+		im, err := s.FindOwnedImage(ctx, "img", owner.ID)
+		ok(t, err)
+		want, err := s.FindImageByID(ctx, "img")
+		ok(t, err)
+		if im.ID != want.ID || im.OwnerID != want.OwnerID || im.Name != want.Name || !im.CreatedAt.Equal(want.CreatedAt) {
+			t.Fatalf("FindOwnedImage = %+v, want %+v", im, want)
+		}
 	})
 	t.Run("Empty", func(t *testing.T) {
 		for _, id := range []string{"empty", "missing"} {

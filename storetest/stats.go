@@ -30,6 +30,6 @@ func testCountShares(t *testing.T, s imageshare.Store) {
 	_, err = s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: "one", Remove: ids[:1], By: owner.ID, At: at(4)})
 	ok(t, err)
 	want(4)
-	ok(t, s.DeleteImage(ctx, "two")) // its shares go with it
+	ok(t, s.DeleteImage(ctx, "two", true)) // its shares go with it
 	want(2)
 }

@@ -78,6 +78,11 @@ func (s *instrumentedStore) FindImageByID(ctx context.Context, id string) (_ *im
 	return s.Store.FindImageByID(ctx, id)
 }
 
+func (s *instrumentedStore) FindOwnedImage(ctx context.Context, id string, ownerID int64) (_ *imageshare.Image, err error) {
+	defer func(t time.Time) { s.observe("FindOwnedImage", t, err) }(time.Now())
+	return s.Store.FindOwnedImage(ctx, id, ownerID)
+}
+
 func (s *instrumentedStore) FindImages(ctx context.Context, f imageshare.ImageFilter) (_ []*imageshare.Image, _ int, err error) {
 	defer func(t time.Time) { s.observe("FindImages", t, err) }(time.Now())
 	return s.Store.FindImages(ctx, f)
@@ -88,9 +93,9 @@ func (s *instrumentedStore) UpdateImage(ctx context.Context, id string, u images
 	return s.Store.UpdateImage(ctx, id, u)
 }
 
-func (s *instrumentedStore) DeleteImage(ctx context.Context, id string) (err error) {
+func (s *instrumentedStore) DeleteImage(ctx context.Context, id string, force bool) (err error) {
 	defer func(t time.Time) { s.observe("DeleteImage", t, err) }(time.Now())
-	return s.Store.DeleteImage(ctx, id)
+	return s.Store.DeleteImage(ctx, id, force)
 }
 
 // ApplyShareChange also counts the grants the change added and removed.
@@ -109,9 +114,9 @@ func (s *instrumentedStore) ListShares(ctx context.Context, imageID string, p im
 	return s.Store.ListShares(ctx, imageID, p)
 }
 
-func (s *instrumentedStore) FindImageShares(ctx context.Context, imageID string, p imageshare.Page) (_ *imageshare.Image, _ []*imageshare.Share, _ int, err error) {
+func (s *instrumentedStore) FindImageShares(ctx context.Context, imageID string, ownerID int64, p imageshare.Page) (_ *imageshare.Image, _ []*imageshare.Share, _ int, err error) {
 	defer func(t time.Time) { s.observe("FindImageShares", t, err) }(time.Now())
-	return s.Store.FindImageShares(ctx, imageID, p)
+	return s.Store.FindImageShares(ctx, imageID, ownerID, p)
 }
 
 func (s *instrumentedStore) IsSharedWith(ctx context.Context, imageID string, accountID int64) (_ bool, err error) {

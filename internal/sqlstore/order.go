@@ -1,8 +1,13 @@
-// Package sqlstore holds the dialect-neutral Go shared by the SQLite and
-// PostgreSQL stores: ORDER BY clauses whose text both databases accept,
-// row-to-domain mapping, the stores' not-found errors and the time
-// encoding of their columns. SQL that differs by database stays in each
-// store.
+// Package sqlstore holds what the SQLite and PostgreSQL stores share:
+// one query text, two executors. The statements both databases accept are
+// written here once with "?" placeholders (the PostgreSQL store numbers
+// them with Rebind), with the filter and update builders (a Dialect says
+// how each database binds a list and marks an argument), the row scanners
+// and column lists, LIKE escaping and case folding, the classification of
+// driver errors into the domain's kinds, the stores' domain errors, the
+// time encoding of their columns and the reader of their migration files.
+// Each store keeps its transactions and locks, its search SQL and its
+// migrations.
 package sqlstore
 
 import "imageshare"

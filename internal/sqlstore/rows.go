@@ -56,3 +56,48 @@ func FromNanos(n int64) time.Time {
 	}
 	return time.Unix(0, n).UTC()
 }
+
+// AccessKeyColumns are the access_keys columns ScanAccessKey reads, in
+// order; user_id is NULL for root keys (the domain's UserID 0).
+const AccessKeyColumns = `public_key, private_key, account_id, enabled, created_at, COALESCE(user_id, 0)`
+
+// ScanAccessKey reads an access key selected with AccessKeyColumns.
+func ScanAccessKey(row Row) (*imageshare.AccessKey, error) {
+	var k imageshare.AccessKey
+	var created int64
+	if err := row.Scan(&k.PublicKey, &k.PrivateKey, &k.AccountID, &k.Enabled, &created, &k.UserID); err != nil {
+		return nil, err
+	}
+	k.CreatedAt = FromNanos(created)
+	return &k, nil
+}
+
+// InstanceColumns are the instances columns ScanInstance reads and
+// InstanceValues gives, in order.
+const InstanceColumns = `id, owner_id, region, gpu_type, created_at`
+
+// ScanInstance reads an instance selected with InstanceColumns.
+func ScanInstance(row Row) (*imageshare.Instance, error) {
+	var in imageshare.Instance
+	var created int64
+	if err := row.Scan(&in.ID, &in.OwnerID, &in.Region, &in.GPUType, &created); err != nil {
+		return nil, err
+	}
+	in.CreatedAt = FromNanos(created)
+	return &in, nil
+}
+
+// InstanceValues returns in's values for InstanceColumns.
+func InstanceValues(in *imageshare.Instance) []any {
+	return []any{in.ID, in.OwnerID, in.Region, in.GPUType, Nanos(in.CreatedAt)}
+}
+
+// Keep returns *v once the transaction that set it has returned err: *v
+// if err is nil, else the zero T and err.
+func Keep[T any](v *T, err error) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return *v, nil
+}
