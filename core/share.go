@@ -18,7 +18,7 @@ func (s *Service) DescribeShares(ctx context.Context, c imageshare.Caller, image
 	// The image and its shares in one read; the shares are returned only
 	// once the image is found to be the caller's.
 	found, shares, total, err := s.store.FindImageShares(ctx, imageID, p)
-	im, err := owned(c, imageID, region, found, err)
+	im, err := shareable(c, imageID, region, found, err)
 	if err != nil {
 		return nil, err
 	}
@@ -29,6 +29,21 @@ func (s *Service) DescribeShares(ctx context.Context, c imageshare.Caller, image
 		shares = []*imageshare.Share{}
 	}
 	return &imageshare.ShareList{Image: im, Shares: shares, Total: total}, nil
+}
+
+// shareable is the verdict of the share calls on im, as found by the
+// store with err: the caller's own image, or KindForbidden
+// (ReasonNotShareable) for a platform image of the region. Every caller
+// sees the platform images (GetImage, listings), so saying that one
+// cannot be shared leaks nothing; the rule is decided here once, and each
+// dialect maps it (docs/ucloud.md, docs/baidu.md, docs/aliyun.md). Other
+// tenants' images stay not found.
+func shareable(c imageshare.Caller, imageID, region string, im *imageshare.Image, err error) (*imageshare.Image, error) {
+	if err == nil && im != nil && (im.Type == imageshare.ImageSystem || im.Type == imageshare.ImageApp) &&
+		(region == "" || im.Region == region) {
+		return nil, notShareable(im)
+	}
+	return owned(c, imageID, region, im, err)
 }
 
 func notShareable(im *imageshare.Image) error {
@@ -54,7 +69,12 @@ func (s *Service) ModifyShares(ctx context.Context, c imageshare.Caller, r image
 				"account %d is both added and removed", id)
 		}
 	}
-	im, err := s.ownedImage(ctx, c, r.ImageID, r.Region)
+	var found *imageshare.Image
+	var err error = imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", r.ImageID)
+	if r.ImageID != "" {
+		found, err = s.store.FindImageByID(ctx, r.ImageID)
+	}
+	im, err := shareable(c, r.ImageID, r.Region, found, err)
 	if err != nil {
 		return nil, err
 	}

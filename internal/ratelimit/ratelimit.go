@@ -95,8 +95,9 @@ func (l *Limiter) Allow(key string) bool {
 	return true
 }
 
-// Check is Allow as an error: nil, or the domain error a dialect turns
-// into its vendor's throttling answer (KindLimitExceeded, ReasonThrottled).
+// Check is CheckContext without a request to bound it, for tools and
+// tests: a dialect checks with its request's context (dialect/kit), so
+// that a shared bucket's write stops when the request is cancelled.
 func (l *Limiter) Check(key string) error {
 	return l.CheckContext(context.Background(), key)
 }
