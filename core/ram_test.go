@@ -371,3 +371,47 @@ func BenchmarkAuthorize(b *testing.B) {
 		})
 	}
 }
+
+// versionCounter is a store that counts the reads of the RAM version.
+type versionCounter struct {
+	imageshare.Store
+	reads int
+}
+
+func (s *versionCounter) RAMVersion(ctx context.Context) (int64, error) {
+	s.reads++
+	return s.Store.RAMVersion(ctx)
+}
+
+// A sub-user's request reads the RAM version once: Authenticate reads it
+// to refuse a disabled user's key, and the call is authorized by the
+// principal of that version (AccessKey.RAMVersion), with a cold cache and
+// a warm one alike.
+func TestRAMVersionReadOncePerRequest(t *testing.T) {
+	ctx := context.Background()
+	store := &versionCounter{Store: openStore(t, ":memory:")}
+	svc := core.New(store, core.Config{})
+	ok(t, store.AddRegion(ctx, "cn-wlcb"))
+	acct := &imageshare.Account{Name: "alice@example.com"}
+	_, err := svc.CreateAccount(ctx, acct)
+	ok(t, err)
+	u, err := svc.CreateUser(ctx, acct.ID, "dev")
+	ok(t, err)
+	k, err := svc.CreateUserKey(ctx, u)
+	ok(t, err)
+	_, err = svc.CreatePolicy(ctx, acct.ID, "All", "", allowAllDoc)
+	ok(t, err)
+	ok(t, svc.AttachPolicy(ctx, acct.ID, "All", imageshare.PrincipalUser, "dev"))
+	for _, cache := range []string{"cold", "warm"} {
+		store.reads = 0
+		key, err := svc.Authenticate(ctx, k.PublicKey) // the request's steps, as dialect/kit runs them
+		ok(t, err)
+		c := as(imageshare.CallerOf(key), "ecs:DescribeImages")
+		c.Region = "cn-wlcb"
+		_, _, err = svc.ListImages(ctx, c, imageshare.ImageFilter{Scope: imageshare.ScopeOwned, Region: "cn-wlcb"})
+		ok(t, err)
+		if store.reads != 1 {
+			t.Errorf("%s cache: a request read the RAM version %d times, want 1", cache, store.reads)
+		}
+	}
+}

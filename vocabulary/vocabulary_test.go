@@ -102,9 +102,9 @@ func TestLookup(t *testing.T) {
 	}
 }
 
-// docs/vocabulary.md prints every action's row as the vocabulary has it.
+// docs/ram.md prints every action's row as the vocabulary has it.
 func TestDocumented(t *testing.T) {
-	doc, err := os.ReadFile("../docs/vocabulary.md")
+	doc, err := os.ReadFile("../docs/ram.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestDocumented(t *testing.T) {
 			}
 			row := "| `" + a.Name + "` | " + string(a.Level) + " | `" + v.Pattern(a) + "` | " + strings.Join(ops, ", ") + " |"
 			if !strings.Contains(string(doc), row+"\n") {
-				t.Errorf("docs/vocabulary.md lacks the row\n%s", row)
+				t.Errorf("docs/ram.md lacks the row\n%s", row)
 			}
 		}
 	}
