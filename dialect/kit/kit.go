@@ -15,7 +15,6 @@
 //     log line per request;
 //   - one shape of error table: a domain Kind/Reason to a vendor code,
 //     HTTP status and message (ErrorTable).
-//
 package kit
 
 import (

@@ -182,13 +182,8 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 		return nil, missingParam("Region")
 	}
 	ex.Resolve(row.RAM, region)
-	return row.Handle(h, ctx, &call{
-		Action:           name,
-		Caller:           ex.Caller,
-		Region:           region,
-		Params:           p,
-		StringAccountIDs: h.stringAccountIDs(r),
-	})
+	c := &call{Action: name, Caller: ex.Caller, Region: region, Params: p, StringAccountIDs: h.stringAccountIDs(r)}
+	return row.Handle(h, ctx, c)
 }
 
 // decode reads the bounded body and decodes it by Content-Type. An absent

@@ -64,6 +64,13 @@ func CheckTable[H any](t *testing.T, tab *kit.Table[H], page, ramPage string, ro
 	}
 }
 
+// CheckRPCTable is CheckTable for a dialect that routes on the action's
+// name (an Action parameter): its router is the table's Lookup.
+func CheckRPCTable[H any](t *testing.T, tab *kit.Table[H], page, ramPage string) {
+	t.Helper()
+	CheckTable(t, tab, page, ramPage, func(r *kit.Row[H]) (*kit.Row[H], error) { return tab.Lookup(r.Name), nil })
+}
+
 // docLine returns the line of doc that documents action: a table row that
 // starts with it, or its heading ("### Action" or "### Action (...)"),
 // else any line naming it in code; "" if there is none.
