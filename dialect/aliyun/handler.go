@@ -3,10 +3,12 @@
 // alibaba-cloud-sdk-go ECS client works with only its endpoint changed.
 //
 // A request is a set of parameters, from the URL query and a form body,
-// signed with RPC signature v1 (HMAC-SHA1). The handler verifies the
-// signature, the timestamp and the nonce, dispatches on Action and writes
-// Alibaba's envelope: JSON or XML by Format, errors with a non-2xx status
-// and string RequestId, HostId, Code, Message and Recommend.
+// signed with RPC signature v1 (HMAC-SHA1). The dialect runs the pipeline
+// of dialect/kit with what is its own: the decoder (params.go), the
+// signature, timestamp and nonce checks (signature.go), the action table
+// it dispatches Action through (actions.go), the error table (errors.go)
+// and Alibaba's envelope (this file): JSON or XML by Format, errors with a
+// non-2xx status and string RequestId, HostId, Code, Message and Recommend.
 package aliyun
 
 import (

@@ -1,7 +1,9 @@
 // Package baidu speaks Baidu Cloud's BCC v2 image API (the REST calls of
 // github.com/baidubce/bce-sdk-go/services/bcc) over imageshare.Service:
-// bce-auth-v1 signatures, BCE's JSON error envelope and the image and
-// share calls of seed 004. See docs/baidu.md for what differs from Baidu.
+// bce-auth-v1 signatures (signature.go), BCE's JSON error envelope and
+// error table (errors.go), and the image and share calls of one action
+// table that routes them by method and path shape (router.go), over the
+// pipeline of dialect/kit. See docs/baidu.md for what differs from Baidu.
 package baidu
 
 import (

@@ -3,11 +3,14 @@
 // works against imageshare unmodified.
 //
 // Every request is a POST to any path with the parameters in the body,
-// either form-encoded (the SDK's default) or JSON. The dialect checks the
-// SHA-1 signature, routes on the Action parameter through a table of
-// handlers, and answers {"Action":"<Action>Response","RetCode":0,...}.
-// Errors are always HTTP 200 with a non-zero RetCode, because the SDK
-// never reads the body of a response with status >= 400.
+// either form-encoded (the SDK's default) or JSON. The dialect runs the
+// pipeline of dialect/kit with what is its own: the decoder (params.go),
+// the SHA-1 signature (signature.go), the envelope
+// {"Action":"<Action>Response","RetCode":0,...} (this file), the error
+// table (errors.go) and the action table it routes the Action parameter
+// through (actions.go). Errors are always HTTP 200 with a non-zero
+// RetCode, because the SDK never reads the body of a response with
+// status >= 400.
 package ucloud
 
 import (
