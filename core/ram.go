@@ -13,7 +13,10 @@ import (
 // for a Caller calls authorize before it reads or changes anything, so
 // the answer depends only on the request (the caller, its action, the
 // resource it names, its source address and transport), never on whether
-// the resource exists: a denied call looks the same either way.
+// the resource exists: a denied call looks the same either way. The
+// caller's action comes resolved by its dialect's action table
+// (imageshare.RAMAction: its policy name, resource prefix and operations),
+// so nothing here reads a vendor's action name.
 
 // maxCachedPrincipals bounds the principal cache; past it, the cache is
 // emptied and refilled by the calls that follow.

@@ -8,9 +8,10 @@
 // over the concurrency bound in its context and hands it on; the dialect
 // the request belongs to then answers with its own vendor's error
 // (Overloaded), before it reads the body or touches the store. A dialect
-// checks a key's bucket (Limiter.Check) only after the request's signature
-// is verified, so that nobody can spend another tenant's bucket with
-// forged requests: see SECURITY.md.
+// checks a key's bucket (Limiter.CheckContext, with the request's context:
+// dialect/kit) only after the request's signature is verified, so that
+// nobody can spend another tenant's bucket with forged requests: see
+// SECURITY.md.
 package ratelimit
 
 import (
