@@ -19,7 +19,7 @@ var actions = kit.NewTable("aliyun", "ecs", "acs:ecs", []*kit.Row[actionFunc]{
 	// A modification answers with the share list, hence DescribeShares.
 	{Action: kit.Action{Name: "ModifyImageSharePermission", Level: vocabulary.Write, Kind: vocabulary.KindImage,
 		Ops: ops(imageshare.OpModifyShares, imageshare.OpDescribeShares), Writes: true,
-		Params: []string{"ImageId", "AddAccount.n", "RemoveAccount.n", "IsPublic", "LaunchPermission"}},
+		Params: []string{"ImageId", "AddAccount", "RemoveAccount", "IsPublic", "LaunchPermission"}},
 		Handle: (*handler).modifyImageSharePermission},
 	{Action: kit.Action{Name: "DescribeImages", Level: vocabulary.List, Kind: vocabulary.KindImage,
 		Ops: ops(imageshare.OpListImages), Params: []string{"ImageId", "ImageName", "ImageOwnerAlias", "Status", "DryRun", "PageNumber", "PageSize"}},

@@ -10,9 +10,11 @@ import (
 // handler and its RAM entry (policies name it ucompshare:<Action>, its
 // resources ucs:ucompshare:{region}:{account}:image/{id}). Adding an
 // action is a row here and its handler; docs/ucloud.md and docs/ram.md
-// list every row (TestActionTable).
+// list every row (TestActionTable). Params name the top-level parameters
+// each handler reads; a list (Tags, AddAccounts) or an object (Softwares,
+// SortCondition) is named once, its .N and .Field forms included.
 var actions = kit.NewTable("ucloud", "ucompshare", "ucs:ucompshare", []*kit.Row[handlerFunc]{
-	{Action: image("DescribeCompShareImageShareAccounts", vocabulary.Read, op.DescribeShares, "CompShareImageId", "Offset", "Limit"),
+	{Action: image("DescribeCompShareImageShareAccounts", vocabulary.Read, op.DescribeShares, "CompShareImageId"),
 		Handle: (*handler).describeShareAccounts},
 	{Action: writes(image("ModifyCompShareImageShareAccount", vocabulary.Write, op.ModifyShares, "CompShareImageId", "AddAccounts", "RemoveAccounts")),
 		Handle: (*handler).modifyShareAccount},
@@ -24,26 +26,27 @@ var actions = kit.NewTable("ucloud", "ucompshare", "ucs:ucompshare", []*kit.Row[
 		Handle: (*handler).describePlatformImages},
 	// Lifecycle and catalog (lifecycle.go, community.go).
 	{Action: kit.Action{Name: "CreateCompShareCustomImage", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
-		Ops: ops(op.CreateCustomImage), Writes: true, Params: []string{"UHostId", "Name", "Description"}},
+		Ops: ops(op.CreateCustomImage), Writes: true, Params: []string{"UHostId", "Name", "Description", "Softwares"}},
 		Handle: (*handler).createCustomImage},
 	{Action: image("GetCompShareImageCreateProgress", vocabulary.Read, op.ImageBuildProgress, "CompShareImageId"),
 		Handle: (*handler).createProgress},
-	{Action: writes(image("UpdateCompShareImage", vocabulary.Write, op.EditImage, "CompShareImageId", "Name", "Description", "Softwares", "Tags", "Visibility")),
+	{Action: writes(image("UpdateCompShareImage", vocabulary.Write, op.EditImage, "CompShareImageId", "Description", "Readme", "Cover", "Framework", "Tags", "Visibility", "Softwares")),
 		Handle: (*handler).updateImage},
 	{Action: writes(image("CopyCompShareCustomImage", vocabulary.Write, op.CopyCustomImage, "CompShareImageId", "TargetImageName")),
 		Handle: (*handler).copyCustomImage},
 	{Action: writes(image("TerminateCompShareCustomImage", vocabulary.Write, op.TerminateImage, "CompShareImageId")),
 		Handle: (*handler).terminateCustomImage},
-	{Action: writes(image("PublishCompShareImage", vocabulary.Write, op.PublishImage, "CompShareImageId", "Price", "AutoStart", "Tags")),
+	{Action: writes(image("PublishCompShareImage", vocabulary.Write, op.PublishImage, "CompShareImageId", "Price", "AutoStart",
+		"CommunityImageName", "GroupId", "VersionName", "VersionDesc", "Description", "Readme", "Cover", "Tags", "Softwares")),
 		Handle: (*handler).publishImage},
 	{Action: regionOptional(image("DescribeCompShareImageTags", vocabulary.List, op.CatalogTags)),
 		Handle: (*handler).describeImageTags},
-	{Action: image("DescribeCommunityImages", vocabulary.List, op.CommunityImages, "Offset", "Limit", "SortCondition.Field", "SortCondition.ASC"),
+	{Action: image("DescribeCommunityImages", vocabulary.List, op.CommunityImages, "Offset", "Limit", "SortCondition"),
 		Handle: (*handler).describeCommunityImages},
 	{Action: image("DescribeSelfCommunityImages", vocabulary.List, op.SelfCommunityGroups, "CompShareImageId", "GroupId", "Offset", "Limit"),
 		Handle: (*handler).describeSelfCommunityImages},
 	{Action: image("DescribeUserCommunityImages", vocabulary.List, op.CommunityGroups, "TargetTopOrganizationId", "FuzzySearch",
-		"IsFree", "IsOfficial", "Offset", "Limit", "SortCondition.Field", "SortCondition.ASC"),
+		"IsFree", "IsOfficial", "Offset", "Limit", "SortCondition"),
 		Handle: (*handler).describeUserCommunityImages},
 })
 
