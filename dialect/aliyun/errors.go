@@ -102,9 +102,3 @@ func errorDetail(err error, e *apiError) {
 		}
 	}
 }
-
-// fromDomain maps any error to Alibaba's code for it (errorTable).
-func fromDomain(err error) *apiError {
-	e, _ := errorTable.Map(err)
-	return e
-}

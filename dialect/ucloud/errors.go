@@ -135,11 +135,3 @@ var errorTable = &kit.ErrorTable{
 func ret(retCode int, msg string) kit.Entry {
 	return kit.Entry{Status: http.StatusOK, Code: strconv.Itoa(retCode), Message: msg}
 }
-
-// retCode returns the RetCode and Message for err, and whether it is an
-// internal failure that must be logged (its cause is never sent).
-func retCode(err error) (code int, msg string, internal bool) {
-	e, internal := errorTable.Map(err)
-	code, _ = strconv.Atoi(e.Code)
-	return code, e.Message, internal
-}
