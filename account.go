@@ -26,6 +26,11 @@ type AccessKey struct {
 	// UserID is the sub-user the key belongs to (ram.go); 0 for the
 	// account's own (root) keys.
 	UserID int64
+	// RAMVersion is the RAM version at which Authenticate found the key's
+	// sub-user enabled (0: not checked, as for a root key). CallerOf
+	// carries it to the caller, so that authorizing the request's call
+	// uses the same principal instead of reading the version again.
+	RAMVersion int64
 }
 
 // Caller is the authenticated identity a request acts as. Dialects build it
@@ -36,10 +41,10 @@ type Caller struct {
 	// UserID is the sub-user whose key signed the request; 0 for a root
 	// key, which may do everything on its account's resources.
 	UserID int64
-	// Action is the vendor's name for the request's action, as policies
-	// name it ("ecs:DescribeImages", "ucompshare:...", "bcc:..."). A
-	// sub-user's call without one is denied.
-	Action string
+	// Action is the vendor action the request is, as the dialect's action
+	// table resolves it: its policy name and the operations it may run.
+	// A sub-user's call without one is denied.
+	Action *RAMAction
 	// Region is the region the request addresses; it names the resource
 	// of calls that take no region of their own.
 	Region string
@@ -49,11 +54,13 @@ type Caller struct {
 	// SecureTransport says whether the request came over TLS
 	// (acs:SecureTransport).
 	SecureTransport bool
+	// RAMVersion is the key's AccessKey.RAMVersion (0: read it when needed).
+	RAMVersion int64
 }
 
 // CallerOf returns the caller a verified key acts as.
 func CallerOf(k *AccessKey) Caller {
-	return Caller{AccountID: k.AccountID, PublicKey: k.PublicKey, UserID: k.UserID}
+	return Caller{AccountID: k.AccountID, PublicKey: k.PublicKey, UserID: k.UserID, RAMVersion: k.RAMVersion}
 }
 
 // Page bounds a listing. Limit 0 means the callee's default.

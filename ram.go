@@ -3,6 +3,7 @@ package imageshare
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -135,8 +136,47 @@ func AccessDeniedOf(err error) *AccessDenied {
 	return nil
 }
 
+// RAMAction is a vendor action as the core authorizes it: each dialect's
+// action table resolves a request to one (package vocabulary lists them
+// all), so the core never reads vendor action strings.
+type RAMAction struct {
+	Name string // as policies name it: "ecs:DescribeImages"
+	// Prefix starts the names of the resources it acts on: "acs:ecs" gives
+	// acs:ecs:{region}:{accountId}:image/{imageId}.
+	Prefix string
+	// Ops are the core operations a call of the action may run.
+	Ops []Operation
+}
+
+// Allows reports whether a call of a may run op.
+func (a *RAMAction) Allows(op Operation) bool {
+	for _, o := range a.Ops {
+		if o == op {
+			return true
+		}
+	}
+	return false
+}
+
+// Resource names a resource of kind (ResourceImage, ResourceInstance) the
+// action acts on: Prefix:region:account:kind/id. An empty region is "*"
+// (a call that addresses every region).
+func (a *RAMAction) Resource(region string, accountID int64, kind, id string) string {
+	if region == "" {
+		region = "*"
+	}
+	return a.Prefix + ":" + region + ":" + strconv.FormatInt(accountID, 10) + ":" + kind + "/" + id
+}
+
+// Resource kinds in resource names.
+const (
+	ResourceImage    = "image"
+	ResourceInstance = "instance"
+)
+
 // Operation names what the core does for a call, whatever the dialect.
-// Each vendor action maps to the operations it may run (package ram).
+// Each vendor action maps to the operations it may run (its dialect's
+// action table; package vocabulary).
 type Operation string
 
 const (

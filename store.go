@@ -74,6 +74,11 @@ type Store interface {
 	// is read, and its existence does not show in the time the answer
 	// takes.
 	FindOwnedImage(ctx context.Context, id string, ownerID int64) (*Image, error)
+	// FindPlatformImage returns the image if it is a platform (System or
+	// App) image, which no account owns. Any other image and a missing id
+	// are the same KindNotFound (ReasonImageNotFound), found with the same
+	// work, as for FindOwnedImage.
+	FindPlatformImage(ctx context.Context, id string) (*Image, error)
 	// FindImages returns the images matching f ordered by creation time
 	// then id, and the total number matching before paging.
 	FindImages(ctx context.Context, f ImageFilter) ([]*Image, int, error)

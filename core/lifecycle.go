@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"imageshare"
-	"imageshare/ram"
 )
 
 func invalid(format string, args ...any) error {
@@ -95,7 +94,7 @@ func authorName(a *imageshare.Account) string {
 
 // CreateCustomImage implements imageshare.Service.
 func (s *Service) CreateCustomImage(ctx context.Context, c imageshare.Caller, r imageshare.CustomImageRequest) (*imageshare.Image, error) {
-	if err := s.authorize(ctx, c, imageshare.OpCreateCustomImage, ram.KindInstance, r.Region, r.InstanceID); err != nil {
+	if err := s.authorize(ctx, c, imageshare.OpCreateCustomImage, imageshare.ResourceInstance, r.Region, r.InstanceID); err != nil {
 		return nil, err
 	}
 	name, err := imageName("image name", r.Name)

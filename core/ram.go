@@ -7,14 +7,16 @@ import (
 
 	"imageshare"
 	"imageshare/policy"
-	"imageshare/ram"
 )
 
 // Authorization of sub-users (docs/ram.md). Every Service method that acts
 // for a Caller calls authorize before it reads or changes anything, so
 // the answer depends only on the request (the caller, its action, the
 // resource it names, its source address and transport), never on whether
-// the resource exists: a denied call looks the same either way.
+// the resource exists: a denied call looks the same either way. The
+// caller's action comes resolved by its dialect's action table
+// (imageshare.RAMAction: its policy name, resource prefix and operations),
+// so nothing here reads a vendor's action name.
 
 // maxCachedPrincipals bounds the principal cache; past it, the cache is
 // emptied and refilled by the calls that follow.
@@ -46,11 +48,17 @@ func newPrincipals() *principals {
 	return &principals{entries: map[int64]*principal{}, compiled: map[int64]*compiledPolicy{}}
 }
 
-// principal returns the user's current principal.
-func (s *Service) principal(ctx context.Context, userID int64) (*principal, error) {
-	version, err := s.store.RAMVersion(ctx)
-	if err != nil {
-		return nil, err
+// principal returns the user's principal at the store's current RAM
+// version, or at version when it is not 0: a request reads the version
+// once, when its key is authenticated (AccessKey.RAMVersion), and its call
+// is authorized by the principal of that version.
+func (s *Service) principal(ctx context.Context, userID, version int64) (*principal, error) {
+	if version == 0 {
+		v, err := s.store.RAMVersion(ctx)
+		if err != nil {
+			return nil, err
+		}
+		version = v
 	}
 	c := s.ram
 	c.mu.Lock()
@@ -92,14 +100,18 @@ func (s *Service) principal(ctx context.Context, userID int64) (*principal, erro
 	return p, nil
 }
 
-// checkUser refuses the key of a disabled or deleted sub-user.
+// checkUser refuses the key of a disabled or deleted sub-user, and
+// records on k the RAM version it checked at (AccessKey.RAMVersion).
 func (s *Service) checkUser(ctx context.Context, k *imageshare.AccessKey) error {
 	if k.UserID == 0 {
 		return nil
 	}
-	p, err := s.principal(ctx, k.UserID)
+	p, err := s.principal(ctx, k.UserID, 0)
 	if imageshare.IsKind(err, imageshare.KindNotFound) || (err == nil && (!p.user.Enabled || p.user.AccountID != k.AccountID)) {
 		return imageshare.Errorf(imageshare.KindUnauthenticated, imageshare.ReasonKeyDisabled, "access key %q belongs to a disabled user", k.PublicKey)
+	}
+	if err == nil {
+		k.RAMVersion = p.version
 	}
 	return err
 }
@@ -116,14 +128,18 @@ func (s *Service) authorize(ctx context.Context, c imageshare.Caller, op imagesh
 	if region == "" {
 		region = c.Region
 	}
-	v, a, known := ram.Lookup(c.Action)
-	if !known || !a.Allows(op) {
+	a := c.Action
+	if a == nil || !a.Allows(op) {
 		// A dialect that names no action, or one that does not run op,
 		// grants nothing: the call is denied whatever the policies say.
-		return imageshare.Denied(&imageshare.AccessDenied{Action: c.Action, Resource: "*", Denial: string(policy.ImplicitDeny),
+		name := ""
+		if a != nil {
+			name = a.Name
+		}
+		return imageshare.Denied(&imageshare.AccessDenied{Action: name, Resource: "*", Denial: string(policy.ImplicitDeny),
 			AccountID: c.AccountID, UserID: c.UserID, Statement: -1})
 	}
-	p, err := s.principal(ctx, c.UserID)
+	p, err := s.principal(ctx, c.UserID, c.RAMVersion)
 	if imageshare.IsKind(err, imageshare.KindNotFound) {
 		return imageshare.Errorf(imageshare.KindUnauthenticated, imageshare.ReasonKeyDisabled, "access key %q belongs to a disabled user", c.PublicKey)
 	}
@@ -133,7 +149,7 @@ func (s *Service) authorize(ctx context.Context, c imageshare.Caller, op imagesh
 	if !p.user.Enabled || p.user.AccountID != c.AccountID {
 		return imageshare.Errorf(imageshare.KindUnauthenticated, imageshare.ReasonKeyDisabled, "access key %q belongs to a disabled user", c.PublicKey)
 	}
-	resource := v.ARN(region, c.AccountID, kind, id)
+	resource := a.Resource(region, c.AccountID, kind, id)
 	d := policy.Evaluate(&policy.Request{
 		Action: a.Name, Resource: resource, SourceIP: c.SourceIP,
 		Time: s.now(), SecureTransport: c.SecureTransport,
@@ -147,10 +163,10 @@ func (s *Service) authorize(ctx context.Context, c imageshare.Caller, op imagesh
 
 // authorizeImage authorizes op on one image.
 func (s *Service) authorizeImage(ctx context.Context, c imageshare.Caller, op imageshare.Operation, region, imageID string) error {
-	return s.authorize(ctx, c, op, ram.KindImage, region, imageID)
+	return s.authorize(ctx, c, op, imageshare.ResourceImage, region, imageID)
 }
 
 // authorizeList authorizes op on every image of region.
 func (s *Service) authorizeList(ctx context.Context, c imageshare.Caller, op imageshare.Operation, region string) error {
-	return s.authorize(ctx, c, op, ram.KindImage, region, "*")
+	return s.authorize(ctx, c, op, imageshare.ResourceImage, region, "*")
 }

@@ -7,7 +7,7 @@ import (
 
 	"imageshare"
 	"imageshare/policy"
-	"imageshare/ram"
+	"imageshare/vocabulary"
 )
 
 // The methods in this file administer sub-users, groups and policies for
@@ -232,12 +232,12 @@ func (s *Service) SimulatePolicy(ctx context.Context, accountID int64, user stri
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.principal(ctx, u.ID)
+	p, err := s.principal(ctx, u.ID, 0)
 	if err != nil {
 		return nil, err
 	}
 	res := &SimulationResult{User: p.user, Decision: policy.Decision{Denial: policy.ImplicitDeny, Statement: -1}}
-	_, a, known := ram.Lookup(sim.Action)
+	_, a, known := vocabulary.Lookup(sim.Action)
 	switch {
 	case !p.user.Enabled:
 		res.Refusal = "the user is disabled: its keys are refused before any policy is read"

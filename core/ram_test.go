@@ -10,8 +10,12 @@ import (
 
 	"imageshare"
 	"imageshare/core"
+	_ "imageshare/dialect/aliyun" // registers the ecs: vocabulary
+	_ "imageshare/dialect/baidu"
+	_ "imageshare/dialect/ucloud"
 	"imageshare/policy"
 	"imageshare/sqlite"
+	"imageshare/vocabulary"
 )
 
 const (
@@ -44,8 +48,17 @@ func (e *env) subUser(t *testing.T, root imageshare.Caller, name string, docs ..
 }
 
 func as(c imageshare.Caller, action string) imageshare.Caller {
-	c.Action = action
+	c.Action = act(action)
 	return c
+}
+
+// act is the RAM action a dialect's table resolves name to (nil for a name
+// no dialect has), as the dialect puts it on the caller.
+func act(name string) *imageshare.RAMAction {
+	if _, a, ok := vocabulary.Lookup(name); ok {
+		return &a.RAMAction
+	}
+	return nil
 }
 
 func wantDenied(t *testing.T, err error, denial policy.Denial, action, resource string) {
@@ -194,7 +207,7 @@ func TestPolicyCacheAcrossReplicas(t *testing.T) {
 	_, err = a.CreatePolicy(ctx, acct.ID, "All", "", allowAllDoc)
 	ok(t, err)
 	ok(t, a.AttachPolicy(ctx, acct.ID, "All", imageshare.PrincipalUser, "dev"))
-	c := imageshare.Caller{AccountID: acct.ID, PublicKey: k.PublicKey, UserID: u.ID, Action: "ecs:DescribeImages", Region: "cn-wlcb"}
+	c := imageshare.Caller{AccountID: acct.ID, PublicKey: k.PublicKey, UserID: u.ID, Action: act("ecs:DescribeImages"), Region: "cn-wlcb"}
 	list := func(svc *core.Service) error {
 		_, _, err := svc.ListImages(ctx, c, imageshare.ImageFilter{Scope: imageshare.ScopeOwned, Region: "cn-wlcb"})
 		return err
@@ -277,7 +290,7 @@ func TestSimulatorAgreesWithAuthorize(t *testing.T) {
 	} {
 		u, err := e.svc.FindUser(ctx, alice.AccountID, tt.user)
 		ok(t, err)
-		c := imageshare.Caller{AccountID: alice.AccountID, UserID: u.ID, Action: tt.action, Region: "cn-wlcb", SourceIP: netip.MustParseAddr(tt.ip)}
+		c := imageshare.Caller{AccountID: alice.AccountID, UserID: u.ID, Action: act(tt.action), Region: "cn-wlcb", SourceIP: netip.MustParseAddr(tt.ip)}
 		served := tt.call(c)
 		if served != nil && imageshare.ErrorReason(served) != imageshare.ReasonAccessDenied {
 			t.Fatalf("%s %s: %v", tt.user, tt.action, served)
@@ -344,8 +357,8 @@ func BenchmarkAuthorize(b *testing.B) {
 		name string
 		c    imageshare.Caller
 	}{
-		{"root", imageshare.Caller{AccountID: acct.ID, Action: "ecs:DescribeImageSharePermission", Region: "cn-wlcb"}},
-		{"subuser", imageshare.Caller{AccountID: acct.ID, UserID: u.ID, Action: "ecs:DescribeImageSharePermission", Region: "cn-wlcb", SourceIP: netip.MustParseAddr("10.0.0.1")}},
+		{"root", imageshare.Caller{AccountID: acct.ID, Action: act("ecs:DescribeImageSharePermission"), Region: "cn-wlcb"}},
+		{"subuser", imageshare.Caller{AccountID: acct.ID, UserID: u.ID, Action: act("ecs:DescribeImageSharePermission"), Region: "cn-wlcb", SourceIP: netip.MustParseAddr("10.0.0.1")}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
@@ -356,5 +369,49 @@ func BenchmarkAuthorize(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// versionCounter is a store that counts the reads of the RAM version.
+type versionCounter struct {
+	imageshare.Store
+	reads int
+}
+
+func (s *versionCounter) RAMVersion(ctx context.Context) (int64, error) {
+	s.reads++
+	return s.Store.RAMVersion(ctx)
+}
+
+// A sub-user's request reads the RAM version once: Authenticate reads it
+// to refuse a disabled user's key, and the call is authorized by the
+// principal of that version (AccessKey.RAMVersion), with a cold cache and
+// a warm one alike.
+func TestRAMVersionReadOncePerRequest(t *testing.T) {
+	ctx := context.Background()
+	store := &versionCounter{Store: openStore(t, ":memory:")}
+	svc := core.New(store, core.Config{})
+	ok(t, store.AddRegion(ctx, "cn-wlcb"))
+	acct := &imageshare.Account{Name: "alice@example.com"}
+	_, err := svc.CreateAccount(ctx, acct)
+	ok(t, err)
+	u, err := svc.CreateUser(ctx, acct.ID, "dev")
+	ok(t, err)
+	k, err := svc.CreateUserKey(ctx, u)
+	ok(t, err)
+	_, err = svc.CreatePolicy(ctx, acct.ID, "All", "", allowAllDoc)
+	ok(t, err)
+	ok(t, svc.AttachPolicy(ctx, acct.ID, "All", imageshare.PrincipalUser, "dev"))
+	for _, cache := range []string{"cold", "warm"} {
+		store.reads = 0
+		key, err := svc.Authenticate(ctx, k.PublicKey) // the request's steps, as dialect/kit runs them
+		ok(t, err)
+		c := as(imageshare.CallerOf(key), "ecs:DescribeImages")
+		c.Region = "cn-wlcb"
+		_, _, err = svc.ListImages(ctx, c, imageshare.ImageFilter{Scope: imageshare.ScopeOwned, Region: "cn-wlcb"})
+		ok(t, err)
+		if store.reads != 1 {
+			t.Errorf("%s cache: a request read the RAM version %d times, want 1", cache, store.reads)
+		}
 	}
 }

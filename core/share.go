@@ -20,7 +20,7 @@ func (s *Service) DescribeShares(ctx context.Context, c imageshare.Caller, image
 	// missing id, however many shares it has, so neither the answer nor
 	// its time tells that it exists.
 	found, shares, total, err := s.store.FindImageShares(ctx, imageID, c.AccountID, p)
-	im, err := owned(c, imageID, region, found, err)
+	im, err := s.shareable(ctx, c, imageID, region, found, err)
 	if err != nil {
 		return nil, err
 	}
@@ -31,6 +31,24 @@ func (s *Service) DescribeShares(ctx context.Context, c imageshare.Caller, image
 		shares = []*imageshare.Share{}
 	}
 	return &imageshare.ShareList{Image: im, Shares: shares, Total: total}, nil
+}
+
+// shareable is the share actions' verdict on imageID, as the owner's
+// lookup (the caller as owner in the store's WHERE) found it: the
+// caller's image, or not found. A platform (System or App) image is
+// public, so saying it cannot be shared leaks nothing: the core decides
+// that once, for every dialect. It is looked up with the same index seek
+// for a missing id and for another tenant's image, which both stay
+// not found and cost the same.
+func (s *Service) shareable(ctx context.Context, c imageshare.Caller, imageID, region string, im *imageshare.Image, err error) (*imageshare.Image, error) {
+	if imageshare.IsKind(err, imageshare.KindNotFound) && imageID != "" {
+		if p, perr := s.store.FindPlatformImage(ctx, imageID); perr == nil && (region == "" || p.Region == region) {
+			return nil, notShareable(p)
+		} else if perr != nil && !imageshare.IsKind(perr, imageshare.KindNotFound) {
+			return nil, perr
+		}
+	}
+	return owned(c, imageID, region, im, err)
 }
 
 func notShareable(im *imageshare.Image) error {
@@ -56,7 +74,12 @@ func (s *Service) ModifyShares(ctx context.Context, c imageshare.Caller, r image
 				"account %d is both added and removed", id)
 		}
 	}
-	im, err := s.ownedImage(ctx, c, r.ImageID, r.Region)
+	var found *imageshare.Image
+	var err error = imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", r.ImageID)
+	if r.ImageID != "" && c.AccountID != 0 {
+		found, err = s.store.FindOwnedImage(ctx, r.ImageID, c.AccountID)
+	}
+	im, err := s.shareable(ctx, c, r.ImageID, r.Region, found, err)
 	if err != nil {
 		return nil, err
 	}

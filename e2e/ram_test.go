@@ -21,7 +21,7 @@ import (
 	"imageshare/internal/testserver"
 	"imageshare/internal/ucloudclient"
 	"imageshare/policy"
-	"imageshare/ram"
+	"imageshare/vocabulary"
 )
 
 // End-to-end tests of sub-users and access policies (docs/ram.md) through
@@ -45,7 +45,7 @@ const (
 // 127.0.0.0/8), none (no policy) and off (everything, but disabled).
 type ramFixture struct {
 	srv      *testserver.Server
-	vocab    *ram.Vocabulary
+	vocab    *vocabulary.Vocabulary
 	region   string
 	owner    *imageshare.Account
 	ownerKey *imageshare.AccessKey
@@ -54,7 +54,7 @@ type ramFixture struct {
 	keys     map[string]*imageshare.AccessKey
 }
 
-func newRAMFixture(t *testing.T, vocab *ram.Vocabulary, region string) *ramFixture {
+func newRAMFixture(t *testing.T, vocab *vocabulary.Vocabulary, region string) *ramFixture {
 	t.Helper()
 	ctx := context.Background()
 	srv := testserver.Start(t)
@@ -163,7 +163,7 @@ func runRAMTable(t *testing.T, f *ramFixture, d ramDialect) {
 			case "list":
 				call, action, id = d.list, d.listAction, "*"
 			}
-			resource := f.vocab.ARN(f.region, f.owner.ID, ram.KindImage, id)
+			resource := f.vocab.ARN(f.region, f.owner.ID, vocabulary.KindImage, id)
 			err := call(tc.user, tc.image)
 			switch {
 			case tc.disabled:
@@ -215,7 +215,7 @@ func runRAMTable(t *testing.T, f *ramFixture, d ramDialect) {
 }
 
 func TestRAM_Aliyun(t *testing.T) {
-	f := newRAMFixture(t, ram.Aliyun, aliyunRegion)
+	f := newRAMFixture(t, vocabulary.For("aliyun"), aliyunRegion)
 	client := func(user string) *ecs.Client {
 		k := f.ownerKey
 		if user != "" {
@@ -255,7 +255,7 @@ func TestRAM_Aliyun(t *testing.T) {
 }
 
 func TestRAM_UCloud(t *testing.T) {
-	f := newRAMFixture(t, ram.UCloud, ucRegion)
+	f := newRAMFixture(t, vocabulary.For("ucloud"), ucRegion)
 	client := func(user string) *ucloudclient.Client {
 		k := f.ownerKey
 		if user != "" {
@@ -303,7 +303,7 @@ func TestRAM_UCloud(t *testing.T) {
 }
 
 func TestRAM_Baidu(t *testing.T) {
-	f := newRAMFixture(t, ram.Baidu, baiduRegion)
+	f := newRAMFixture(t, vocabulary.For("baidu"), baiduRegion)
 	client := func(user string) *bcc.Client {
 		k := f.ownerKey
 		if user != "" {
@@ -342,7 +342,7 @@ func TestRAM_Baidu(t *testing.T) {
 // A sub-user's Forbidden.RAM reaches the SDK as a ServerError whose
 // AccessDeniedDetail the SDK parses: checked once more on the raw error.
 func TestRAM_AliyunDetailIsParsedBySDK(t *testing.T) {
-	f := newRAMFixture(t, ram.Aliyun, aliyunRegion)
+	f := newRAMFixture(t, vocabulary.For("aliyun"), aliyunRegion)
 	err := modifyShares(aliyunClient(t, f.srv, f.keys["reader"]), f.one.ID, []string{idString(f.friend.ID)}, nil)
 	var se *sdkerrors.ServerError
 	if !errors.As(err, &se) || se.AccessDeniedDetail() == nil || !strings.Contains(se.Error(), "AccessDeniedDetail: map[") {

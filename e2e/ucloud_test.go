@@ -238,9 +238,18 @@ func TestUCloud_OnlyCustomShareable(t *testing.T) {
 			t.Errorf("%s on a Community image: %d %q, want 301", call.action, code, msg)
 		}
 	}
-	// A platform image belongs to nobody: it is not the caller's to share.
-	if code, msg := ucFail(t, owner.C, "ModifyCompShareImageShareAccount", map[string]any{"CompShareImageId": platform.ID, "AddAccounts": []int{int(b.ID)}}); code != 300 {
-		t.Errorf("platform image: %d %q, want 300", code, msg)
+	// A platform image is seen by everyone, so the core says it cannot be
+	// shared (301), as the Baidu dialect says Image.UnCustomImageCannotBeShared.
+	for _, call := range []struct {
+		action string
+		params map[string]any
+	}{
+		{"ModifyCompShareImageShareAccount", map[string]any{"CompShareImageId": platform.ID, "AddAccounts": []int{int(b.ID)}}},
+		{"DescribeCompShareImageShareAccounts", map[string]any{"CompShareImageId": platform.ID}},
+	} {
+		if code, msg := ucFail(t, owner.C, call.action, call.params); code != 301 {
+			t.Errorf("%s on a platform image: %d %q, want 301", call.action, code, msg)
+		}
 	}
 	if got := b.sharingImages(t); len(got) != 0 {
 		t.Errorf("b sees %+v", got)

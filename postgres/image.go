@@ -105,6 +105,24 @@ func (s *Store) FindOwnedImage(ctx context.Context, id string, ownerID int64) (*
 	return im, nil
 }
 
+// FindPlatformImage implements imageshare.Store: an image whose owner is
+// NULL, another owner's failing the same index condition as a missing id.
+func (s *Store) FindPlatformImage(ctx context.Context, id string) (*imageshare.Image, error) {
+	var im *imageshare.Image
+	err := s.retry(ctx, "postgres.FindPlatformImage", func() error {
+		var err error
+		im, err = scanImage(s.pool.QueryRow(ctx, `SELECT `+imageColumns+` FROM images WHERE id = $1 AND owner_id IS NULL`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return sqlstore.ImageNotFound(id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
 // ownedImageQuery reads an image by id and owner through the index
 // images_id_owner (migration 005): another owner's image, like a missing
 // id, fails the index condition, and its row is never fetched.

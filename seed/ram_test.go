@@ -8,6 +8,7 @@ import (
 
 	"imageshare"
 	"imageshare/core"
+	_ "imageshare/dialect/aliyun" // its action table registers the ecs: vocabulary the simulator reads
 	"imageshare/seed"
 )
 

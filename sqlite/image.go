@@ -88,6 +88,19 @@ func (s *Store) FindOwnedImage(ctx context.Context, id string, ownerID int64) (*
 	return im, nil
 }
 
+// FindPlatformImage implements imageshare.Store. It seeks the same index
+// as FindOwnedImage, with a NULL owner.
+func (s *Store) FindPlatformImage(ctx context.Context, id string) (*imageshare.Image, error) {
+	im, err := scanImage(s.read.QueryRowContext(ctx, `SELECT `+imageColumns+` FROM images WHERE id = ? AND owner_id IS NULL`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, sqlstore.ImageNotFound(id)
+	}
+	if err != nil {
+		return nil, mapError("sqlite.FindPlatformImage", err)
+	}
+	return im, nil
+}
+
 func findImage(ctx context.Context, q querier, id string) (*imageshare.Image, error) {
 	im, err := scanImage(q.QueryRowContext(ctx, `SELECT `+imageColumns+` FROM images WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {

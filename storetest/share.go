@@ -282,6 +282,16 @@ func testListShares(t *testing.T, newStore newStoreFunc) {
 				t.Fatalf("FindOwnedImage(%q, owner %d) = %v with the error; want nil", c.id, c.owner, im)
 			}
 		}
+		for _, id := range []string{"img", "missing"} {
+			im, err := s.FindPlatformImage(ctx, id)
+			wantErr(t, err, imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+			if im != nil {
+				t.Fatalf("FindPlatformImage(%q) = %v with the error; want nil", id, im)
+			}
+		}
+		if im, err := s.FindPlatformImage(ctx, "platform"); err != nil || im.ID != "platform" || im.Type != imageshare.ImageSystem {
+			t.Fatalf("FindPlatformImage(platform) = %+v, %v", im, err)
+		}
 		im, err := s.FindOwnedImage(ctx, "img", owner.ID)
 		ok(t, err)
 		want, err := s.FindImageByID(ctx, "img")

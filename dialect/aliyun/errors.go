@@ -1,29 +1,28 @@
 package aliyun
 
 import (
-	"fmt"
 	"net/http"
 
 	"imageshare"
+	"imageshare/dialect/kit"
 )
 
-// apiError is an error in Alibaba's terms: the HTTP status, the string
-// Code the SDK exposes as ErrorCode(), and a user-safe Message. The SDK
-// reads Code, Message, RequestId, HostId and Recommend with unchecked
-// string assertions, so every one of them is always written as a string.
-type apiError struct {
-	Status    int
-	Code      string
-	Message   string
+// apiError is an error in Alibaba's terms (the kit's shape): the HTTP
+// status, the string Code the SDK exposes as ErrorCode(), and a user-safe
+// Message; Detail is an *extra. The SDK reads Code, Message, RequestId,
+// HostId and Recommend with unchecked string assertions, so every one of
+// them is always written as a string.
+type apiError = kit.Error
+
+// extra is what Alibaba's envelope adds to an error: Recommend, and
+// Forbidden.RAM's AccessDeniedDetail.
+type extra struct {
 	Recommend string
-	cause     error               // logged, never sent
-	denied    *accessDeniedDetail // Forbidden.RAM's detail
+	Denied    *accessDeniedDetail
 }
 
-func (e *apiError) Error() string { return e.Code + ": " + e.Message }
-
 func newError(status int, code, format string, args ...any) *apiError {
-	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+	return kit.Errorf(status, code, format, args...)
 }
 
 // The messages below are Alibaba's own wording where ECS documents one,
@@ -42,10 +41,6 @@ func errInvalid(name, why string) *apiError {
 		"The specified parameter \"%s\" is not valid: %s.", name, why)
 }
 
-func errImageNotFound() *apiError {
-	return newError(http.StatusNotFound, "InvalidImageId.NotFound", "The specified ImageId does not exist.")
-}
-
 func errAccountNotFound() *apiError {
 	return newError(http.StatusNotFound, "InvalidAccount.NotFound",
 		"The specified parameter \"AddAccount.n\" or \"RemoveAccount.n\" does not exist.")
@@ -57,77 +52,53 @@ func errTooManyAccounts() *apiError {
 		imageshare.MaxAccountsPerChange, imageshare.MaxAccountsPerChange)
 }
 
-func errInternal(cause error) *apiError {
-	return &apiError{
-		Status:  http.StatusInternalServerError,
-		Code:    "InternalError",
-		Message: "The request processing has failed due to some unknown error, exception or failure.",
-		cause:   cause,
-	}
+// errorTable maps an error of the core to Alibaba's code for it. The
+// reason decides when it has an Alibaba counterpart; otherwise the kind.
+var errorTable = &kit.ErrorTable{
+	Reasons: map[imageshare.Reason]kit.Entry{
+		imageshare.ReasonImageNotFound:   {Status: http.StatusNotFound, Code: "InvalidImageId.NotFound", Message: "The specified ImageId does not exist."},
+		imageshare.ReasonAccountNotFound: {Status: http.StatusNotFound, Code: "InvalidAccount.NotFound", Message: errAccountNotFound().Message},
+		imageshare.ReasonShareToOwner:    {Status: http.StatusNotFound, Code: "InvalidAccount.Forbbiden", Message: "The specified Account does not yourself."},
+		imageshare.ReasonShareQuota:      {Status: http.StatusForbidden, Code: "QuotaExceed.ShareImageUser", Message: "The shared Image user Quota exceeds."},
+		imageshare.ReasonTooManyAccounts: {Status: http.StatusBadRequest, Code: "InvalidParameter", Message: errTooManyAccounts().Message},
+		imageshare.ReasonNoAccounts:      {Status: http.StatusBadRequest, Code: "MissingParameter", Message: errMissing("AddAccount.n").Message},
+		imageshare.ReasonImageShared: {Status: http.StatusForbidden, Code: "ImageUseShared",
+			Message: "The specified image has been shared to others. You can use the DescribeImageSharePermission API to query the users who have been shared."},
+		imageshare.ReasonNotShareable:      {Status: http.StatusForbidden, Code: "InvalidImageType.NotSupported", Message: "The specified image type is not supported: %s"},
+		imageshare.ReasonImageNotAvailable: {Status: http.StatusForbidden, Code: "IncorrectImageStatus", Message: "The image is not available: %s"},
+		imageshare.ReasonRegionNotFound:    {Status: http.StatusNotFound, Code: "InvalidRegionId.NotFound", Message: "The specified region does not exist."},
+		imageshare.ReasonKeyNotFound:       {Status: http.StatusNotFound, Code: "InvalidAccessKeyId.NotFound", Message: "Specified access key is not found."},
+		imageshare.ReasonKeyDisabled:       {Status: http.StatusBadRequest, Code: "InvalidAccessKeyId.Inactive", Message: "Specified access key is disabled."},
+		imageshare.ReasonNonceUsed:         {Status: http.StatusBadRequest, Code: "SignatureNonceUsed", Message: "Specified signature nonce was used already."},
+		imageshare.ReasonMissingParameter:  {Status: http.StatusBadRequest, Code: "MissingParameter"},
+		// The detail naming the action and resource is added by errorDetail.
+		imageshare.ReasonAccessDenied: {Status: http.StatusForbidden, Code: "Forbidden.RAM",
+			Message: "User not authorized to operate on the specified resource, or this API doesn't support RAM."},
+		// Alibaba's per-user flow control: HTTP 400, never retried by the SDK.
+		imageshare.ReasonThrottled: {Status: http.StatusBadRequest, Code: "Throttling.User", Message: "Request was denied due to user flow control."},
+		// Alibaba's service-wide flow control.
+		imageshare.ReasonOverloaded: {Status: http.StatusBadRequest, Code: "Throttling", Message: "Request was denied due to request throttling."},
+	},
+	Kinds: map[imageshare.Kind]kit.Entry{
+		imageshare.KindInvalid:         {Status: http.StatusBadRequest, Code: "InvalidParameter"},
+		imageshare.KindNotFound:        {Status: http.StatusNotFound, Code: "InvalidParameter.NotFound"},
+		imageshare.KindConflict:        {Status: http.StatusConflict, Code: "OperationConflict"},
+		imageshare.KindForbidden:       {Status: http.StatusForbidden, Code: "Forbidden"},
+		imageshare.KindLimitExceeded:   {Status: http.StatusForbidden, Code: "QuotaExceed"},
+		imageshare.KindUnauthenticated: {Status: http.StatusBadRequest, Code: "InvalidAccessKeyId"},
+		imageshare.KindUnavailable: {Status: http.StatusServiceUnavailable, Code: "ServiceUnavailable",
+			Message: "The request has failed due to a temporary failure of the server."},
+	},
+	Internal: kit.Entry{Status: http.StatusInternalServerError, Code: "InternalError",
+		Message: "The request processing has failed due to some unknown error, exception or failure."},
+	Detail: errorDetail,
 }
 
-// fromDomain maps an error of the core to Alibaba's code for it. The
-// reason decides when it has an Alibaba counterpart; otherwise the kind.
-func fromDomain(err error) *apiError {
-	if ae, ok := err.(*apiError); ok {
-		return ae
+// errorDetail adds Forbidden.RAM's AccessDeniedDetail (ram.go).
+func errorDetail(err error, e *apiError) {
+	if e.Code == "Forbidden.RAM" {
+		if d := imageshare.AccessDeniedOf(err); d != nil {
+			e.Detail = &extra{Denied: deniedDetail(d)}
+		}
 	}
-	msg := imageshare.ErrorMessage(err)
-	switch imageshare.ErrorReason(err) {
-	case imageshare.ReasonImageNotFound:
-		return errImageNotFound()
-	case imageshare.ReasonAccountNotFound:
-		return errAccountNotFound()
-	case imageshare.ReasonShareToOwner:
-		return newError(http.StatusNotFound, "InvalidAccount.Forbbiden", "The specified Account does not yourself.")
-	case imageshare.ReasonShareQuota:
-		return newError(http.StatusForbidden, "QuotaExceed.ShareImageUser", "The shared Image user Quota exceeds.")
-	case imageshare.ReasonTooManyAccounts:
-		return errTooManyAccounts()
-	case imageshare.ReasonNoAccounts:
-		return errMissing("AddAccount.n")
-	case imageshare.ReasonImageShared:
-		return newError(http.StatusForbidden, "ImageUseShared",
-			"The specified image has been shared to others. You can use the DescribeImageSharePermission API to query the users who have been shared.")
-	case imageshare.ReasonNotShareable:
-		return newError(http.StatusForbidden, "InvalidImageType.NotSupported", "The specified image type is not supported: %s", msg)
-	case imageshare.ReasonImageNotAvailable:
-		return newError(http.StatusForbidden, "IncorrectImageStatus", "The image is not available: %s", msg)
-	case imageshare.ReasonRegionNotFound:
-		return newError(http.StatusNotFound, "InvalidRegionId.NotFound", "The specified region does not exist.")
-	case imageshare.ReasonKeyNotFound:
-		return newError(http.StatusNotFound, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
-	case imageshare.ReasonKeyDisabled:
-		return newError(http.StatusBadRequest, "InvalidAccessKeyId.Inactive", "Specified access key is disabled.")
-	case imageshare.ReasonNonceUsed:
-		return newError(http.StatusBadRequest, "SignatureNonceUsed", "Specified signature nonce was used already.")
-	case imageshare.ReasonMissingParameter:
-		return newError(http.StatusBadRequest, "MissingParameter", "%s", msg)
-	case imageshare.ReasonAccessDenied:
-		return errForbiddenRAM(imageshare.AccessDeniedOf(err))
-	case imageshare.ReasonThrottled:
-		// Alibaba's per-user flow control: HTTP 400, never retried by the SDK.
-		return newError(http.StatusBadRequest, "Throttling.User", "Request was denied due to user flow control.")
-	case imageshare.ReasonOverloaded:
-		// Alibaba's service-wide flow control.
-		return newError(http.StatusBadRequest, "Throttling", "Request was denied due to request throttling.")
-	}
-	switch imageshare.ErrorKind(err) {
-	case imageshare.KindInvalid:
-		return newError(http.StatusBadRequest, "InvalidParameter", "%s", msg)
-	case imageshare.KindNotFound:
-		return newError(http.StatusNotFound, "InvalidParameter.NotFound", "%s", msg)
-	case imageshare.KindConflict:
-		return newError(http.StatusConflict, "OperationConflict", "%s", msg)
-	case imageshare.KindForbidden:
-		return newError(http.StatusForbidden, "Forbidden", "%s", msg)
-	case imageshare.KindLimitExceeded:
-		return newError(http.StatusForbidden, "QuotaExceed", "%s", msg)
-	case imageshare.KindUnauthenticated:
-		return newError(http.StatusBadRequest, "InvalidAccessKeyId", "%s", msg)
-	case imageshare.KindUnavailable:
-		return &apiError{Status: http.StatusServiceUnavailable, Code: "ServiceUnavailable",
-			Message: "The request has failed due to a temporary failure of the server.", cause: err}
-	}
-	return errInternal(err)
 }

@@ -3,23 +3,20 @@
 // alibaba-cloud-sdk-go ECS client works with only its endpoint changed.
 //
 // A request is a set of parameters, from the URL query and a form body,
-// signed with RPC signature v1 (HMAC-SHA1). The handler verifies the
-// signature, the timestamp and the nonce, dispatches on Action and writes
-// Alibaba's envelope: JSON or XML by Format, errors with a non-2xx status
-// and string RequestId, HostId, Code, Message and Recommend.
+// signed with RPC signature v1 (HMAC-SHA1). The dialect runs the pipeline
+// of dialect/kit with what is its own: the decoder (params.go), the
+// signature, timestamp and nonce checks (signature.go), the action table
+// it dispatches Action through (actions.go), the error table (errors.go)
+// and Alibaba's envelope (this file): JSON or XML by Format, errors with a
+// non-2xx status and string RequestId, HostId, Code, Message and Recommend.
 package aliyun
 
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
-	"io"
 	"log/slog"
-	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -28,10 +25,8 @@ import (
 	"time"
 
 	"imageshare"
-	"imageshare/internal/clientip"
+	"imageshare/dialect/kit"
 	"imageshare/internal/ratelimit"
-	"imageshare/internal/reqlog"
-	"imageshare/ram"
 )
 
 // apiVersion is the only ECS API version served.
@@ -53,7 +48,7 @@ type Options struct {
 
 // actionFunc serves one Action. It returns the response body (a struct
 // with RequestId set) or an error, a domain error or an *apiError.
-type actionFunc func(ctx context.Context, c *call) (any, error)
+type actionFunc func(h *handler, ctx context.Context, c *call) (any, error)
 
 // call is one authenticated request as an action sees it.
 type call struct {
@@ -65,40 +60,28 @@ type call struct {
 }
 
 type handler struct {
-	svc     imageshare.Service
-	log     *slog.Logger
-	maxBody int64
-	now     func() time.Time
-	limit   *ratelimit.Limiter
-	actions map[string]actionFunc
+	svc imageshare.Service
+	now func() time.Time
 }
 
 // New returns the Alibaba ECS RPC handler over svc.
 func New(svc imageshare.Service, opts Options) http.Handler {
-	h := &handler{svc: svc, log: opts.Logger, maxBody: opts.MaxBodyBytes, now: opts.Clock, limit: opts.RateLimit}
-	if h.log == nil {
-		h.log = slog.New(slog.DiscardHandler)
-	}
-	if h.maxBody <= 0 {
-		h.maxBody = 1 << 20
-	}
+	h := &handler{svc: svc, now: opts.Clock}
 	if h.now == nil {
 		h.now = svc.Now
 	}
-	h.actions = map[string]actionFunc{
-		"DescribeImageSharePermission": h.describeImageSharePermission,
-		"ModifyImageSharePermission":   h.modifyImageSharePermission,
-		"DescribeImages":               h.describeImages,
-		"DeleteImage":                  h.deleteImage,
-	}
-	return h
+	return kit.Handler(&kit.Dialect{
+		Name: "aliyun", Svc: svc, Log: opts.Logger, MaxBody: opts.MaxBodyBytes, Limit: opts.RateLimit,
+		FormatID: strings.ToUpper, OK: "OK", Errors: errorTable,
+		Peek: peek, Serve: h.serve, Write: write,
+	})
 }
 
 // Actions lists the Action names the dialect serves, sorted: tests that
 // must cover every action (the auth and isolation matrices) check their
 // tables against it.
 func Actions() []string {
-	return slices.Sorted(maps.Keys(New(nil, Options{Clock: time.Now}).(*handler).actions))
+	return slices.Sorted(slices.Values(actions.Names()))
 }
 
 // Response formats. Alibaba answers in XML unless Format=JSON; the SDK
@@ -108,60 +91,47 @@ const (
 	formatXML  = "XML"
 )
 
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	c := &call{requestID: newRequestID()}
-	format := formatJSON
-	result, err := h.handle(w, r, c, &format)
-	status := http.StatusOK
-	var ae *apiError
-	if err != nil {
-		ae = fromDomain(err)
-		status = ae.Status
-		h.writeError(w, r, c, format, ae)
-	} else {
-		h.writeResult(w, c, format, result)
+// exchange is the dialect's state of a request (kit.Exchange.State): the
+// format its answer is written in and its Action parameter.
+type exchange struct {
+	format string
+	action string
+}
+
+func state(ex *kit.Exchange) *exchange {
+	if st, ok := ex.State.(*exchange); ok {
+		return st
 	}
-	info := reqlog.From(r.Context())
-	info.Dialect, info.RequestID, info.AccountID, info.Code = "aliyun", c.requestID, c.caller.AccountID, "OK"
-	if ae != nil {
-		info.Code = ae.Code
+	st := &exchange{format: formatJSON}
+	ex.State = st
+	return st
+}
+
+// peek reads the format and the action of a request refused as
+// overloaded from its query (the SDK puts Format and Action there).
+func peek(ex *kit.Exchange) {
+	st := state(ex)
+	q, _ := url.ParseQuery(ex.R.URL.RawQuery)
+	if strings.ToUpper(q.Get("Format")) != formatJSON {
+		st.format = formatXML
 	}
-	if _, known := h.actions[c.action]; known {
-		info.Action = c.action
-	}
-	attrs := []any{"request_id", c.requestID, "action", c.action, "status", status,
-		"account", c.caller.AccountID, "duration", time.Since(start)}
-	switch {
-	case ae != nil && ae.Status >= 500:
-		h.log.Error("request failed", append(attrs, "code", ae.Code, "err", ae.cause)...)
-	case ae != nil:
-		h.log.Debug("request refused", append(attrs, "code", ae.Code, "message", ae.Message)...)
-	default:
-		h.log.Debug("request served", attrs...)
+	st.action = q.Get("Action")
+	if actions.Lookup(st.action) != nil {
+		ex.Name(st.action)
 	}
 }
 
-// handle decodes, authenticates and dispatches one request. It sets
-// *format as soon as the Format parameter is known, so that even early
+// serve decodes, authenticates and dispatches one request. It sets the
+// format as soon as the Format parameter is known, so that even early
 // errors are written the way the caller asked.
-func (h *handler) handle(w http.ResponseWriter, r *http.Request, c *call, format *string) (any, error) {
-	if err := ratelimit.Overloaded(r.Context()); err != nil {
-		// Refused before the body is read, in the format the query asks
-		// for (the SDK puts Format and Action there).
-		q, _ := url.ParseQuery(r.URL.RawQuery)
-		if strings.ToUpper(q.Get("Format")) != formatJSON {
-			*format = formatXML
-		}
-		c.action = q.Get("Action")
-		return nil, err
-	}
+func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
+	st, r := state(ex), ex.R
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		w.Header().Set("Allow", "GET, POST")
+		ex.W.Header().Set("Allow", "GET, POST")
 		return nil, newError(http.StatusMethodNotAllowed, "UnsupportedHTTPMethod",
 			"The HTTP method %s is not supported; use GET or POST.", r.Method)
 	}
-	body, err := h.readBody(w, r)
+	body, err := readBody(ex)
 	if err != nil {
 		return nil, err
 	}
@@ -171,18 +141,19 @@ func (h *handler) handle(w http.ResponseWriter, r *http.Request, c *call, format
 	}
 	switch f := strings.ToUpper(p["Format"]); f {
 	case formatJSON:
-		*format = formatJSON
+		st.format = formatJSON
 	case formatXML, "":
-		*format = formatXML
+		st.format = formatXML
 	default:
 		return nil, errInvalid("Format", "it must be JSON or XML")
 	}
-	c.params = p
-	c.action = p["Action"]
-
-	ctx := r.Context()
-	if c.caller, ae = h.authenticate(ctx, r.Method, p); ae != nil {
-		return nil, ae
+	st.action = p["Action"]
+	row := actions.Lookup(st.action)
+	if row != nil {
+		ex.Name(st.action)
+	}
+	if err := h.authenticate(ctx, ex, p); err != nil {
+		return nil, err
 	}
 	version, ae := p.required("Version")
 	if ae != nil {
@@ -195,44 +166,36 @@ func (h *handler) handle(w http.ResponseWriter, r *http.Request, c *call, format
 	if _, ae := p.required("Action"); ae != nil {
 		return nil, ae
 	}
-	act, ok := h.actions[c.action]
-	if !ok {
+	if row == nil {
 		return nil, newError(http.StatusNotFound, "InvalidAction.NotFound",
 			"Specified api is not found, please check your url and method.")
 	}
-	if c.region, ae = p.required("RegionId"); ae != nil {
+	region, ae := p.required("RegionId")
+	if ae != nil {
 		return nil, ae
 	}
-	if err := h.svc.CheckRegion(ctx, c.region); err != nil {
+	if err := h.svc.CheckRegion(ctx, region); err != nil {
 		return nil, err
 	}
-	// What the core authorizes a sub-user's call by: the action's RAM name
-	// (ecs:<Action>), the region, the address and the transport.
-	c.caller.Action = ram.Aliyun.Service + ":" + c.action
-	c.caller.Region = c.region
-	c.caller.SourceIP, c.caller.SecureTransport = clientip.Of(r), clientip.Secure(r)
-	return act(ctx, c)
+	ex.Resolve(row.RAM, region)
+	return row.Handle(h, ctx, &call{requestID: ex.ID, action: st.action, params: p, caller: ex.Caller, region: region})
 }
 
-// readBody reads a form body of at most maxBody bytes. Any other content
+var bodyErrors = kit.BodyErrors{
+	TooLarge: func(limit int64) *kit.Error {
+		return newError(http.StatusRequestEntityTooLarge, "RequestTooLarge", "The request body is larger than %d bytes.", limit)
+	},
+	Unreadable: newError(http.StatusBadRequest, "InvalidParameter", "The request body could not be read."),
+}
+
+// readBody reads a form body of at most the bound. Any other content
 // type with a non-empty body is refused rather than silently ignored.
-func (h *handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
-	if r.Body == nil {
-		return nil, nil
+func readBody(ex *kit.Exchange) ([]byte, error) {
+	body, err := ex.ReadBody(bodyErrors)
+	if err != nil || len(body) == 0 {
+		return nil, err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, newError(http.StatusRequestEntityTooLarge, "RequestTooLarge",
-			"The request body is larger than %d bytes.", h.maxBody)
-	}
-	if err != nil {
-		return nil, newError(http.StatusBadRequest, "InvalidParameter", "The request body could not be read.")
-	}
-	if len(body) == 0 {
-		return nil, nil
-	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+	if mt, _, _ := mime.ParseMediaType(ex.R.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
 		return nil, newError(http.StatusBadRequest, "InvalidParameter",
 			"A request body must be application/x-www-form-urlencoded parameters.")
 	}
@@ -252,27 +215,29 @@ type errorBody struct {
 	AccessDeniedDetail *accessDeniedDetail `json:"AccessDeniedDetail,omitempty" xml:"AccessDeniedDetail,omitempty"`
 }
 
-func (h *handler) writeError(w http.ResponseWriter, r *http.Request, c *call, format string, ae *apiError) {
-	body := errorBody{RequestID: c.requestID, HostID: r.Host, Code: ae.Code, Message: ae.Message, Recommend: ae.Recommend,
-		AccessDeniedDetail: ae.denied}
-	data, err := encode(format, "Error", body)
+// write writes Alibaba's envelope in the request's format: the result
+// under <ActionResponse>, or the error with its status.
+func write(w http.ResponseWriter, ex *kit.Exchange, result any, e *apiError) error {
+	st := state(ex)
+	if e == nil {
+		data, err := encode(st.format, st.action+"Response", result)
+		if err != nil {
+			return err
+		}
+		writeBody(w, st.format, http.StatusOK, data)
+		return nil
+	}
+	body := errorBody{RequestID: ex.ID, HostID: ex.R.Host, Code: e.Code, Message: e.Message}
+	if x, ok := e.Detail.(*extra); ok {
+		body.Recommend, body.AccessDeniedDetail = x.Recommend, x.Denied
+	}
+	data, err := encode(st.format, "Error", body)
+	format := st.format
 	if err != nil { // a struct of strings always encodes; keep the status anyway
 		data, format = []byte(`{"Code":"InternalError"}`), formatJSON
 	}
-	writeBody(w, format, ae.Status, data)
-}
-
-func (h *handler) writeResult(w http.ResponseWriter, c *call, format string, result any) {
-	data, err := encode(format, c.action+"Response", result)
-	if err != nil {
-		h.log.Error("encode response", "request_id", c.requestID, "action", c.action, "err", err)
-		ae := errInternal(err)
-		body := errorBody{RequestID: c.requestID, Code: ae.Code, Message: ae.Message}
-		data, _ = json.Marshal(body)
-		writeBody(w, formatJSON, ae.Status, data)
-		return
-	}
-	writeBody(w, format, http.StatusOK, data)
+	writeBody(w, format, e.Status, data)
+	return nil
 }
 
 // encode renders v as JSON, or as XML under a root element named root
@@ -297,13 +262,4 @@ func writeBody(w http.ResponseWriter, format string, status int, data []byte) {
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
-}
-
-// newRequestID returns an id shaped like Alibaba's
-// (473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E).
-func newRequestID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	h := strings.ToUpper(hex.EncodeToString(b))
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }

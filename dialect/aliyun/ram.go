@@ -1,7 +1,6 @@
 package aliyun
 
 import (
-	"net/http"
 	"strconv"
 
 	"imageshare"
@@ -20,18 +19,11 @@ type accessDeniedDetail struct {
 	AuthResource             string `json:"AuthResource" xml:"AuthResource"`
 }
 
-// errForbiddenRAM is Alibaba's answer to a RAM user whose policies do not
-// allow the call: 403 Forbidden.RAM with Alibaba's message and the detail
-// naming the action, the resource and whether no Allow matched
-// (ImplicitDeny) or a Deny did (ExplicitDeny). Which policy denied is
-// not told.
-func errForbiddenRAM(d *imageshare.AccessDenied) *apiError {
-	e := newError(http.StatusForbidden, "Forbidden.RAM",
-		"User not authorized to operate on the specified resource, or this API doesn't support RAM.")
-	if d == nil {
-		return e
-	}
-	e.denied = &accessDeniedDetail{
+// deniedDetail is Alibaba's detail of a refusal by policy: the action,
+// the resource and whether no Allow matched (ImplicitDeny) or a Deny did
+// (ExplicitDeny). Which policy denied is not told.
+func deniedDetail(d *imageshare.AccessDenied) *accessDeniedDetail {
+	return &accessDeniedDetail{
 		PolicyType:               "AccountLevelIdentityBasedPolicy",
 		AuthPrincipalType:        "SubUser",
 		AuthPrincipalOwnerId:     strconv.FormatInt(d.AccountID, 10),
@@ -40,5 +32,4 @@ func errForbiddenRAM(d *imageshare.AccessDenied) *apiError {
 		AuthAction:               d.Action,
 		AuthResource:             d.Resource,
 	}
-	return e
 }

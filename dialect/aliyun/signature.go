@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"imageshare"
+	"imageshare/dialect/kit"
 )
 
 // RPC signature v1, the only scheme the classic Go SDK emits
@@ -120,39 +120,32 @@ func checkSignatureParams(p params, now time.Time) *apiError {
 		e := newError(http.StatusBadRequest, "InvalidTimeStamp.Expired",
 			"Specified time stamp or date value is expired: it must be within %v of the server time %s.",
 			maxClockSkew, now.UTC().Format(timestampShape))
-		e.Recommend = "Check the client clock; the SDK signs with the local UTC time."
+		e.Detail = &extra{Recommend: "Check the client clock; the SDK signs with the local UTC time."}
 		return e
 	}
 	return nil
 }
 
-// authenticate verifies the request's signature and freshness and returns
-// the caller. The nonce is recorded only after the signature is proven, so
-// forged requests cannot use up a real client's nonces; it is recorded in
+// authenticate verifies the request's signature and freshness, then
+// records its nonce. The nonce is recorded only after the signature is
+// proven and the key's rate checked, so forged or throttled requests
+// cannot use up a real client's nonces nor the store; it is recorded in
 // the store, so that replicas on one database refuse each other's replays.
-func (h *handler) authenticate(ctx context.Context, method string, p params) (imageshare.Caller, *apiError) {
+func (h *handler) authenticate(ctx context.Context, ex *kit.Exchange, p params) error {
 	if err := checkSignatureParams(p, h.now()); err != nil {
-		return imageshare.Caller{}, err
+		return err
 	}
-	key, err := h.svc.Authenticate(ctx, p["AccessKeyId"])
+	err := ex.Authenticate(ctx, p["AccessKeyId"], func(secret string) error {
+		if ok, sts := signatureValid(ex.R.Method, p, secret); !ok {
+			// The SDK compares the text after "server string to sign is:"
+			// with its own and says whether the secret or the SDK is wrong.
+			return newError(http.StatusBadRequest, "SignatureDoesNotMatch",
+				"Specified signature is not matched with our calculation. server string to sign is:%s", sts)
+		}
+		return nil
+	})
 	if err != nil {
-		return imageshare.Caller{}, fromDomain(err)
+		return err
 	}
-	ok, sts := signatureValid(method, p, key.PrivateKey)
-	if !ok {
-		// The SDK compares the text after "server string to sign is:"
-		// with its own and says whether the secret or the SDK is wrong.
-		return imageshare.Caller{}, newError(http.StatusBadRequest, "SignatureDoesNotMatch",
-			"Specified signature is not matched with our calculation. server string to sign is:%s", sts)
-	}
-	// Throttled before the nonce is recorded: a refused request uses up
-	// neither the store nor its nonce.
-	if err := h.limit.Check(key.PublicKey); err != nil {
-		return imageshare.Caller{}, fromDomain(err)
-	}
-	nonce := "aliyun:" + key.PublicKey + ":" + p["SignatureNonce"]
-	if err := h.svc.UseNonce(ctx, nonce, nonceTTL); err != nil {
-		return imageshare.Caller{}, fromDomain(err)
-	}
-	return imageshare.CallerOf(key), nil
+	return h.svc.UseNonce(ctx, "aliyun:"+ex.Key.PublicKey+":"+p["SignatureNonce"], nonceTTL)
 }

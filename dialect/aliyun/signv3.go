@@ -253,7 +253,7 @@ func (v *v3Request) checkDate(now time.Time) *apiError {
 		e := newError(http.StatusBadRequest, "InvalidTimeStamp.Expired",
 			"Specified time stamp or date value is expired: x-acs-date must be within %v of the server time %s.",
 			maxClockSkew, now.UTC().Format(timestampShape))
-		e.Recommend = "Check the client clock; the SDK signs with the local UTC time."
+		e.Detail = &extra{Recommend: "Check the client clock; the SDK signs with the local UTC time."}
 		return e
 	}
 	return nil

@@ -19,6 +19,7 @@ import (
 
 	"imageshare"
 	"imageshare/core"
+	"imageshare/dialect/kit"
 	"imageshare/sqlite"
 )
 
@@ -125,7 +126,7 @@ func (s signer) newRequest(t testing.TB, method, target string, body []byte) *ht
 func (s signer) signRequest(r *http.Request, body []byte) {
 	r.Header.Set("Content-Type", "application/json;charset=utf-8")
 	r.Header.Set("X-Bce-Date", s.ts.UTC().Format(timestampLayout))
-	r.Header.Set("X-Bce-Request-Id", newRequestID())
+	r.Header.Set("X-Bce-Request-Id", kit.RequestID())
 	names := []string{"content-type", "host", "x-bce-date"}
 	if len(body) > 0 {
 		sum := md5.Sum(body)

@@ -2,11 +2,10 @@ package baidu
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 
 	"imageshare"
+	"imageshare/dialect/kit"
 )
 
 // BCE error codes. The common ones are the SDK's own (bce/error.go); the
@@ -42,81 +41,53 @@ const (
 	codeUnCustomCannotBeShared = "Image.UnCustomImageCannotBeShared"
 )
 
-// apiError is an error in BCE's terms: the HTTP status and the code the
-// SDK surfaces as BceServiceError.Code.
-type apiError struct {
-	Status  int
-	Code    string
-	Message string
-}
-
-func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+// apiError is an error in BCE's terms (the kit's shape): the HTTP status
+// and the code the SDK surfaces as BceServiceError.Code.
+type apiError = kit.Error
 
 func errorf(status int, code, format string, args ...any) *apiError {
-	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+	return kit.Errorf(status, code, format, args...)
 }
 
-// byReason maps the domain's specific failures to BCC's codes.
-var byReason = map[imageshare.Reason]struct {
-	status int
-	code   string
-}{
-	imageshare.ReasonImageNotFound:   {http.StatusNotFound, codeNoSuchObject},
-	imageshare.ReasonAccountNotFound: {http.StatusBadRequest, codeInvalidAccount},
-	imageshare.ReasonNotShareable:    {http.StatusForbidden, codeUnCustomCannotBeShared},
-	imageshare.ReasonShareToOwner:    {http.StatusForbidden, codeCannotShareToOwner},
-	imageshare.ReasonAlreadyShared:   {http.StatusConflict, codeAccountHasBeenShared},
-	imageshare.ReasonNotShared:       {http.StatusBadRequest, codeInvalidAccount},
-	imageshare.ReasonShareQuota:      {http.StatusRequestEntityTooLarge, codeExceedSharedQuota},
-	imageshare.ReasonTooManyAccounts: {http.StatusBadRequest, codeInvalidAccount},
-	imageshare.ReasonNoAccounts:      {http.StatusBadRequest, codeAccountListIsEmpty},
-	imageshare.ReasonImageShared:     {http.StatusConflict, codeImageSharedToOthers},
-	imageshare.ReasonKeyNotFound:     {http.StatusForbidden, codeInvalidAccessKeyID},
-	imageshare.ReasonKeyDisabled:     {http.StatusForbidden, codeInvalidAccessKeyID},
-	// A sub-user's policies do not allow the call; the message names the
-	// action and the resource.
-	imageshare.ReasonAccessDenied:     {http.StatusForbidden, codeAccessDenied},
-	imageshare.ReasonRegionNotFound:   {http.StatusBadRequest, codeInvalidHTTPRequest},
-	imageshare.ReasonInvalidParameter: {http.StatusBadRequest, codeInvalidHTTPRequest},
-	// Throttled is not retried by the SDK (it never retries 429); a busy
-	// server is 503, which the SDK retries with its backoff (300 ms,
-	// doubling): nothing was done, so a retry is safe.
-	imageshare.ReasonThrottled:  {http.StatusTooManyRequests, codeTooManyRequests},
-	imageshare.ReasonOverloaded: {http.StatusServiceUnavailable, codeServiceUnavailable},
-}
-
-// byKind is the fallback for reasons BCC has no code of its own for.
-var byKind = map[imageshare.Kind]struct {
-	status int
-	code   string
-}{
-	imageshare.KindInvalid:         {http.StatusBadRequest, codeInvalidHTTPRequest},
-	imageshare.KindNotFound:        {http.StatusNotFound, codeNoSuchObject},
-	imageshare.KindConflict:        {http.StatusConflict, codeInvalidHTTPRequest},
-	imageshare.KindForbidden:       {http.StatusForbidden, codeAccessDenied},
-	imageshare.KindLimitExceeded:   {http.StatusRequestEntityTooLarge, codeInvalidHTTPRequest},
-	imageshare.KindUnauthenticated: {http.StatusForbidden, codeInvalidAccessKeyID},
-	imageshare.KindUnavailable:     {http.StatusServiceUnavailable, codeServiceUnavailable},
-}
-
-// toAPIError turns any error a handler returns into the BCE error to
-// send, and reports whether it is internal (to be logged, its cause hidden).
-func toAPIError(err error) (e *apiError, internal bool) {
-	if errors.As(err, &e) {
-		return e, false
-	}
-	kind := imageshare.ErrorKind(err)
-	if kind == imageshare.KindInternal || kind == imageshare.KindOther {
-		return errorf(http.StatusInternalServerError, codeInternalError, "we encountered an internal error, please try again"), true
-	}
-	msg := imageshare.ErrorMessage(err)
-	if m, ok := byReason[imageshare.ErrorReason(err)]; ok {
-		return &apiError{Status: m.status, Code: m.code, Message: msg}, false
-	}
-	if m, ok := byKind[kind]; ok {
-		return &apiError{Status: m.status, Code: m.code, Message: msg}, kind == imageshare.KindUnavailable
-	}
-	return errorf(http.StatusInternalServerError, codeInternalError, "we encountered an internal error, please try again"), true
+// errorTable maps the domain's failures to BCC's codes, by reason, then
+// by kind for reasons BCC has no code of its own for. The message is the
+// domain's own.
+var errorTable = &kit.ErrorTable{
+	Reasons: map[imageshare.Reason]kit.Entry{
+		imageshare.ReasonImageNotFound:   {Status: http.StatusNotFound, Code: codeNoSuchObject},
+		imageshare.ReasonAccountNotFound: {Status: http.StatusBadRequest, Code: codeInvalidAccount},
+		imageshare.ReasonNotShareable:    {Status: http.StatusForbidden, Code: codeUnCustomCannotBeShared},
+		imageshare.ReasonShareToOwner:    {Status: http.StatusForbidden, Code: codeCannotShareToOwner},
+		imageshare.ReasonAlreadyShared:   {Status: http.StatusConflict, Code: codeAccountHasBeenShared},
+		imageshare.ReasonNotShared:       {Status: http.StatusBadRequest, Code: codeInvalidAccount},
+		imageshare.ReasonShareQuota:      {Status: http.StatusRequestEntityTooLarge, Code: codeExceedSharedQuota},
+		imageshare.ReasonTooManyAccounts: {Status: http.StatusBadRequest, Code: codeInvalidAccount},
+		imageshare.ReasonNoAccounts:      {Status: http.StatusBadRequest, Code: codeAccountListIsEmpty},
+		imageshare.ReasonImageShared:     {Status: http.StatusConflict, Code: codeImageSharedToOthers},
+		imageshare.ReasonKeyNotFound:     {Status: http.StatusForbidden, Code: codeInvalidAccessKeyID},
+		imageshare.ReasonKeyDisabled:     {Status: http.StatusForbidden, Code: codeInvalidAccessKeyID},
+		// A sub-user's policies do not allow the call; the message names the
+		// action and the resource.
+		imageshare.ReasonAccessDenied:     {Status: http.StatusForbidden, Code: codeAccessDenied},
+		imageshare.ReasonRegionNotFound:   {Status: http.StatusBadRequest, Code: codeInvalidHTTPRequest},
+		imageshare.ReasonInvalidParameter: {Status: http.StatusBadRequest, Code: codeInvalidHTTPRequest},
+		// Throttled is not retried by the SDK (it never retries 429); a busy
+		// server is 503, which the SDK retries with its backoff (300 ms,
+		// doubling): nothing was done, so a retry is safe.
+		imageshare.ReasonThrottled:  {Status: http.StatusTooManyRequests, Code: codeTooManyRequests},
+		imageshare.ReasonOverloaded: {Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable},
+	},
+	Kinds: map[imageshare.Kind]kit.Entry{
+		imageshare.KindInvalid:         {Status: http.StatusBadRequest, Code: codeInvalidHTTPRequest},
+		imageshare.KindNotFound:        {Status: http.StatusNotFound, Code: codeNoSuchObject},
+		imageshare.KindConflict:        {Status: http.StatusConflict, Code: codeInvalidHTTPRequest},
+		imageshare.KindForbidden:       {Status: http.StatusForbidden, Code: codeAccessDenied},
+		imageshare.KindLimitExceeded:   {Status: http.StatusRequestEntityTooLarge, Code: codeInvalidHTTPRequest},
+		imageshare.KindUnauthenticated: {Status: http.StatusForbidden, Code: codeInvalidAccessKeyID},
+		imageshare.KindUnavailable:     {Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable},
+	},
+	Internal: kit.Entry{Status: http.StatusInternalServerError, Code: codeInternalError,
+		Message: "we encountered an internal error, please try again"},
 }
 
 // errorBody is BCE's error envelope; every field is a string, because the

@@ -1,15 +1,15 @@
 // Package baidu speaks Baidu Cloud's BCC v2 image API (the REST calls of
 // github.com/baidubce/bce-sdk-go/services/bcc) over imageshare.Service:
-// bce-auth-v1 signatures, BCE's JSON error envelope and the image and
-// share calls of seed 004. See docs/baidu.md for what differs from Baidu.
+// bce-auth-v1 signatures (signature.go), BCE's JSON error envelope and
+// error table (errors.go), and the image and share calls of one action
+// table that routes them by method and path shape (router.go), over the
+// pipeline of dialect/kit. See docs/baidu.md for what differs from Baidu.
 package baidu
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,11 +18,9 @@ import (
 	"time"
 
 	"imageshare"
-	"imageshare/internal/clientip"
+	"imageshare/dialect/kit"
 	"imageshare/internal/ratelimit"
-	"imageshare/internal/reqlog"
 	"imageshare/internal/wiretext"
-	"imageshare/ram"
 )
 
 // Options configures the dialect.
@@ -45,10 +43,8 @@ const requestIDHeader = "X-Bce-Request-Id"
 
 // handler serves BCE requests. It is safe for concurrent use.
 type handler struct {
-	svc    imageshare.Service
-	opts   Options
-	log    *slog.Logger
-	routes *router
+	svc  imageshare.Service
+	opts Options
 }
 
 // New returns the BCC dialect as an http.Handler.
@@ -56,16 +52,12 @@ func New(svc imageshare.Service, opts Options) http.Handler {
 	if opts.DefaultRegion == "" {
 		opts.DefaultRegion = "bj"
 	}
-	if opts.MaxBodyBytes <= 0 {
-		opts.MaxBodyBytes = 1 << 20
-	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	h := &handler{svc: svc, opts: opts, log: log}
-	h.routes = h.newRouter()
-	return h
+	h := &handler{svc: svc, opts: opts}
+	return kit.Handler(&kit.Dialect{
+		Name: "baidu", Svc: svc, Log: opts.Logger, MaxBody: opts.MaxBodyBytes, Limit: opts.RateLimit,
+		RequestIDHeader: requestIDHeader, OK: "OK", Errors: errorTable,
+		Peek: peek, Serve: h.serve, Write: write,
+	})
 }
 
 // call is one authenticated request as the handlers see it.
@@ -81,56 +73,33 @@ type call struct {
 }
 
 // handlerFunc is one API call: it returns the JSON result (nil for an
-// empty 200) or an error that toAPIError can translate.
-type handlerFunc func(ctx context.Context, c *call) (any, error)
+// empty 200) or an error the error table translates.
+type handlerFunc func(h *handler, ctx context.Context, c *call) (any, error)
 
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	requestID := newRequestID()
-	w.Header().Set(requestIDHeader, requestID)
-	info := reqlog.From(r.Context())
-	info.Dialect, info.RequestID = "baidu", requestID
-	info.Action = actionName(r.Method, r.URL.EscapedPath(), r.URL.Query())
-	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			h.log.Error("bce request panicked", "request_id", requestID, "method", r.Method, "path", r.URL.Path, "panic", v)
-			info.Code = codeInternalError
-			writeError(w, requestID, errorf(http.StatusInternalServerError, codeInternalError, "we encountered an internal error, please try again"))
-		}
-	}()
-	result, err := h.serve(r)
-	if err != nil {
-		e, internal := toAPIError(err)
-		if internal {
-			h.log.Error("bce request failed", "request_id", requestID, "method", r.Method, "path", r.URL.Path, "err", err)
-		} else {
-			h.log.Debug("bce request refused", "request_id", requestID, "method", r.Method, "path", r.URL.Path, "code", e.Code, "err", err)
-		}
-		info.Code = e.Code
-		if e.Status == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", h.routes.allowed(r.URL.EscapedPath()))
-		}
-		writeError(w, requestID, e)
-		return
+// peek names the operation of a request refused as overloaded: its route
+// is its shape, known without reading anything.
+func peek(ex *kit.Exchange) {
+	if row, _, err := match(ex.R.Method, ex.R.URL.EscapedPath(), ex.R.URL.Query()); err == nil {
+		ex.Name(row.Name)
 	}
-	info.Code = "OK"
-	if result == nil {
-		// Share, UnShare and Delete answer an empty 200, as BCC does; the
-		// SDK ignores the body of these calls.
-		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	writeJSON(w, http.StatusOK, result)
 }
 
-// serve authenticates r, routes it and runs its handler.
-func (h *handler) serve(r *http.Request) (any, error) {
-	ctx := r.Context()
-	if err := ratelimit.Overloaded(ctx); err != nil {
-		return nil, err
+var bodyErrors = kit.BodyErrors{
+	TooLarge: func(limit int64) *kit.Error {
+		return errorf(http.StatusRequestEntityTooLarge, codeRequestEntityTooLarge, "the request body is larger than %d bytes", limit)
+	},
+	Unreadable: errorf(http.StatusBadRequest, codeInvalidHTTPRequest, "the request body could not be read"),
+}
+
+// serve authenticates r, routes it and runs its handler. The route is
+// matched first, so that logs name the operation of requests that then
+// fail authentication, but a request the router refuses is told so only
+// once it is authenticated.
+func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
+	r := ex.R
+	row, imageID, routeErr := match(r.Method, r.URL.EscapedPath(), r.URL.Query())
+	if routeErr == nil {
+		ex.Name(row.Name)
 	}
 	auth, err := parseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {
@@ -143,21 +112,16 @@ func (h *handler) serve(r *http.Request) (any, error) {
 	if !validQuery(query) {
 		return nil, errorf(http.StatusBadRequest, codeInvalidURI, "the query string is not valid UTF-8 text (or holds a control character)")
 	}
-	body, err := h.readBody(r)
+	body, err := ex.ReadBody(bodyErrors)
 	if err != nil {
 		return nil, err
 	}
-	key, err := h.svc.Authenticate(ctx, auth.AccessKey)
+	err = ex.Authenticate(ctx, auth.AccessKey, func(secret string) error {
+		return verifySignature(r, query, auth, secret)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := verifySignature(r, query, auth, key.PrivateKey); err != nil {
-		return nil, err
-	}
-	if err := h.opts.RateLimit.Check(key.PublicKey); err != nil {
-		return nil, err
-	}
-	reqlog.From(ctx).AccountID = key.AccountID
 	// Time is checked after the signature so that RequestExpired, which
 	// the SDK retries, only ever answers an authentic request.
 	if err := checkTime(auth, h.svc.Now()); err != nil {
@@ -166,9 +130,11 @@ func (h *handler) serve(r *http.Request) (any, error) {
 	if err := checkContentMD5(r, body); err != nil {
 		return nil, err
 	}
-	fn, imageID, err := h.routes.match(r.Method, r.URL.EscapedPath(), query)
-	if err != nil {
-		return nil, err
+	if routeErr != nil {
+		if e, ok := routeErr.(*apiError); ok && e.Status == http.StatusMethodNotAllowed {
+			ex.W.Header().Set("Allow", allowed(r.URL.EscapedPath()))
+		}
+		return nil, routeErr
 	}
 	if !validText(imageID) {
 		return nil, errorf(http.StatusBadRequest, codeInvalidURI, "the image id in the path is not valid UTF-8 text (or holds a control character)")
@@ -177,23 +143,33 @@ func (h *handler) serve(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// What the core authorizes a sub-user's call by: the operation's RAM
-	// name (bcc:<Operation>), the region, the address and the transport.
-	caller := imageshare.CallerOf(key)
-	caller.Action = ram.Baidu.Service + ":" + actionName(r.Method, r.URL.EscapedPath(), query)
-	caller.Region = region
-	caller.SourceIP, caller.SecureTransport = clientip.Of(r), clientip.Secure(r)
-	c := &call{
+	ex.Resolve(row.RAM, region)
+	return row.Handle(h, ctx, &call{
 		r:        r,
-		caller:   caller,
+		caller:   ex.Caller,
 		auth:     auth,
 		region:   region,
 		imageID:  imageID,
 		query:    query,
 		body:     body,
 		clientID: r.Header.Get(requestIDHeader),
+	})
+}
+
+// write writes BCE's answer: an error as status >= 400 with BCE's JSON
+// envelope, a result as JSON, no result as the empty 200 that Share,
+// UnShare and Delete answer on BCC (the SDK ignores their body).
+func write(w http.ResponseWriter, ex *kit.Exchange, result any, e *apiError) error {
+	switch {
+	case e != nil:
+		writeError(w, ex.ID, e)
+	case result == nil:
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		w.WriteHeader(http.StatusOK)
+	default:
+		writeJSON(w, http.StatusOK, result)
 	}
-	return fn(ctx, c)
+	return nil
 }
 
 // validText reports whether s is text every dialect can store and send
@@ -213,26 +189,6 @@ func validQuery(q url.Values) bool {
 		}
 	}
 	return true
-}
-
-// readBody reads the whole body, refusing one over MaxBodyBytes.
-func (h *handler) readBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil {
-		return nil, nil
-	}
-	if r.ContentLength > h.opts.MaxBodyBytes {
-		return nil, errorf(http.StatusRequestEntityTooLarge, codeRequestEntityTooLarge,
-			"the request body is larger than %d bytes", h.opts.MaxBodyBytes)
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, h.opts.MaxBodyBytes+1))
-	if err != nil {
-		return nil, errorf(http.StatusBadRequest, codeInvalidHTTPRequest, "the request body could not be read")
-	}
-	if int64(len(body)) > h.opts.MaxBodyBytes {
-		return nil, errorf(http.StatusRequestEntityTooLarge, codeRequestEntityTooLarge,
-			"the request body is larger than %d bytes", h.opts.MaxBodyBytes)
-	}
-	return body, nil
 }
 
 // region derives the request's region from its Host, as BCE does with its
@@ -264,16 +220,6 @@ func hostRegion(host string) string {
 		return ""
 	}
 	return region
-}
-
-// newRequestID returns a random UUIDv4, BCE's request-id format.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	s := hex.EncodeToString(b[:])
-	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
 }
 
 // seenBefore records this exact request (same key, same signature, same

@@ -3,110 +3,138 @@ package baidu
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+
+	"imageshare"
+	"imageshare/dialect/kit"
+	"imageshare/vocabulary"
 )
 
-// router maps BCC's image paths to handlers. BCC addresses resources by
-// path and picks share/unshare by a bare query key, which http.ServeMux
-// patterns cannot express, hence this small table.
-type router struct {
-	listImages  handlerFunc // GET    /v2/image
-	getImage    handlerFunc // GET    /v2/image/{imageId}
-	deleteImage handlerFunc // DELETE /v2/image/{imageId}
-	share       handlerFunc // POST   /v2/image/{imageId}?share
-	unshare     handlerFunc // POST   /v2/image/{imageId}?unshare
-	sharedUsers handlerFunc // GET    /v2/image/{imageId}/sharedUsers
+// actions is the dialect's action table: one row per BCC call, named
+// after the bcc.Client method that sends it (policies name it
+// bcc:<Name>, its resources brn:bce:bcc:{region}:{account}:image/{id}),
+// with the method and path shape that select it. BCC addresses resources
+// by path and picks share/unshare by a bare query key, which
+// http.ServeMux patterns cannot express, hence Route: "METHOD shape" or
+// "METHOD shape?key". The router, the operation names of logs and metrics
+// and the RAM vocabulary all read this one table; docs/baidu.md and
+// docs/ram.md list every row (TestActionTable). Rows of one shape are in
+// the order their methods appear in a 405's Allow header.
+var actions = kit.NewTable("baidu", "bcc", "brn:bce:bcc", []*kit.Row[handlerFunc]{
+	{Action: kit.Action{Name: "ListImage", Route: "GET /v2/image", Level: vocabulary.List, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpListImages), Params: []string{"marker", "maxKeys", "imageType", "imageName"}},
+		Handle: (*handler).handleListImages},
+	{Action: kit.Action{Name: "GetImageDetail", Route: "GET /v2/image/{imageId}", Level: vocabulary.Read, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpGetImage)},
+		Handle: (*handler).handleGetImage},
+	{Action: kit.Action{Name: "ShareImage", Route: "POST /v2/image/{imageId}?share", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpModifyShares), Writes: true, Params: []string{"accountId", "account", "ucAccount"}},
+		Handle: (*handler).handleShare},
+	{Action: kit.Action{Name: "UnShareImage", Route: "POST /v2/image/{imageId}?unshare", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpModifyShares), Writes: true, Params: []string{"accountId", "account", "ucAccount"}},
+		Handle: (*handler).handleUnshare},
+	{Action: kit.Action{Name: "DeleteImage", Route: "DELETE /v2/image/{imageId}", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpDeleteImage), Writes: true},
+		Handle: (*handler).handleDeleteImage},
+	{Action: kit.Action{Name: "GetImageSharedUser", Route: "GET /v2/image/{imageId}/sharedUsers", Level: vocabulary.Read, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpDescribeShares)},
+		Handle: (*handler).handleSharedUsers},
+})
+
+func ops(o ...imageshare.Operation) []imageshare.Operation { return o }
+
+// route is a row's Route, parsed.
+type route struct {
+	method, shape, flag string
+	row                 *kit.Row[handlerFunc]
 }
 
-func (h *handler) newRouter() *router {
-	return &router{
-		listImages:  h.handleListImages,
-		getImage:    h.handleGetImage,
-		deleteImage: h.handleDeleteImage,
-		share:       h.handleShare,
-		unshare:     h.handleUnshare,
-		sharedUsers: h.handleSharedUsers,
+var routes = func() []route {
+	var rs []route
+	for _, row := range actions.Rows {
+		method, rest, _ := strings.Cut(row.Route, " ")
+		shape, flag, _ := strings.Cut(rest, "?")
+		rs = append(rs, route{method, shape, flag, row})
 	}
-}
+	return rs
+}()
 
-// resource names the shape of a path.
-type resource int
-
-const (
-	resNone        resource = iota
-	resImages               // /v2/image
-	resImage                // /v2/image/{imageId}
-	resSharedUsers          // /v2/image/{imageId}/sharedUsers
-)
-
-// parsePath splits an escaped path into its resource and image id.
-func parsePath(escaped string) (resource, string) {
+// parsePath splits an escaped path into its shape (a row's, with
+// {imageId} for the id segment) and image id; "" for a path no row has.
+func parsePath(escaped string) (shape, id string) {
 	segs := strings.Split(strings.TrimPrefix(escaped, "/"), "/")
 	if len(segs) < 2 || segs[0] != "v2" || segs[1] != "image" {
-		return resNone, ""
+		return "", ""
 	}
 	if len(segs) == 2 {
-		return resImages, ""
+		return "/v2/image", ""
 	}
 	id, err := url.PathUnescape(segs[2])
 	if err != nil || id == "" {
-		return resNone, ""
+		return "", ""
 	}
 	switch {
 	case len(segs) == 3:
-		return resImage, id
+		return "/v2/image/{imageId}", id
 	case len(segs) == 4 && segs[3] == "sharedUsers":
-		return resSharedUsers, id
+		return "/v2/image/{imageId}/sharedUsers", id
 	}
-	return resNone, ""
+	return "", ""
 }
 
-// match returns the handler for a request, or the BCE error for a path
-// or method this dialect does not serve.
-func (rt *router) match(method, escapedPath string, query url.Values) (handlerFunc, string, error) {
-	res, id := parsePath(escapedPath)
-	switch res {
-	case resImages:
-		if method == http.MethodGet {
-			return rt.listImages, "", nil
-		}
-	case resImage:
-		switch method {
-		case http.MethodGet:
-			return rt.getImage, id, nil
-		case http.MethodDelete:
-			return rt.deleteImage, id, nil
-		case http.MethodPost:
-			share, unshare := query.Has("share"), query.Has("unshare")
-			switch {
-			case share && unshare:
-				return nil, "", errorf(http.StatusBadRequest, codeInvalidHTTPRequest, "a request may either share or unshare, not both")
-			case share:
-				return rt.share, id, nil
-			case unshare:
-				return rt.unshare, id, nil
-			}
-			return nil, "", errorf(http.StatusBadRequest, codeInvalidHTTPRequest,
-				"POST /v2/image/{imageId} needs the query key share or unshare; other image actions are not supported")
-		}
-	case resSharedUsers:
-		if method == http.MethodGet {
-			return rt.sharedUsers, id, nil
-		}
-	default:
+// match returns the row a request selects and its image id, or the BCE
+// error for a path or method this dialect does not serve.
+func match(method, escapedPath string, query url.Values) (*kit.Row[handlerFunc], string, error) {
+	shape, id := parsePath(escapedPath)
+	if shape == "" {
 		return nil, "", errorf(http.StatusNotFound, codeInvalidURI, "no BCC API is served at %s", escapedPath)
+	}
+	var plain, flagged *kit.Row[handlerFunc]
+	var flags []string
+	for _, rt := range routes {
+		switch {
+		case rt.shape != shape || rt.method != method:
+		case rt.flag == "":
+			plain = rt.row
+		default:
+			flags = append(flags, rt.flag)
+			if query.Has(rt.flag) {
+				if flagged != nil {
+					return nil, "", errorf(http.StatusBadRequest, codeInvalidHTTPRequest, "a request may either %s, not both", strings.Join(flags, " or "))
+				}
+				flagged = rt.row
+			}
+		}
+	}
+	switch {
+	case flagged != nil:
+		return flagged, id, nil
+	case plain != nil:
+		return plain, id, nil
+	case len(flags) > 0:
+		return nil, "", errorf(http.StatusBadRequest, codeInvalidHTTPRequest,
+			"%s %s needs the query key %s; other image actions are not supported", method, shape, strings.Join(flags, " or "))
 	}
 	return nil, "", errorf(http.StatusMethodNotAllowed, codeMethodNotAllowed,
 		"method %s is not supported on %s", method, escapedPath)
 }
 
-// allowed is the Allow header of a 405 answer for the path.
-func (rt *router) allowed(escapedPath string) string {
-	switch res, _ := parsePath(escapedPath); res {
-	case resImages, resSharedUsers:
-		return "GET"
-	case resImage:
-		return "GET, POST, DELETE"
+// allowed is the Allow header of a 405 answer for the path: the methods
+// of its shape's rows, in table order.
+func allowed(escapedPath string) string {
+	shape, _ := parsePath(escapedPath)
+	var methods []string
+	for _, rt := range routes {
+		if rt.shape == shape && !slices.Contains(methods, rt.method) {
+			methods = append(methods, rt.method)
+		}
 	}
-	return ""
+	return strings.Join(methods, ", ")
+}
+
+// Actions lists the operations the dialect serves (the bcc.Client method
+// names), sorted.
+func Actions() []string {
+	return slices.Sorted(slices.Values(actions.Names()))
 }

@@ -43,7 +43,7 @@ func (h *handler) handleSharedUsers(ctx context.Context, c *call) (any, error) {
 	for {
 		list, err := h.svc.DescribeShares(ctx, c.caller, c.imageID, c.region, imageshare.Page{Offset: len(res.Users), Limit: sharePage})
 		if err != nil {
-			return nil, h.platformNotShareable(ctx, c, err)
+			return nil, err
 		}
 		for _, s := range list.Shares {
 			res.Users = append(res.Users, sharedUser{Account: s.AccountName, AccountID: strconv.FormatInt(s.AccountID, 10)})
@@ -74,7 +74,7 @@ func (h *handler) handleShare(ctx context.Context, c *call) (any, error) {
 	if err != nil && seen && imageshare.ErrorReason(err) == imageshare.ReasonAlreadyShared {
 		return nil, nil
 	}
-	return nil, h.platformNotShareable(ctx, c, err)
+	return nil, err
 }
 
 // handleUnshare serves POST /v2/image/{imageId}?unshare. Unsharing an
@@ -89,24 +89,7 @@ func (h *handler) handleUnshare(ctx context.Context, c *call) (any, error) {
 	_, err = h.svc.ModifyShares(ctx, c.caller, imageshare.ShareRequest{
 		ImageID: c.imageID, Region: c.region, Remove: []int64{id}, Mode: imageshare.ShareStrictAccounts,
 	})
-	return nil, h.platformNotShareable(ctx, c, err)
-}
-
-// platformNotShareable refines a not-found from the share calls: the core
-// finds only images the caller owns, but every BCC user sees the platform
-// images, and BCC answers a share call on one of them (a System or
-// Integration image) with Image.UnCustomImageCannotBeShared, as seed 004
-// says for non-custom images. Other tenants' images stay not found.
-func (h *handler) platformNotShareable(ctx context.Context, c *call, err error) error {
-	if imageshare.ErrorReason(err) != imageshare.ReasonImageNotFound {
-		return err
-	}
-	im, gerr := h.svc.GetImage(ctx, c.caller, c.imageID)
-	if gerr != nil || im.Region != c.region || (im.Type != imageshare.ImageSystem && im.Type != imageshare.ImageApp) {
-		return err
-	}
-	return errorf(http.StatusForbidden, codeUnCustomCannotBeShared,
-		"image %q is a %s image; only custom images can be shared", im.ID, bccType(im, c.caller))
+	return nil, err
 }
 
 // shareTarget decodes a share body into the one account it names. The

@@ -1,10 +1,12 @@
 package ucloud
 
 import (
-	"fmt"
+	"net/http"
+	"strconv"
 	"unicode/utf8"
 
 	"imageshare"
+	"imageshare/dialect/kit"
 	"imageshare/internal/wiretext"
 )
 
@@ -57,16 +59,11 @@ const (
 )
 
 // apiError is an error raised by the dialect itself (bad signature,
-// missing parameter...) with the RetCode and Message to send.
-type apiError struct {
-	code int
-	msg  string
-}
-
-func (e *apiError) Error() string { return fmt.Sprintf("RetCode %d: %s", e.code, e.msg) }
+// missing parameter...): the kit's shape, with the RetCode in decimal.
+type apiError = kit.Error
 
 func errorf(code int, format string, args ...any) *apiError {
-	return &apiError{code: code, msg: fmt.Sprintf(format, args...)}
+	return kit.Errorf(http.StatusOK, strconv.Itoa(code), format, args...)
 }
 
 // missingParam is UCloud's error for an absent required parameter.
@@ -97,68 +94,44 @@ func clip(s string) string {
 	return s[:cut] + "..."
 }
 
-// reasonCodes maps the domain's specific failures to RetCodes. The
-// message is the domain's own user-safe message: a missing image and
-// another tenant's image already share one error there, so they share
-// one RetCode and Message here.
-var reasonCodes = map[imageshare.Reason]int{
-	imageshare.ReasonImageNotFound:     CodeImageNotFound,
-	imageshare.ReasonNotShareable:      CodeImageNotShareable,
-	imageshare.ReasonTooManyAccounts:   CodeTooManyAccounts,
-	imageshare.ReasonNoAccounts:        CodeNoAccounts,
-	imageshare.ReasonShareQuota:        CodeShareQuota,
-	imageshare.ReasonAccountNotFound:   CodeAccountNotFound,
-	imageshare.ReasonShareToOwner:      CodeShareToOwner,
-	imageshare.ReasonRegionNotFound:    CodeRegionNotFound,
-	imageshare.ReasonKeyNotFound:       CodeUserNotExists,
-	imageshare.ReasonKeyDisabled:       CodeKeyDisabled,
-	imageshare.ReasonAccessDenied:      CodeAccessDenied,
-	imageshare.ReasonMissingParameter:  CodeMissingParams,
-	imageshare.ReasonInvalidParameter:  CodeInvalidParams,
-	imageshare.ReasonImageNotAvailable: CodeForbidden,
-	imageshare.ReasonThrottled:         CodeThrottled,
-	imageshare.ReasonOverloaded:        CodeServerBusy,
-}
-
-// kindCodes is the fallback for domain errors whose Reason has no entry.
-var kindCodes = map[imageshare.Kind]int{
-	imageshare.KindInvalid:         CodeInvalidParams,
-	imageshare.KindNotFound:        CodeNotFound,
-	imageshare.KindConflict:        CodeConflict,
-	imageshare.KindForbidden:       CodeForbidden,
-	imageshare.KindLimitExceeded:   CodeLimitExceeded,
-	imageshare.KindUnauthenticated: CodeUnauthenticatedMisc,
-	imageshare.KindUnavailable:     CodeServiceUnavailable,
-}
-
-// retCode returns the RetCode and Message for err, and whether it is an
-// internal failure that must be logged (its cause is never sent).
-func retCode(err error) (code int, msg string, internal bool) {
-	if e, ok := err.(*apiError); ok {
-		return e.code, e.msg, false
-	}
-	kind := imageshare.ErrorKind(err)
-	switch kind {
-	case imageshare.KindInternal, imageshare.KindOther:
-		return CodeInternal, "internal error", true
-	case imageshare.KindUnavailable:
-		return CodeServiceUnavailable, "Service unavailable", true
-	}
-	msg = imageshare.ErrorMessage(err)
-	switch imageshare.ErrorReason(err) {
-	case imageshare.ReasonKeyNotFound:
+// errorTable maps the domain's failures to RetCodes: by Reason when there
+// is a specific one, else by Kind. The message is the domain's own
+// user-safe message: a missing image and another tenant's image already
+// share one error there, so they share one RetCode and Message here.
+var errorTable = &kit.ErrorTable{
+	Reasons: map[imageshare.Reason]kit.Entry{
+		imageshare.ReasonImageNotFound:   ret(CodeImageNotFound, ""),
+		imageshare.ReasonNotShareable:    ret(CodeImageNotShareable, ""),
+		imageshare.ReasonTooManyAccounts: ret(CodeTooManyAccounts, ""),
+		imageshare.ReasonNoAccounts:      ret(CodeNoAccounts, ""),
+		imageshare.ReasonAddedAndRemoved: ret(CodeAddRemoveSame, "Params [AddAccounts, RemoveAccounts] not available: %s"),
+		imageshare.ReasonShareQuota:      ret(CodeShareQuota, ""),
+		imageshare.ReasonAccountNotFound: ret(CodeAccountNotFound, ""),
+		imageshare.ReasonShareToOwner:    ret(CodeShareToOwner, ""),
+		imageshare.ReasonRegionNotFound:  ret(CodeRegionNotFound, "Params [Region] not available: %s"),
 		// UCloud's own wording; the key id is not echoed back.
-		return CodeUserNotExists, "User Not Exists", false
-	case imageshare.ReasonRegionNotFound:
-		return CodeRegionNotFound, "Params [Region] not available: " + msg, false
-	case imageshare.ReasonAddedAndRemoved:
-		return CodeAddRemoveSame, "Params [AddAccounts, RemoveAccounts] not available: " + msg, false
-	}
-	if c, ok := reasonCodes[imageshare.ErrorReason(err)]; ok {
-		return c, msg, false
-	}
-	if c, ok := kindCodes[kind]; ok {
-		return c, msg, false
-	}
-	return CodeInternal, "internal error", true
+		imageshare.ReasonKeyNotFound:       ret(CodeUserNotExists, "User Not Exists"),
+		imageshare.ReasonKeyDisabled:       ret(CodeKeyDisabled, ""),
+		imageshare.ReasonAccessDenied:      ret(CodeAccessDenied, ""),
+		imageshare.ReasonMissingParameter:  ret(CodeMissingParams, ""),
+		imageshare.ReasonInvalidParameter:  ret(CodeInvalidParams, ""),
+		imageshare.ReasonImageNotAvailable: ret(CodeForbidden, ""),
+		imageshare.ReasonThrottled:         ret(CodeThrottled, ""),
+		imageshare.ReasonOverloaded:        ret(CodeServerBusy, ""),
+	},
+	Kinds: map[imageshare.Kind]kit.Entry{
+		imageshare.KindInvalid:         ret(CodeInvalidParams, ""),
+		imageshare.KindNotFound:        ret(CodeNotFound, ""),
+		imageshare.KindConflict:        ret(CodeConflict, ""),
+		imageshare.KindForbidden:       ret(CodeForbidden, ""),
+		imageshare.KindLimitExceeded:   ret(CodeLimitExceeded, ""),
+		imageshare.KindUnauthenticated: ret(CodeUnauthenticatedMisc, ""),
+		imageshare.KindUnavailable:     ret(CodeServiceUnavailable, "Service unavailable"),
+	},
+	Internal: ret(CodeInternal, "internal error"),
+}
+
+// ret is an entry of errorTable: every answer is HTTP 200.
+func ret(retCode int, msg string) kit.Entry {
+	return kit.Entry{Status: http.StatusOK, Code: strconv.Itoa(retCode), Message: msg}
 }

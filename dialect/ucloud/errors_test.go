@@ -7,12 +7,21 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
 	"imageshare"
 	"imageshare/internal/ucloudclient"
 )
+
+// retCode returns, through errorTable, the RetCode and Message for err, and whether it is an
+// internal failure that must be logged (its cause is never sent).
+func retCode(err error) (code int, msg string, internal bool) {
+	e, internal := errorTable.Map(err)
+	code, _ = strconv.Atoi(e.Code)
+	return code, e.Message, internal
+}
 
 func TestRetCode(t *testing.T) {
 	tests := []struct {

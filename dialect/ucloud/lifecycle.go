@@ -24,27 +24,14 @@ const (
 
 func init() {
 	// Extend errors.go's table with the lifecycle's reasons.
-	reasonCodes[imageshare.ReasonInstanceNotFound] = CodeInstanceNotFound
-	reasonCodes[imageshare.ReasonDuplicateName] = CodeDuplicateName
-	reasonCodes[imageshare.ReasonNotCustomImage] = CodeNotCustomImage
-	reasonCodes[imageshare.ReasonGroupNotFound] = CodeGroupNotFound
-	reasonCodes[imageshare.ReasonVersionNotFound] = CodeVersionNotFound
-}
-
-// communityActions are the lifecycle and catalog actions, added to the
-// handler's routing table by New.
-func (h *handler) communityActions() map[string]action {
-	return map[string]action{
-		"CreateCompShareCustomImage":      {handle: h.createCustomImage},
-		"GetCompShareImageCreateProgress": {handle: h.createProgress},
-		"UpdateCompShareImage":            {handle: h.updateImage},
-		"CopyCompShareCustomImage":        {handle: h.copyCustomImage},
-		"TerminateCompShareCustomImage":   {handle: h.terminateCustomImage},
-		"DescribeCompShareImageTags":      {handle: h.describeImageTags, regionOptional: true},
-		"PublishCompShareImage":           {handle: h.publishImage},
-		"DescribeCommunityImages":         {handle: h.describeCommunityImages},
-		"DescribeSelfCommunityImages":     {handle: h.describeSelfCommunityImages},
-		"DescribeUserCommunityImages":     {handle: h.describeUserCommunityImages},
+	for reason, code := range map[imageshare.Reason]int{
+		imageshare.ReasonInstanceNotFound: CodeInstanceNotFound,
+		imageshare.ReasonDuplicateName:    CodeDuplicateName,
+		imageshare.ReasonNotCustomImage:   CodeNotCustomImage,
+		imageshare.ReasonGroupNotFound:    CodeGroupNotFound,
+		imageshare.ReasonVersionNotFound:  CodeVersionNotFound,
+	} {
+		errorTable.Reasons[reason] = ret(code, "")
 	}
 }
 

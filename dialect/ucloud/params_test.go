@@ -3,6 +3,7 @@ package ucloud
 import (
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -14,7 +15,8 @@ func code(err error) int {
 	}
 	var e *apiError
 	if errors.As(err, &e) {
-		return e.code
+		c, _ := strconv.Atoi(e.Code)
+		return c
 	}
 	return -1
 }
@@ -173,7 +175,7 @@ func TestParams_Scalars(t *testing.T) {
 	if _, ok, err := p.String("Empty"); ok || err != nil {
 		t.Errorf("String(Empty) present=%v err=%v; empty must count as absent", ok, err)
 	}
-	if _, err := p.RequiredString("Empty"); code(err) != CodeMissingParams || err.(*apiError).msg != "Missing params [Empty]" {
+	if _, err := p.RequiredString("Empty"); code(err) != CodeMissingParams || err.(*apiError).Message != "Missing params [Empty]" {
 		t.Errorf("RequiredString(Empty) = %v", err)
 	}
 	if _, err := p.RequiredString("Absent"); code(err) != CodeMissingParams {

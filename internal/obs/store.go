@@ -83,6 +83,11 @@ func (s *instrumentedStore) FindOwnedImage(ctx context.Context, id string, owner
 	return s.Store.FindOwnedImage(ctx, id, ownerID)
 }
 
+func (s *instrumentedStore) FindPlatformImage(ctx context.Context, id string) (_ *imageshare.Image, err error) {
+	defer func(t time.Time) { s.observe("FindPlatformImage", t, err) }(time.Now())
+	return s.Store.FindPlatformImage(ctx, id)
+}
+
 func (s *instrumentedStore) FindImages(ctx context.Context, f imageshare.ImageFilter) (_ []*imageshare.Image, _ int, err error) {
 	defer func(t time.Time) { s.observe("FindImages", t, err) }(time.Now())
 	return s.Store.FindImages(ctx, f)

@@ -11,9 +11,10 @@
 // (Overloaded), before it decodes the body or touches the store. The app
 // takes a slot only once a request's body is read, so that a slow sender
 // holds a connection, not a slot (SECURITY.md, finding 3). A dialect
-// checks a key's bucket (Limiter.Check) only after the request's signature
-// is verified, so that nobody can spend another tenant's bucket with
-// forged requests: see SECURITY.md.
+// checks a key's bucket (Limiter.CheckContext, with the request's context:
+// dialect/kit) only after the request's signature is verified, so that
+// nobody can spend another tenant's bucket with forged requests: see
+// SECURITY.md.
 package ratelimit
 
 import (
@@ -98,8 +99,9 @@ func (l *Limiter) Allow(key string) bool {
 	return true
 }
 
-// Check is Allow as an error: nil, or the domain error a dialect turns
-// into its vendor's throttling answer (KindLimitExceeded, ReasonThrottled).
+// Check is CheckContext without a request to bound it, for tools and
+// tests: a dialect checks with its request's context (dialect/kit), so
+// that a shared bucket's write stops when the request is cancelled.
 func (l *Limiter) Check(key string) error {
 	return l.CheckContext(context.Background(), key)
 }

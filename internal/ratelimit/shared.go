@@ -18,8 +18,8 @@ type Shared interface {
 	TakeToken(ctx context.Context, key string, rate, burst float64) (bool, error)
 }
 
-// sharedTimeout bounds a bucket update made for Check, which has no
-// request context to bound it.
+// sharedTimeout bounds a bucket update besides the caller's context (Check
+// has none).
 const sharedTimeout = 2 * time.Second
 
 // Share returns l keeping its buckets in s instead of in memory (nil s, or
@@ -34,9 +34,12 @@ func (l *Limiter) Share(s Shared) *Limiter {
 // Shared reports whether the limiter's buckets are shared between replicas.
 func (l *Limiter) Shared() bool { return l != nil && l.shared != nil }
 
-// CheckContext is Check bounded by ctx. With shared buckets a failure to
-// reach them is returned as it is (the store's unavailable error): the
-// request is neither counted nor refused as throttled.
+// CheckContext takes one token from key's bucket: nil, or the domain error
+// a dialect turns into its vendor's throttling answer (KindLimitExceeded,
+// ReasonThrottled). A shared bucket is updated within ctx (the request's:
+// a cancelled request stops waiting for the store). With shared buckets a
+// failure to reach them is returned as it is (the store's unavailable
+// error): the request is neither counted nor refused as throttled.
 func (l *Limiter) CheckContext(ctx context.Context, key string) error {
 	if l == nil {
 		return nil

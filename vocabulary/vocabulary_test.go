@@ -1,4 +1,4 @@
-package ram_test
+package vocabulary_test
 
 import (
 	"os"
@@ -7,42 +7,48 @@ import (
 
 	"imageshare"
 	"imageshare/dialect/aliyun"
+	"imageshare/dialect/baidu"
 	"imageshare/dialect/ucloud"
 	"imageshare/policy"
-	"imageshare/ram"
+	"imageshare/vocabulary"
 )
 
-// Every action a dialect serves has an entry, and every entry is an
-// action the dialect serves: a call of a sub-user to an action without
-// one would be denied whatever its policies say.
+// The vocabulary is derived from the dialects' action tables: every action
+// a dialect serves has an entry, and every entry is an action the dialect
+// serves, so a sub-user's call is never denied for want of an entry.
 func TestVocabularyCoversServedActions(t *testing.T) {
 	for _, tt := range []struct {
-		v      *ram.Vocabulary
-		served []string
+		dialect string
+		served  []string
 	}{
-		{ram.Aliyun, aliyun.Actions()},
-		{ram.UCloud, ucloud.Actions()},
+		{"aliyun", aliyun.Actions()},
+		{"ucloud", ucloud.Actions()},
+		{"baidu", baidu.Actions()},
 	} {
+		v := vocabulary.For(tt.dialect)
+		if v == nil {
+			t.Fatalf("%s registered no vocabulary", tt.dialect)
+		}
 		have := map[string]bool{}
-		for _, a := range tt.v.Actions {
+		for _, a := range v.Actions {
 			have[a.Name] = true
 		}
 		for _, name := range tt.served {
-			if !have[tt.v.Service+":"+name] {
-				t.Errorf("%s serves %s, which the vocabulary lacks", tt.v.Dialect, name)
+			if !have[v.Service+":"+name] || v.Action(name) == nil {
+				t.Errorf("%s serves %s, which the vocabulary lacks", v.Dialect, name)
 			}
-			delete(have, tt.v.Service+":"+name)
+			delete(have, v.Service+":"+name)
 		}
 		for name := range have {
-			t.Errorf("%s vocabulary has %s, which the dialect does not serve", tt.v.Dialect, name)
+			t.Errorf("%s vocabulary has %s, which the dialect does not serve", v.Dialect, name)
 		}
 	}
 }
 
 func TestVocabularyEntries(t *testing.T) {
 	seen := map[string]bool{}
-	for _, v := range ram.Vocabularies() {
-		if ram.For(v.Dialect) != v {
+	for _, v := range vocabulary.Vocabularies() {
+		if vocabulary.For(v.Dialect) != v {
 			t.Errorf("For(%q) is not its vocabulary", v.Dialect)
 		}
 		for i := range v.Actions {
@@ -54,7 +60,7 @@ func TestVocabularyEntries(t *testing.T) {
 				t.Errorf("%s appears twice", a.Name)
 			}
 			seen[strings.ToLower(a.Name)] = true
-			if a.Level != ram.Read && a.Level != ram.List && a.Level != ram.Write {
+			if a.Level != vocabulary.Read && a.Level != vocabulary.List && a.Level != vocabulary.Write {
 				t.Errorf("%s has level %q", a.Name, a.Level)
 			}
 			if len(a.Ops) == 0 {
@@ -64,7 +70,7 @@ func TestVocabularyEntries(t *testing.T) {
 			// wildcards for its placeholders) covers the ARN the core builds.
 			pat := strings.NewReplacer("{regionId}", "*", "{accountId}", "*", "{imageId}", "*", "{instanceId}", "*").Replace(v.Pattern(a))
 			id := "x-1"
-			if a.Level == ram.List {
+			if a.Level == vocabulary.List {
 				id = "*"
 			}
 			if arn := v.ARN("cn-wlcb", 10001, a.Kind, id); !policy.Match(pat, arn) {
@@ -75,23 +81,23 @@ func TestVocabularyEntries(t *testing.T) {
 }
 
 func TestLookup(t *testing.T) {
-	v, a, ok := ram.Lookup("ECS:describeImageSharePermission")
-	if !ok || v != ram.Aliyun || a.Name != "ecs:DescribeImageSharePermission" || a.Level != ram.Read {
+	v, a, ok := vocabulary.Lookup("ECS:describeImageSharePermission")
+	if !ok || v != vocabulary.For("aliyun") || a.Name != "ecs:DescribeImageSharePermission" || a.Level != vocabulary.Read {
 		t.Fatalf("Lookup = %v %+v %v", v, a, ok)
 	}
 	if !a.Allows(imageshare.OpDescribeShares) || a.Allows(imageshare.OpModifyShares) {
 		t.Fatal("a read action allows the wrong operations")
 	}
-	if _, _, ok := ram.Lookup("ecs:RunInstances"); ok {
+	if _, _, ok := vocabulary.Lookup("ecs:RunInstances"); ok {
 		t.Fatal("an unknown action was found")
 	}
-	if got, want := ram.Aliyun.ARN("cn-hangzhou", 10001, ram.KindImage, "m-1"), "acs:ecs:cn-hangzhou:10001:image/m-1"; got != want {
+	if got, want := vocabulary.For("aliyun").ARN("cn-hangzhou", 10001, vocabulary.KindImage, "m-1"), "acs:ecs:cn-hangzhou:10001:image/m-1"; got != want {
 		t.Fatalf("ARN = %s, want %s", got, want)
 	}
-	if got, want := ram.Baidu.ARN("", 7, ram.KindImage, "*"), "brn:bce:bcc:*:7:image/*"; got != want {
+	if got, want := vocabulary.For("baidu").ARN("", 7, vocabulary.KindImage, "*"), "brn:bce:bcc:*:7:image/*"; got != want {
 		t.Fatalf("ARN = %s, want %s", got, want)
 	}
-	if got, want := ram.Aliyun.Pattern(&ram.Aliyun.Actions[0]), "acs:ecs:{regionId}:{accountId}:image/{imageId}"; got != want {
+	if got, want := vocabulary.For("aliyun").Pattern(&vocabulary.For("aliyun").Actions[0]), "acs:ecs:{regionId}:{accountId}:image/{imageId}"; got != want {
 		t.Fatalf("Pattern = %s, want %s (seed 003)", got, want)
 	}
 }
@@ -102,7 +108,7 @@ func TestDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range ram.Vocabularies() {
+	for _, v := range vocabulary.Vocabularies() {
 		for i := range v.Actions {
 			a := &v.Actions[i]
 			var ops []string

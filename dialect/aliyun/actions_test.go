@@ -1,0 +1,12 @@
+package aliyun
+
+import (
+	"testing"
+
+	"imageshare/dialect/kit/kittest"
+)
+
+// Every row's route (its Action), RAM action and docs agree.
+func TestActionTable(t *testing.T) {
+	kittest.CheckRPCTable(t, actions, "../../docs/aliyun.md", "../../docs/ram.md")
+}
