@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"imageshare/internal/childproc"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 )
 
 // Load figures for SECURITY.md come from TestOverload_TwiceSaturation:
@@ -251,7 +251,7 @@ func TestOverload_TwiceSaturation(t *testing.T) {
 		}
 		overload = time.Duration(n) * time.Second
 	}
-	srv := childproc.Start(t, "--db", testserver.StoreDSN(t), "--seed", loadSeed(t),
+	srv := childproc.Start(t, "--db", apptest.StoreDSN(t), "--seed", loadSeed(t),
 		"--max-concurrent-requests", strconv.Itoa(loadGate),
 		"--rate-limit-per-key", strconv.Itoa(loadRate), "--rate-limit-burst", strconv.Itoa(loadBurst))
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}

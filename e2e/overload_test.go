@@ -17,7 +17,7 @@ import (
 	"imageshare"
 	"imageshare/app"
 	"imageshare/dialect/ucloud"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 	"imageshare/internal/ucloudclient"
 )
 
@@ -59,7 +59,7 @@ func TestOverload_PerKeyRateLimit(t *testing.T) {
 	// buckets; the database's own clock for PostgreSQL's shared buckets.
 	refill := func(d time.Duration) {
 		clk.Add(d)
-		if testserver.StoreKind() == "postgres" {
+		if apptest.StoreKind() == "postgres" {
 			time.Sleep(d)
 		}
 	}

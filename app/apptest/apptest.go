@@ -1,8 +1,8 @@
-// Package testserver starts a real imageshare server on a loopback port
+// Package apptest starts a real imageshare server on a loopback port
 // for end-to-end tests: the same app.Main the binary runs, on a fresh
 // store (SQLite, or PostgreSQL when IMAGESHARE_TEST_DB=postgres; see
 // StoreDSN).
-package testserver
+package apptest
 
 import (
 	"context"
@@ -53,7 +53,7 @@ func StoreDSN(t testing.TB) string {
 	case "postgres":
 		return pgtest.NewSchema(t)
 	default:
-		t.Fatalf("testserver: %s=%q: want sqlite or postgres", EnvTestDB, v)
+		t.Fatalf("apptest: %s=%q: want sqlite or postgres", EnvTestDB, v)
 		return ""
 	}
 }
@@ -71,11 +71,11 @@ func Start(t testing.TB, opts ...func(*app.Config)) *Server {
 	}
 	m := app.New(cfg)
 	if err := m.Open(context.Background()); err != nil {
-		t.Fatalf("testserver: start: %v", err)
+		t.Fatalf("apptest: start: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := m.Close(); err != nil {
-			t.Errorf("testserver: close: %v", err)
+			t.Errorf("apptest: close: %v", err)
 		}
 	})
 	return &Server{URL: m.URL(), Addr: m.Addr(), Main: m, Svc: m.Service, Store: m.Store}
@@ -92,7 +92,7 @@ func (s *Server) Account(t testing.TB, name string) (*imageshare.Account, *image
 	a := &imageshare.Account{Name: name}
 	k, err := s.Svc.CreateAccount(context.Background(), a)
 	if err != nil {
-		t.Fatalf("testserver: create account %q: %v", name, err)
+		t.Fatalf("apptest: create account %q: %v", name, err)
 	}
 	return a, k
 }
@@ -120,7 +120,7 @@ func (s *Server) Image(t testing.TB, im *imageshare.Image) *imageshare.Image {
 		im.CreatedAt = s.Svc.Now().UTC()
 	}
 	if err := s.Store.CreateImage(context.Background(), im); err != nil {
-		t.Fatalf("testserver: create image %q: %v", im.ID, err)
+		t.Fatalf("apptest: create image %q: %v", im.ID, err)
 	}
 	return im
 }
