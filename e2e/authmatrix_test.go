@@ -15,9 +15,9 @@ import (
 
 	"imageshare"
 	"imageshare/app"
+	"imageshare/app/apptest"
 	"imageshare/dialect/aliyun"
 	"imageshare/dialect/ucloud"
-	"imageshare/app/apptest"
 )
 
 // The security matrices run every action of every dialect against one

@@ -14,8 +14,8 @@ import (
 
 	"imageshare/admin"
 	"imageshare/app"
-	"imageshare/dialect/ucloud"
 	"imageshare/app/apptest"
+	"imageshare/dialect/ucloud"
 	"imageshare/internal/ucloudclient"
 )
 

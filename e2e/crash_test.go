@@ -19,8 +19,8 @@ import (
 	"github.com/baidubce/bce-sdk-go/bce"
 	"github.com/baidubce/bce-sdk-go/services/bcc/api"
 
-	"imageshare/internal/childproc"
 	"imageshare/app/apptest"
+	"imageshare/internal/childproc"
 	"imageshare/internal/ucloudclient"
 )
 

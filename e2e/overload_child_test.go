@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"imageshare/internal/childproc"
 	"imageshare/app/apptest"
+	"imageshare/internal/childproc"
 )
 
 // Load figures for SECURITY.md come from TestOverload_TwiceSaturation:

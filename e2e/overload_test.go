@@ -16,8 +16,8 @@ import (
 
 	"imageshare"
 	"imageshare/app"
-	"imageshare/dialect/ucloud"
 	"imageshare/app/apptest"
+	"imageshare/dialect/ucloud"
 	"imageshare/internal/ucloudclient"
 )
 

@@ -17,8 +17,8 @@ import (
 
 	"imageshare"
 	"imageshare/app"
-	"imageshare/core"
 	"imageshare/app/apptest"
+	"imageshare/core"
 	"imageshare/internal/ucloudclient"
 	"imageshare/policy"
 	"imageshare/ram"
