@@ -47,9 +47,6 @@ func New(store imageshare.Store, cfg Config) *Service {
 	return s
 }
 
-// Store returns the underlying store, for administration tools.
-func (s *Service) Store() imageshare.Store { return s.store }
-
 // Now returns the service clock.
 func (s *Service) Now() time.Time { return s.now() }
 

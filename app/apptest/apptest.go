@@ -23,7 +23,11 @@ type Server struct {
 	URL   string // "http://127.0.0.1:PORT"
 	Addr  string // "127.0.0.1:PORT"
 	Main  *app.Main
-	Svc   *core.Service
+	// Svc is the core service; as core.Operator it is how a test makes
+	// records (Account, Image).
+	Svc *core.Service
+	// Store is the store under Svc, for tests that look at what a call
+	// wrote; records are made through Svc.
 	Store imageshare.Store
 }
 
@@ -97,8 +101,10 @@ func (s *Server) Account(t testing.TB, name string) (*imageshare.Account, *image
 	return a, k
 }
 
-// Image creates im through the store. An empty ID gets a fresh one, an
-// empty Status is Available, an empty Name is derived from the id.
+// Image records im through the core's operator interface (core.Operator),
+// under the rules a seed obeys. An empty ID gets a fresh one, an empty
+// Status is Available, an empty Name is derived from the id, an empty
+// Region is cn-wlcb and an empty Type is Custom.
 func (s *Server) Image(t testing.TB, im *imageshare.Image) *imageshare.Image {
 	t.Helper()
 	if im.ID == "" {
@@ -119,7 +125,7 @@ func (s *Server) Image(t testing.TB, im *imageshare.Image) *imageshare.Image {
 	if im.CreatedAt.IsZero() {
 		im.CreatedAt = s.Svc.Now().UTC()
 	}
-	if err := s.Store.CreateImage(context.Background(), im); err != nil {
+	if err := s.Svc.AddImage(context.Background(), im); err != nil {
 		t.Fatalf("apptest: create image %q: %v", im.ID, err)
 	}
 	return im

@@ -77,7 +77,7 @@ func accountCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		defer m.Close()
-		accounts, _, err := m.Store.ListAccounts(ctx, imageshare.Page{})
+		accounts, _, err := m.Service.ListAccounts(ctx, imageshare.Page{})
 		if err != nil {
 			return err
 		}
