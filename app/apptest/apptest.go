@@ -20,9 +20,9 @@ import (
 
 // Server is a running test server.
 type Server struct {
-	URL   string // "http://127.0.0.1:PORT"
-	Addr  string // "127.0.0.1:PORT"
-	Main  *app.Main
+	URL  string // "http://127.0.0.1:PORT"
+	Addr string // "127.0.0.1:PORT"
+	Main *app.Main
 	// Svc is the core service; as core.Operator it is how a test makes
 	// records (Account, Image).
 	Svc *core.Service
