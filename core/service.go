@@ -18,8 +18,9 @@ type Config struct {
 	MaxSharesPerImage int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// BuildDuration is how long a custom image build takes: 0 means
-	// imageshare.DefaultBuildDuration, a negative value means no time at all.
+	// BuildDuration is how long a custom image build takes; 0 (or a
+	// negative value) means builds finish at once. The server's default,
+	// imageshare.DefaultBuildDuration, is app.DefaultConfig's.
 	BuildDuration time.Duration
 }
 

@@ -62,11 +62,13 @@ func StoreDSN(t testing.TB) string {
 	}
 }
 
-// Start starts a server and stops it when the test ends. Options may
-// change the configuration before it opens.
+// Start starts a server and stops it when the test ends: the binary's
+// defaults (app.DefaultConfig) on a loopback port and a fresh store
+// (StoreDSN). Options may change the configuration before it opens.
 func Start(t testing.TB, opts ...func(*app.Config)) *Server {
 	t.Helper()
-	cfg := app.Config{Listen: "127.0.0.1:0"}
+	cfg := app.DefaultConfig()
+	cfg.Listen, cfg.DB = "127.0.0.1:0", ""
 	for _, o := range opts {
 		o(&cfg)
 	}

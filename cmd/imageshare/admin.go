@@ -14,7 +14,9 @@ import (
 
 // openAdmin opens the store a command names, without serving.
 func openAdmin(ctx context.Context, dsn string) (*app.Main, error) {
-	m := app.New(app.Config{DB: dsn})
+	cfg := app.DefaultConfig()
+	cfg.DB = dsn
+	m := app.New(cfg)
 	if err := m.OpenService(ctx); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"imageshare/app"
 )
 
 // writeFile writes a file in t's temp dir and returns its path.
@@ -72,7 +74,7 @@ build_duration: 0s
 		}
 	}
 	c := conf.appConfig()
-	if c.Listen != "0.0.0.0:9000" || c.DB != "sqlite:/var/lib/env.db" || c.MaxSharesPerImage != 30 || !c.Demo || c.BuildDuration >= 0 {
+	if c.Listen != "0.0.0.0:9000" || c.DB != "sqlite:/var/lib/env.db" || c.MaxSharesPerImage != 30 || !c.Demo || c.BuildDuration != 0 {
 		t.Errorf("app.Config = %+v", c)
 	}
 	if !conf.logger(io.Discard).Enabled(context.Background(), -4) {
@@ -243,5 +245,34 @@ func TestConfig_DocumentedAndExampleValid(t *testing.T) {
 	}
 	if got := conf.get("listen").source; got != "file ../../deploy/imageshare.yaml" {
 		t.Errorf("listen comes from %s, want the example file", got)
+	}
+}
+
+// serve's defaults are app.DefaultConfig's, and --build-duration 0 reaches
+// app.Config as 0, which means at once there too (app's
+// TestBuildDurationZeroIsImmediate).
+func TestConfig_DefaultsAndBuildDurationZero(t *testing.T) {
+	conf, err := resolveWith(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := conf.appConfig(), app.DefaultConfig()
+	if got.Listen != want.Listen || got.DB != want.DB || got.MaxSharesPerImage != want.MaxSharesPerImage ||
+		got.UCloudAccountIDType != want.UCloudAccountIDType || got.BaiduDefaultRegion != want.BaiduDefaultRegion ||
+		got.BuildDuration != want.BuildDuration || got.MaxConcurrentRequests != want.MaxConcurrentRequests ||
+		got.ShutdownTimeout != want.ShutdownTimeout {
+		t.Fatalf("serve's defaults %+v\ndiffer from app.DefaultConfig() %+v", got, want)
+	}
+	for _, args := range [][]string{{"--build-duration", "0"}, {"--build-duration", "0s"}} {
+		conf, err := resolveWith(t, nil, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := conf.appConfig().BuildDuration; d != 0 {
+			t.Fatalf("%v: app.Config.BuildDuration = %v, want 0", args, d)
+		}
+		if d := app.New(conf.appConfig()).Config.BuildDuration; d != 0 {
+			t.Fatalf("%v: after Defaults, BuildDuration = %v, want 0", args, d)
+		}
 	}
 }

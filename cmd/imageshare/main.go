@@ -34,6 +34,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"imageshare/app"
 )
 
 const usage = `imageshare: a self-hostable image-sharing control plane
@@ -157,5 +159,5 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 
 // dbFlag adds the --db flag shared by every command.
 func dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", envOr("IMAGESHARE_DB", "sqlite:./imageshare.db"), "store DSN: sqlite:PATH or postgres://USER@HOST/DB (env IMAGESHARE_DB)")
+	return fs.String("db", envOr("IMAGESHARE_DB", app.DefaultConfig().DB), "store DSN: sqlite:PATH or postgres://USER@HOST/DB (env IMAGESHARE_DB)")
 }
