@@ -14,6 +14,7 @@ import (
 	"imageshare/dialect/baidu"
 	"imageshare/dialect/ucloud"
 	"imageshare/internal/clientip"
+	"imageshare/internal/dsn"
 	"imageshare/internal/obs"
 	"imageshare/internal/ratelimit"
 	"imageshare/seed"
@@ -71,7 +72,7 @@ func (m *Main) Open(ctx context.Context) error {
 		close(m.served)
 	}()
 	m.startBuildFinisher()
-	m.Config.Logger.Info("serving", "addr", ln.Addr().String(), "db", RedactDSN(m.Config.DB))
+	m.Config.Logger.Info("serving", "addr", ln.Addr().String(), "db", dsn.Redact(m.Config.DB))
 	return nil
 }
 

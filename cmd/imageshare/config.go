@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"imageshare/app"
+	"imageshare/internal/dsn"
 )
 
 // The server's configuration comes from four layers, each overriding the
@@ -53,6 +54,18 @@ type setting struct {
 	value   string
 	source  string // "default", "file PATH", "env NAME" or "flag"
 	flagVal *string
+}
+
+// shown is the value as messages may print it: a DSN without its
+// password, a secret masked.
+func (s *setting) shown() string {
+	switch {
+	case s.secret && s.value != "":
+		return masked
+	case s.dsn:
+		return dsn.Redact(s.value)
+	}
+	return s.value
 }
 
 func (s *setting) key() string { return strings.ReplaceAll(s.name, "-", "_") }
@@ -252,7 +265,7 @@ func (c *serveConfig) validate() error {
 			_, err = time.ParseDuration(s.value)
 		}
 		if err != nil {
-			return fmt.Errorf("%s %q (from %s): not a valid %s", s.name, s.value, s.source, kindName(s.kind))
+			return fmt.Errorf("%s %q (from %s): not a valid %s", s.name, s.shown(), s.source, kindName(s.kind))
 		}
 	}
 	check := func(name string, ok bool, want string) error {
@@ -260,11 +273,11 @@ func (c *serveConfig) validate() error {
 			return nil
 		}
 		s := c.get(name)
-		return fmt.Errorf("%s %q (from %s): want %s", s.name, s.value, s.source, want)
+		return fmt.Errorf("%s %q (from %s): want %s", s.name, s.shown(), s.source, want)
 	}
 	return firstErr(
 		check("listen", c.str("listen") != "", "an address such as 127.0.0.1:8080"),
-		check("db", strings.HasPrefix(c.str("db"), "sqlite:") || app.IsPostgresDSN(c.str("db")), "sqlite:PATH or postgres://USER@HOST/DB"),
+		check("db", validDSN(c.str("db")), dsn.Want),
 		check("max-shares-per-image", c.integer("max-shares-per-image") > 0, "a positive number"),
 		check("ucloud-account-id-type", oneOf(c.str("ucloud-account-id-type"), "auto", "integer", "string"), "auto, integer or string"),
 		check("baidu-default-region", c.str("baidu-default-region") != "", "a region name"),
@@ -346,6 +359,11 @@ func (c *serveConfig) appConfig() app.Config {
 	}
 }
 
+func validDSN(s string) bool {
+	_, err := dsn.Parse(s)
+	return err == nil
+}
+
 func validProxies(s string) bool {
 	_, err := app.ParseTrustedProxies(s)
 	return err == nil
@@ -376,13 +394,7 @@ const masked = "*****"
 func (c *serveConfig) effectiveYAML() ([]byte, error) {
 	root := &yaml.Node{Kind: yaml.MappingNode}
 	for _, s := range c.settings {
-		v := s.value
-		switch {
-		case s.secret && v != "":
-			v = masked
-		case s.dsn:
-			v = app.RedactDSN(v)
-		}
+		v := s.shown()
 		tag := "" // numbers and booleans print plain
 		if s.kind == kindString || s.kind == kindDuration {
 			tag = "!!str" // quoted when it would read as something else

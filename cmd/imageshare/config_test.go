@@ -115,7 +115,7 @@ func TestConfig_Errors(t *testing.T) {
 		{name: "BadIntFromFile", file: "max_shares_per_image: many\n", want: `max-shares-per-image "many" (from file`},
 		{name: "BadDurationFromEnv", env: map[string]string{"IMAGESHARE_BUILD_DURATION": "3 seconds"}, want: `build-duration "3 seconds" (from env IMAGESHARE_BUILD_DURATION)`},
 		{name: "BadEnumFromFlag", args: []string{"--ucloud-account-id-type", "number"}, want: `(from flag --ucloud-account-id-type): want auto, integer or string`},
-		{name: "BadDSN", args: []string{"--db", "mysql://x"}, want: "want sqlite:PATH or postgres://"},
+		{name: "BadDSN", args: []string{"--db", "mysql://x"}, want: "want sqlite:PATH, postgres://"},
 		{name: "ZeroShares", args: []string{"--max-shares-per-image", "0"}, want: "want a positive number"},
 		{name: "LogFormat", args: []string{"--log-format", "xml"}, want: "want text or json"},
 		{name: "MissingFile", args: []string{"--config", "/nonexistent/imageshare.yaml"}, want: "no such file"},
@@ -273,6 +273,43 @@ func TestConfig_DefaultsAndBuildDurationZero(t *testing.T) {
 		}
 		if d := app.New(conf.appConfig()).Config.BuildDuration; d != 0 {
 			t.Fatalf("%v: after Defaults, BuildDuration = %v, want 0", args, d)
+		}
+	}
+}
+
+// A DSN is printed without its password by config check and serve, valid
+// or not, in URL form or key=value form.
+func TestDSNPasswordNeverPrinted(t *testing.T) {
+	const secret = "s3cr3tpw"
+	for _, tc := range []struct {
+		args    []string
+		wantErr bool
+	}{
+		{[]string{"config", "check", "--db", "postgress://user:" + secret + "@host/db"}, true},
+		{[]string{"config", "check", "--db", "user:" + secret + "@host/db"}, true},
+		{[]string{"config", "check", "--db", "postgres://user:" + secret + "@host/db"}, false},
+		{[]string{"config", "check", "--db", "host=x user=u password=" + secret + " dbname=d"}, false},
+		{[]string{"config", "check", "--db", "host=x password='" + secret + "' dbname=d"}, false},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--db", "postgress://user:" + secret + "@host/db"}, true},
+		// Parses, then fails to connect (nothing listens on port 1).
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--db", "host=127.0.0.1 port=1 user=u password=" + secret + " dbname=d connect_timeout=2"}, true},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--db", "postgres://u:" + secret + "@127.0.0.1:1/d?connect_timeout=2"}, true},
+		{[]string{"migrate", "--db", "postgress://user:" + secret + "@host/db"}, true},
+		{[]string{"export", "--db", "host=127.0.0.1 port=1 password=" + secret + " connect_timeout=2"}, true},
+	} {
+		out, err := runCmd(t, tc.args...)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%q: err = %v, want an error: %v\n%s", tc.args, err, tc.wantErr, out)
+		}
+		shown := out
+		if err != nil {
+			shown += err.Error()
+		}
+		if strings.Contains(shown, secret) {
+			t.Errorf("%q printed the password:\n%s", tc.args, shown)
+		}
+		if tc.wantErr && err != nil && !strings.Contains(err.Error(), "xxxxx") && strings.Contains(tc.args[len(tc.args)-1], "postgress") {
+			t.Errorf("%q: %v does not show the DSN redacted", tc.args, err)
 		}
 	}
 }

@@ -78,7 +78,7 @@ IMAGESHARE_PRIVATE_KEY, IMAGESHARE_REGION; tables, or JSON with --json):
   imageshare completion bash|zsh
 
 The store commands take --db DSN (env IMAGESHARE_DB, default sqlite:./imageshare.db);
-a DSN is sqlite:PATH or postgres://USER@HOST/DB (see docs/postgres.md).
+a DSN is sqlite:PATH, postgres://USER@HOST/DB or host=HOST dbname=DB ... (docs/postgres.md).
 Run "imageshare COMMAND -h" for a command's flags.
 `
 
