@@ -15,6 +15,7 @@
 //	imageshare review approve|offline|online VERSIONID
 //	imageshare review reject VERSIONID [--reason TEXT]
 //	imageshare config check [--config FILE] [serve flags]
+//	imageshare version (or --version)
 //	imageshare images ls [--shared-with-me] [--json]
 //	imageshare share ls|add|rm IMAGE [ACCOUNT...] [--json]
 //	imageshare community ls [--user ORG] [--search TEXT] [--json]
@@ -36,6 +37,7 @@ import (
 	"syscall"
 
 	"imageshare/app"
+	"imageshare/internal/version"
 )
 
 const usage = `imageshare: a self-hostable image-sharing control plane
@@ -43,6 +45,7 @@ const usage = `imageshare: a self-hostable image-sharing control plane
 Usage:
   imageshare serve [--config FILE] [--listen ADDR] [--db DSN] [--seed FILE] [--demo] [--log-format text|json]
   imageshare config check [--config FILE] [serve flags]   validate and print the effective configuration
+  imageshare version                print the module version and VCS revision (also --version)
   imageshare account create --name NAME [--id ID] [--org ORGID] [--json]
   imageshare account list [--json]
   imageshare key create --account ID [--json]
@@ -134,6 +137,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return policyCmd(ctx, rest, stdout, stderr)
 	case "completion":
 		return completionCmd(rest, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, version.Get())
+		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
