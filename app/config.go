@@ -31,7 +31,7 @@ type Config struct {
 	// MaxSharesPerImage caps the accounts one image is shared with
 	// (default imageshare.DefaultMaxSharesPerImage).
 	MaxSharesPerImage int
-	// UCloudAccountIDType is "auto", "integer" or "string" (protocols.md section 5).
+	// UCloudAccountIDType is "auto", "integer" or "string" (docs/protocols.md section 5).
 	UCloudAccountIDType string
 	// BaiduDefaultRegion is the region of BCE requests whose host names none.
 	BaiduDefaultRegion string

@@ -20,7 +20,7 @@ import (
 	"imageshare/app/apptest"
 )
 
-// Seed 003's region.
+// The region of the ECS documentation's examples (docs/aliyun.md).
 const aliyunRegion = "cn-hangzhou"
 
 // aliyunClient returns the official ECS client with only its endpoint

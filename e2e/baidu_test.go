@@ -28,7 +28,7 @@ import (
 // driven by the official bce-sdk-go BCC client with only its endpoint
 // changed. Errors are asserted through the SDK's BceServiceError.
 
-// Seed 004's region: a loopback endpoint gets the default region, bj.
+// BCC's default region (docs/baidu.md): a loopback endpoint gets the default region, bj.
 const baiduRegion = "bj"
 
 func baiduClient(t *testing.T, srv *apptest.Server, key *imageshare.AccessKey) *bcc.Client {
@@ -90,7 +90,7 @@ func sharedUsers(t *testing.T, c *bcc.Client, imageID string) []api.SharedUser {
 	return res.Users
 }
 
-// Seed 004: GET /v2/image/{imageId}/sharedUsers.
+// GET /v2/image/{imageId}/sharedUsers (docs/baidu.md).
 func TestBaidu_GetImageSharedUser(t *testing.T) {
 	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "owner@example.com")

@@ -165,8 +165,8 @@ func progress(t *testing.T, u *ucUser, id string) ucloudclient.GetCompShareImage
 	return out
 }
 
-// userGroups calls DescribeUserCommunityImages and checks the seed's and
-// the SDK's lists agree: CompshareImageGroup (seed 002) and ImageSetGroup
+// userGroups calls DescribeUserCommunityImages and checks the documented and
+// the SDK's lists agree: CompshareImageGroup (the documentation's) and ImageSetGroup
 // (the SDK) carry the same groups.
 func userGroups(t *testing.T, u *ucUser, params map[string]any) ucloudclient.DescribeUserCommunityImagesResponse {
 	t.Helper()

@@ -80,7 +80,7 @@ func (a *Action) Allows(op imageshare.Operation) bool {
 
 func ops(o ...imageshare.Operation) []imageshare.Operation { return o }
 
-// Aliyun is Alibaba ECS's vocabulary, as seed 003 gives it.
+// Aliyun is Alibaba ECS's vocabulary, as ECS's documentation gives it (docs/ram.md).
 var Aliyun = &Vocabulary{
 	Dialect: "aliyun", Service: "ecs", Prefix: "acs:ecs",
 	Actions: []Action{

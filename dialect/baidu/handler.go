@@ -1,7 +1,7 @@
 // Package baidu speaks Baidu Cloud's BCC v2 image API (the REST calls of
 // github.com/baidubce/bce-sdk-go/services/bcc) over imageshare.Service:
 // bce-auth-v1 signatures, BCE's JSON error envelope and the image and
-// share calls of seed 004. See docs/baidu.md for what differs from Baidu.
+// share calls BCC documents (docs/protocols.md section 6). See docs/baidu.md for what differs from Baidu.
 package baidu
 
 import (

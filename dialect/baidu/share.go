@@ -37,7 +37,7 @@ type shareBody struct {
 // sharePage is how many shares one read brings while the list is assembled.
 const sharePage = 100
 
-// handleSharedUsers serves GET /v2/image/{imageId}/sharedUsers (seed 004).
+// handleSharedUsers serves GET /v2/image/{imageId}/sharedUsers (docs/protocols.md section 6).
 func (h *handler) handleSharedUsers(ctx context.Context, c *call) (any, error) {
 	res := &sharedUsersResult{Users: []sharedUser{}}
 	for {
@@ -95,8 +95,8 @@ func (h *handler) handleUnshare(ctx context.Context, c *call) (any, error) {
 // platformNotShareable refines a not-found from the share calls: the core
 // finds only images the caller owns, but every BCC user sees the platform
 // images, and BCC answers a share call on one of them (a System or
-// Integration image) with Image.UnCustomImageCannotBeShared, as seed 004
-// says for non-custom images. Other tenants' images stay not found.
+// Integration image) with Image.UnCustomImageCannotBeShared, as BCC's documentation
+// says for non-custom images (docs/protocols.md section 3.4). Other tenants' images stay not found.
 func (h *handler) platformNotShareable(ctx context.Context, c *call, err error) error {
 	if imageshare.ErrorReason(err) != imageshare.ReasonImageNotFound {
 		return err
