@@ -110,25 +110,29 @@ func TestReadFile_JSONAndYAMLAgree(t *testing.T) {
 }
 
 func TestApply_Errors(t *testing.T) {
-	cases := map[string]string{
-		"unknown key":           "acounts: []\n",
-		"system with owner":     "accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: System, name: n}]\n",
-		"custom without owner":  "images: [{id: i, region: r, type: Custom, name: n}]\n",
-		"bad type":              "accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Weird, name: n}]\n",
-		"bad status":            "accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Custom, status: Gone, name: n}]\n",
-		"share system image":    "images: [{id: i, region: r, type: System, name: n}]\naccounts: [{id: 1, name: a}]\nshares: [{image: i, account: 1}]\n",
-		"share with owner":      "accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Custom, name: n}]\nshares: [{image: i, account: 1}]\n",
-		"share unknown account": "accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Custom, name: n}]\nshares: [{image: i, account: 2}]\n",
-		"account without name":  "accounts: [{id: 1}]\n",
+	// Each file serves region r, so each is refused for its own fault.
+	cases := map[string]struct{ data, want string }{
+		"unknown key":           {"acounts: []\n", "field acounts not found"},
+		"system with owner":     {"accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: System, name: n}]\n", "a System image has no owner"},
+		"custom without owner":  {"images: [{id: i, region: r, type: Custom, name: n}]\n", "a Custom image needs an owner"},
+		"bad type":              {"accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Weird, name: n}]\n", `type "Weird"`},
+		"bad status":            {"accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Custom, status: Gone, name: n}]\n", `status "Gone"`},
+		"unknown owner":         {"images: [{id: i, region: r, owner: 9, type: Custom, name: n}]\n", "images[0] (i)"},
+		"share system image":    {"images: [{id: i, region: r, type: System, name: n}]\naccounts: [{id: 1, name: a}]\nshares: [{image: i, account: 1}]\n", "only Custom images can be shared"},
+		"share with owner":      {"accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Custom, name: n}]\nshares: [{image: i, account: 1}]\n", "cannot be shared with its owner"},
+		"share unknown account": {"accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Custom, name: n}]\nshares: [{image: i, account: 2}]\n", "account 2 does not exist"},
+		"share unknown image":   {"shares: [{image: nope, account: 2}]\n", "shares[0] (nope → 2)"},
+		"account without name":  {"accounts: [{id: 1}]\n", "id (positive) and name are required"},
+		"instance unserved":     {"accounts: [{id: 1, name: a}]\ninstances: [{id: h, owner: 1, region: elsewhere}]\n", `region "elsewhere" is not served here`},
 	}
-	for name, data := range cases {
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			f, err := seed.Parse([]byte(data))
+			f, err := seed.Parse([]byte("regions: [r]\n" + tc.data))
 			if err == nil {
 				err = seed.Apply(context.Background(), openService(t), f)
 			}
-			if err == nil {
-				t.Fatalf("seed %q was accepted", data)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("seed %q: err = %v, want one saying %q", tc.data, err, tc.want)
 			}
 		})
 	}
