@@ -9,7 +9,7 @@ import (
 
 	"imageshare"
 	"imageshare/app"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 )
 
 // TestAdmin_RefusesControlCharacters (finding 10 of SECURITY.md): the
@@ -21,7 +21,7 @@ import (
 func TestAdmin_RefusesControlCharacters(t *testing.T) {
 	const token = "validate-token"
 	ctx := context.Background()
-	srv := testserver.Start(t, func(c *app.Config) { c.AdminToken, c.BuildDuration = token, -1 })
+	srv := apptest.Start(t, func(c *app.Config) { c.AdminToken, c.BuildDuration = token, -1 })
 	owner, _ := srv.Account(t, "")
 	src := srv.Image(t, &imageshare.Image{OwnerID: owner.ID, Type: imageshare.ImageCustom})
 	v, err := srv.Svc.PublishImage(ctx, imageshare.Caller{AccountID: owner.ID}, imageshare.PublishRequest{ImageID: src.ID, Region: src.Region})

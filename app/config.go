@@ -8,10 +8,17 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"imageshare"
 )
 
-// Config is everything a running imageshare needs. The zero value plus a
-// DB is a valid configuration; Defaults fills the rest.
+// Config is everything a running imageshare needs. DefaultConfig is the
+// one source of defaults (the binary's flags, file keys and environment
+// variables take theirs from it). The zero value plus a DB is a valid
+// configuration too: Defaults fills every unset field from DefaultConfig,
+// except those whose zero is a setting of its own (BuildDuration 0: builds
+// finish at once; RateLimitPerKey 0: no limit; RateLimitBurst 0: one
+// second's worth).
 type Config struct {
 	// Listen is the TCP address to serve on ("127.0.0.1:8080"; ":0" picks a port).
 	Listen string
@@ -21,9 +28,10 @@ type Config struct {
 	SeedFile string
 	// Demo loads the built-in demo dataset at start.
 	Demo bool
-	// MaxSharesPerImage caps the accounts one image is shared with.
+	// MaxSharesPerImage caps the accounts one image is shared with
+	// (default imageshare.DefaultMaxSharesPerImage).
 	MaxSharesPerImage int
-	// UCloudAccountIDType is "auto", "integer" or "string" (protocols.md section 5).
+	// UCloudAccountIDType is "auto", "integer" or "string" (docs/protocols.md section 5).
 	UCloudAccountIDType string
 	// BaiduDefaultRegion is the region of BCE requests whose host names none.
 	BaiduDefaultRegion string
@@ -39,9 +47,9 @@ type Config struct {
 	// AdminToken is the bearer token of the admin API at /admin/; empty
 	// turns the admin API off.
 	AdminToken string
-	// BuildDuration is how long a custom image build takes: 0 means
-	// imageshare.DefaultBuildDuration (3s), a negative value means builds
-	// finish at once.
+	// BuildDuration is how long a custom image build takes; 0 (or a
+	// negative value) means builds finish at once, as --build-duration 0
+	// does. DefaultConfig's is imageshare.DefaultBuildDuration (3s).
 	BuildDuration time.Duration
 	// BuildCheckInterval is how often the build finisher looks for due
 	// builds (default 1s).
@@ -109,25 +117,50 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 // DefaultRegions are served when neither the store nor a seed names any.
 var DefaultRegions = []string{"cn-wlcb", "cn-hangzhou", "bj"}
 
-// Defaults returns c with every unset field given its default.
+// DefaultConfig returns the configuration of a server started with no
+// settings at all (no Logger: Defaults gives one that discards).
+func DefaultConfig() Config {
+	return Config{
+		Listen:                "127.0.0.1:8080",
+		DB:                    "sqlite:./imageshare.db",
+		MaxSharesPerImage:     imageshare.DefaultMaxSharesPerImage,
+		UCloudAccountIDType:   "auto",
+		BaiduDefaultRegion:    "bj",
+		MaxBodyBytes:          1 << 20,
+		ShutdownTimeout:       15 * time.Second,
+		BuildDuration:         imageshare.DefaultBuildDuration,
+		BuildCheckInterval:    time.Second,
+		MaxConcurrentRequests: DefaultMaxConcurrentRequests,
+	}
+}
+
+// Defaults returns c with every unset field given DefaultConfig's value,
+// except the fields whose zero means something (see Config).
 func (c Config) Defaults() Config {
+	d := DefaultConfig()
 	if c.Listen == "" {
-		c.Listen = "127.0.0.1:8080"
+		c.Listen = d.Listen
 	}
 	if c.DB == "" {
-		c.DB = "sqlite:./imageshare.db"
+		c.DB = d.DB
+	}
+	if c.MaxSharesPerImage <= 0 {
+		c.MaxSharesPerImage = d.MaxSharesPerImage
 	}
 	if c.UCloudAccountIDType == "" {
-		c.UCloudAccountIDType = "auto"
+		c.UCloudAccountIDType = d.UCloudAccountIDType
 	}
 	if c.BaiduDefaultRegion == "" {
-		c.BaiduDefaultRegion = "bj"
+		c.BaiduDefaultRegion = d.BaiduDefaultRegion
 	}
 	if c.MaxBodyBytes <= 0 {
-		c.MaxBodyBytes = 1 << 20
+		c.MaxBodyBytes = d.MaxBodyBytes
 	}
 	if c.ShutdownTimeout <= 0 {
-		c.ShutdownTimeout = 15 * time.Second
+		c.ShutdownTimeout = d.ShutdownTimeout
+	}
+	if c.BuildDuration < 0 {
+		c.BuildDuration = 0
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -136,10 +169,10 @@ func (c Config) Defaults() Config {
 		c.Now = time.Now
 	}
 	if c.MaxConcurrentRequests == 0 {
-		c.MaxConcurrentRequests = DefaultMaxConcurrentRequests
+		c.MaxConcurrentRequests = d.MaxConcurrentRequests
 	}
 	if c.BuildCheckInterval <= 0 {
-		c.BuildCheckInterval = time.Second
+		c.BuildCheckInterval = d.BuildCheckInterval
 	}
 	c = c.connDefaults() // limits.go
 	return c

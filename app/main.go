@@ -18,6 +18,7 @@ import (
 	"imageshare/dialect/baidu"
 	"imageshare/dialect/ucloud"
 	"imageshare/internal/clientip"
+	"imageshare/internal/dsn"
 	"imageshare/internal/obs"
 	"imageshare/internal/ratelimit"
 	"imageshare/seed"
@@ -98,7 +99,7 @@ func (m *Main) Open(ctx context.Context) error {
 		close(m.served)
 	}()
 	m.startBuildFinisher()
-	m.Config.Logger.Info("serving", "addr", ln.Addr().String(), "db", RedactDSN(m.Config.DB))
+	m.Config.Logger.Info("serving", "addr", ln.Addr().String(), "db", dsn.Redact(m.Config.DB))
 	return nil
 }
 
@@ -122,30 +123,41 @@ func (m *Main) OpenService(ctx context.Context) error {
 	return nil
 }
 
+// loadData applies the seed file and the demo data through the core's
+// operator interface. A deployment whose store serves no region, loading
+// no data that names one, serves DefaultRegions; they are added first, so
+// that the seed's records in them pass the core's region rule.
 func (m *Main) loadData(ctx context.Context) error {
+	var files []*seed.File
+	var names []string
 	if m.Config.SeedFile != "" {
 		f, err := seed.ReadFile(m.Config.SeedFile)
 		if err != nil {
 			return err
 		}
-		if err := seed.Apply(ctx, m.Service, f); err != nil {
-			return fmt.Errorf("seed %s: %w", m.Config.SeedFile, err)
-		}
+		files, names = append(files, f), append(names, "seed "+m.Config.SeedFile)
 	}
 	if m.Config.Demo {
-		if err := seed.Apply(ctx, m.Service, seed.Demo()); err != nil {
-			return fmt.Errorf("demo data: %w", err)
-		}
+		files, names = append(files, seed.Demo()), append(names, "demo data")
 	}
-	regions, err := m.Store.ListRegions(ctx)
+	regions, err := m.Service.Regions(ctx)
 	if err != nil {
 		return err
 	}
-	if len(regions) == 0 {
+	named := false
+	for _, f := range files {
+		named = named || len(f.Regions) > 0
+	}
+	if len(regions) == 0 && !named {
 		for _, r := range DefaultRegions {
-			if err := m.Store.AddRegion(ctx, r); err != nil {
+			if err := m.Service.AddRegion(ctx, r); err != nil {
 				return err
 			}
+		}
+	}
+	for i, f := range files {
+		if err := seed.Apply(ctx, m.Service, f); err != nil {
+			return fmt.Errorf("%s: %w", names[i], err)
 		}
 	}
 	return nil

@@ -2,15 +2,18 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"imageshare"
+	"imageshare/internal/version"
 )
 
 // flakyPing is the real store with a Ping that fails while down is set,
@@ -106,5 +109,49 @@ func TestReadyz_StoreThatCannotWrite(t *testing.T) {
 	chattr(t, "-i", files...)
 	if code, body := readyz(); code != 200 {
 		t.Fatalf("/readyz once the store writes again: %d %q", code, body)
+	}
+}
+
+// GET /info says which build runs on which store, serving which regions
+// in which dialects; when the store is down it says so with a 503.
+func TestInfo(t *testing.T) {
+	m := New(Config{DB: "sqlite:" + filepath.Join(t.TempDir(), "db")})
+	if err := m.OpenService(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := m.Service.AddRegion(context.Background(), "eu-1"); err != nil {
+		t.Fatal(err)
+	}
+	h := m.Handler()
+	rr := httptest.NewRecorder()
+	h.ServeHTTP(rr, httptest.NewRequest(http.MethodGet, "/info", nil))
+	if rr.Code != 200 || rr.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("GET /info = %d %q: %s", rr.Code, rr.Header().Get("Content-Type"), rr.Body)
+	}
+	var got Info
+	if err := json.Unmarshal(rr.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	v := version.Get()
+	want := Info{Version: v.Version, Revision: v.Revision, Store: "sqlite",
+		Regions: []string{"bj", "cn-hangzhou", "cn-wlcb", "eu-1"}, Dialects: []string{"ucloud", "aliyun", "baidu"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("GET /info = %+v, want %+v", got, want)
+	}
+
+	for dsn, kind := range map[string]string{"postgres://u@h/d": "postgres", "host=h dbname=d": "postgres", "sqlite::memory:": "sqlite", "nonsense": ""} {
+		if got := StoreKind(dsn); got != kind {
+			t.Errorf("StoreKind(%q) = %q, want %q", dsn, got, kind)
+		}
+	}
+
+	// The regions come from the store: with it closed, 503 and no body
+	// that a client could take for an answer.
+	m.Store.Close()
+	rr = httptest.NewRecorder()
+	h.ServeHTTP(rr, httptest.NewRequest(http.MethodGet, "/info", nil))
+	if rr.Code != http.StatusServiceUnavailable {
+		t.Fatalf("GET /info on a closed store = %d: %s", rr.Code, rr.Body)
 	}
 }

@@ -2,53 +2,41 @@ package app
 
 import (
 	"context"
-	"fmt"
-	"regexp"
-	"strings"
 
 	"imageshare"
+	"imageshare/internal/dsn"
 	"imageshare/postgres"
 	"imageshare/sqlite"
 )
 
-// OpenStore opens the store a DSN names: "sqlite:PATH", or a PostgreSQL
-// URL "postgres://..." / "postgresql://..." (see docs/postgres.md). Both
-// apply pending migrations.
-func OpenStore(ctx context.Context, dsn string) (imageshare.Store, error) {
-	switch {
-	case strings.HasPrefix(dsn, "sqlite:"):
-		path := strings.TrimPrefix(dsn, "sqlite:")
-		if path == "" {
-			return nil, fmt.Errorf("store DSN %q names no file", dsn)
-		}
-		return sqlite.Open(ctx, path)
-	case IsPostgresDSN(dsn):
-		return postgres.Open(ctx, dsn)
+// OpenStore opens the store a DSN names (internal/dsn reads it: sqlite:PATH,
+// a postgres:// URL or a PostgreSQL key=value string; see docs/postgres.md).
+// Both apply pending migrations. No error it returns carries the DSN's
+// password.
+func OpenStore(ctx context.Context, s string) (imageshare.Store, error) {
+	d, err := dsn.Parse(s)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("store DSN %q: want sqlite:PATH or postgres://USER@HOST/DB", RedactDSN(dsn))
+	var st imageshare.Store
+	switch d.Kind {
+	case dsn.SQLite:
+		st, err = sqlite.Open(ctx, d.Path)
+	default:
+		st, err = postgres.Open(ctx, d.Conn)
+	}
+	if err != nil {
+		return nil, d.Scrub(err)
+	}
+	return st, nil
 }
 
-// IsPostgresDSN reports whether dsn names a PostgreSQL store.
-func IsPostgresDSN(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
-}
-
-// passwordParam matches a password given as a key=value or query parameter.
-var passwordParam = regexp.MustCompile(`(?i)(password=)[^&\s]*`)
-
-// RedactDSN hides a password a DSN may carry, for error messages and logs.
-func RedactDSN(dsn string) string {
-	dsn = passwordParam.ReplaceAllString(dsn, "${1}xxxxx")
-	scheme, rest, ok := strings.Cut(dsn, "://")
-	if !ok {
-		return dsn
+// StoreKind returns the kind of store a DSN names ("sqlite" or
+// "postgres"), "" if it does not parse.
+func StoreKind(s string) string {
+	d, err := dsn.Parse(s)
+	if err != nil {
+		return ""
 	}
-	userinfo, host, ok := strings.Cut(rest, "@")
-	if !ok || strings.Contains(userinfo, "/") {
-		return dsn
-	}
-	if user, _, hasPassword := strings.Cut(userinfo, ":"); hasPassword {
-		return scheme + "://" + user + ":xxxxx@" + host
-	}
-	return dsn
+	return string(d.Kind)
 }

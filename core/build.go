@@ -24,13 +24,7 @@ import (
 
 // buildDuration is how long a build takes; 0 means at once.
 func (s *Service) buildDuration() time.Duration {
-	switch {
-	case s.build < 0:
-		return 0
-	case s.build == 0:
-		return imageshare.DefaultBuildDuration
-	}
-	return s.build
+	return max(s.build, 0)
 }
 
 // startBuild sets im's build times from now and its status: Making, or

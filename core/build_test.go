@@ -197,11 +197,12 @@ func TestReplicasFinishEachBuildOnce(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "shared.db")
 	clk := newClock()
+	first := openStore(t, path)
 	replicas := []*core.Service{
-		core.New(openStore(t, path), core.Config{Now: clk.Now, BuildDuration: time.Minute}),
+		core.New(first, core.Config{Now: clk.Now, BuildDuration: time.Minute}),
 		core.New(openStore(t, path), core.Config{Now: clk.Now, BuildDuration: time.Minute}),
 	}
-	e := &env{svc: replicas[0], store: replicas[0].Store(), clock: clk}
+	e := &env{svc: replicas[0], store: first, clock: clk}
 	ok(t, e.store.AddRegion(ctx, "cn-wlcb"))
 	alice, inst := e.user(t, "alice@example.com")
 	var want []string

@@ -35,7 +35,10 @@ func checkPrice(p float64) error {
 // concurrent publication took first.
 const versionNameTries = 5
 
-// PublishImage implements imageshare.Service.
+// PublishImage implements imageshare.Service. Inputs are checked in this
+// order, the first bad one refusing the call: price, tags, description,
+// readme, cover, version description, softwares (checkSoftware's order);
+// then the image itself.
 func (s *Service) PublishImage(ctx context.Context, c imageshare.Caller, r imageshare.PublishRequest) (*imageshare.Image, error) {
 	if err := s.authorizeImage(ctx, c, imageshare.OpPublishImage, r.Region, r.ImageID); err != nil {
 		return nil, err
@@ -47,17 +50,12 @@ func (s *Service) PublishImage(ctx context.Context, c imageshare.Caller, r image
 	if err != nil {
 		return nil, err
 	}
-	for what, p := range map[string]struct {
-		v     *string
-		limit int
-	}{"description": {r.Description, imageshare.MaxDescriptionBytes}, "readme": {r.Readme, imageshare.MaxReadmeBytes}, "cover": {r.Cover, imageshare.MaxCoverBytes}} {
-		if p.v != nil {
-			if err := checkText(what, *p.v, p.limit); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := checkText("version description", r.VersionDesc, imageshare.MaxDescriptionBytes); err != nil {
+	if err := checkFields(
+		textField{"description", r.Description, imageshare.MaxDescriptionBytes},
+		textField{"readme", r.Readme, imageshare.MaxReadmeBytes},
+		textField{"cover", r.Cover, imageshare.MaxCoverBytes},
+		textField{"version description", &r.VersionDesc, imageshare.MaxDescriptionBytes},
+	); err != nil {
 		return nil, err
 	}
 	if err := checkSoftware(r.Softwares); err != nil {
@@ -152,14 +150,19 @@ func (s *Service) PublishImage(ctx context.Context, c imageshare.Caller, r image
 // Bounds on catalog queries.
 const maxQueryBytes = 256
 
-// checkQuery validates the caller-supplied parts of a catalog filter and
-// bounds its page.
+// checkQuery validates the caller-supplied parts of a catalog filter, in
+// this order: name, fuzzy search, author, tag, image id, group id, sort
+// field, offset; and bounds its page.
 func checkQuery(f *imageshare.CommunityFilter) error {
-	for what, v := range map[string]string{"name": f.Name, "fuzzy search": f.Fuzzy, "author": f.Author, "tag": f.Tag,
-		"image id": f.ImageID, "group id": f.GroupID} {
-		if err := checkText(what, v, maxQueryBytes); err != nil {
-			return err
-		}
+	if err := checkFields(
+		textField{"name", &f.Name, maxQueryBytes},
+		textField{"fuzzy search", &f.Fuzzy, maxQueryBytes},
+		textField{"author", &f.Author, maxQueryBytes},
+		textField{"tag", &f.Tag, maxQueryBytes},
+		textField{"image id", &f.ImageID, maxQueryBytes},
+		textField{"group id", &f.GroupID, maxQueryBytes},
+	); err != nil {
+		return err
 	}
 	if !f.Sort.Field.Valid() {
 		return invalid("sort field %q is not one of PubTime, Favor, Price, CreatedCount, ImageUseTime, FavoritesCount", f.Sort.Field)

@@ -26,6 +26,29 @@ func checkText(what, v string, limit int) error {
 	return nil
 }
 
+// textField is one optional text input of a request: v nil means not given.
+type textField struct {
+	what  string
+	v     *string
+	limit int
+}
+
+// checkFields checks text inputs in the order given. Validators list a
+// request's inputs in a fixed order (each one's comment names it), never
+// by ranging over a map, so that a request with several bad inputs is
+// refused for the same one, with the same message, every time.
+func checkFields(fields ...textField) error {
+	for _, f := range fields {
+		if f.v == nil {
+			continue
+		}
+		if err := checkText(f.what, *f.v, f.limit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // imageName trims and checks an image or version name.
 func imageName(what, name string) (string, error) {
 	name = strings.TrimSpace(name)
@@ -62,6 +85,9 @@ const (
 	maxSoftwareBytes = 64
 )
 
+// checkSoftware checks a software declaration in this order: the number
+// of applications, each application name, then CUDAVersion, Framework and
+// FrameworkVersion.
 func checkSoftware(sw *imageshare.Software) error {
 	if sw == nil {
 		return nil
@@ -77,12 +103,11 @@ func checkSoftware(sw *imageshare.Software) error {
 			return err
 		}
 	}
-	for what, v := range map[string]string{"CUDAVersion": sw.CUDAVersion, "Framework": sw.Framework, "FrameworkVersion": sw.FrameworkVersion} {
-		if err := checkText(what, v, maxSoftwareBytes); err != nil {
-			return err
-		}
-	}
-	return nil
+	return checkFields(
+		textField{"CUDAVersion", &sw.CUDAVersion, maxSoftwareBytes},
+		textField{"Framework", &sw.Framework, maxSoftwareBytes},
+		textField{"FrameworkVersion", &sw.FrameworkVersion, maxSoftwareBytes},
+	)
 }
 
 // authorName is the name a publisher is shown by: the part of its login
@@ -140,21 +165,21 @@ func (s *Service) CreateCustomImage(ctx context.Context, c imageshare.Caller, r 
 	return im, nil
 }
 
-// EditImage implements imageshare.Service.
+// EditImage implements imageshare.Service. Inputs are checked in this
+// order, the first bad one refusing the call: description, readme, cover,
+// tags, visibility, softwares (checkSoftware's order), framework; then the
+// image itself.
 func (s *Service) EditImage(ctx context.Context, c imageshare.Caller, imageID, region string, e imageshare.ImageEdit) (*imageshare.Image, error) {
 	if err := s.authorizeImage(ctx, c, imageshare.OpEditImage, region, imageID); err != nil {
 		return nil, err
 	}
 	var u imageshare.ImageUpdate
-	for what, p := range map[string]struct {
-		v     *string
-		limit int
-	}{"description": {e.Description, imageshare.MaxDescriptionBytes}, "readme": {e.Readme, imageshare.MaxReadmeBytes}, "cover": {e.Cover, imageshare.MaxCoverBytes}} {
-		if p.v != nil {
-			if err := checkText(what, *p.v, p.limit); err != nil {
-				return nil, err
-			}
-		}
+	if err := checkFields(
+		textField{"description", e.Description, imageshare.MaxDescriptionBytes},
+		textField{"readme", e.Readme, imageshare.MaxReadmeBytes},
+		textField{"cover", e.Cover, imageshare.MaxCoverBytes},
+	); err != nil {
+		return nil, err
 	}
 	u.Description, u.Readme, u.Cover = e.Description, e.Readme, e.Cover
 	if e.Tags != nil {

@@ -196,7 +196,7 @@ func TestPolicyCacheAcrossReplicas(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ram.db")
 	a := core.New(openStore(t, path), core.Config{})
 	b := core.New(openStore(t, path), core.Config{})
-	ok(t, a.Store().AddRegion(ctx, "cn-wlcb"))
+	ok(t, a.AddRegion(ctx, "cn-wlcb"))
 	acct := &imageshare.Account{Name: "alice@example.com"}
 	_, err := a.CreateAccount(ctx, acct)
 	ok(t, err)

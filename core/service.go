@@ -18,8 +18,9 @@ type Config struct {
 	MaxSharesPerImage int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// BuildDuration is how long a custom image build takes: 0 means
-	// imageshare.DefaultBuildDuration, a negative value means no time at all.
+	// BuildDuration is how long a custom image build takes; 0 (or a
+	// negative value) means builds finish at once. The server's default,
+	// imageshare.DefaultBuildDuration, is app.DefaultConfig's.
 	BuildDuration time.Duration
 }
 
@@ -46,9 +47,6 @@ func New(store imageshare.Store, cfg Config) *Service {
 	}
 	return s
 }
-
-// Store returns the underlying store, for administration tools.
-func (s *Service) Store() imageshare.Store { return s.store }
 
 // Now returns the service clock.
 func (s *Service) Now() time.Time { return s.now() }

@@ -24,7 +24,7 @@ import (
 
 	"imageshare"
 	"imageshare/app"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 	"imageshare/internal/ucloudclient"
 )
 
@@ -130,7 +130,7 @@ func wantRawError(t *testing.T, r rawResponse, code string, status int) {
 }
 
 func TestAliyun_Authentication(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "")
 	im := customImage(t, srv, owner, aliyunRegion)
 
@@ -267,7 +267,7 @@ func TestAliyun_TimestampWindow(t *testing.T) {
 	}{
 		{20 * time.Minute, false}, {-20 * time.Minute, false}, {10 * time.Minute, true}, {-10 * time.Minute, true},
 	} {
-		srv := testserver.Start(t, func(c *app.Config) { c.Now = func() time.Time { return time.Now().Add(tc.skew) } })
+		srv := apptest.Start(t, func(c *app.Config) { c.Now = func() time.Time { return time.Now().Add(tc.skew) } })
 		owner, key := srv.Account(t, "")
 		im := customImage(t, srv, owner, aliyunRegion)
 		_, err := describeShares(aliyunClient(t, srv, key), im.ID, 0, 0)
@@ -316,7 +316,7 @@ func (rt *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 }
 
 func TestAliyun_Replay(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "")
 	b, _ := srv.Account(t, "")
 	im := customImage(t, srv, owner, aliyunRegion)
@@ -347,7 +347,7 @@ func TestAliyun_Replay(t *testing.T) {
 	})
 
 	t.Run("replicas on one database", func(t *testing.T) {
-		replica := testserver.Start(t, func(c *app.Config) { c.DB = srv.Main.Config.DB })
+		replica := apptest.Start(t, func(c *app.Config) { c.DB = srv.Main.Config.DB })
 		c := aliyunClient(t, srv, key)
 		rt := &replayTransport{}
 		c.SetTransport(rt)
@@ -367,7 +367,7 @@ func TestAliyun_Replay(t *testing.T) {
 // A share made through one dialect is seen through the other: one store,
 // the same image ids.
 func TestAliyun_CrossDialect(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "")
 	b, bKey := srv.Account(t, "")
 	c2, _ := srv.Account(t, "")

@@ -11,7 +11,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 
 	"imageshare"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 )
 
 func describeImages(t *testing.T, c *ecs.Client, set func(*ecs.DescribeImagesRequest)) *ecs.DescribeImagesResponse {
@@ -34,7 +34,7 @@ func imageIDs(resp *ecs.DescribeImagesResponse) []string {
 }
 
 func TestAliyun_DescribeImages(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	me, key := srv.Account(t, "")
 	them, _ := srv.Account(t, "")
 	client := aliyunClient(t, srv, key)
@@ -179,7 +179,7 @@ func TestAliyun_DescribeImages(t *testing.T) {
 }
 
 func TestAliyun_DeleteImage(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "")
 	b, otherKey := srv.Account(t, "")
 	client := aliyunClient(t, srv, key)

@@ -17,20 +17,20 @@ import (
 
 	"imageshare"
 	"imageshare/app"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 )
 
-// Seed 003's region.
+// The region of the ECS documentation's examples (docs/aliyun.md).
 const aliyunRegion = "cn-hangzhou"
 
 // aliyunClient returns the official ECS client with only its endpoint
 // changed, as a user would configure it.
-func aliyunClient(t *testing.T, srv *testserver.Server, key *imageshare.AccessKey) *ecs.Client {
+func aliyunClient(t *testing.T, srv *apptest.Server, key *imageshare.AccessKey) *ecs.Client {
 	t.Helper()
 	return aliyunClientIn(t, srv, aliyunRegion, key.PublicKey, key.PrivateKey)
 }
 
-func aliyunClientIn(t *testing.T, srv *testserver.Server, region, keyID, secret string) *ecs.Client {
+func aliyunClientIn(t *testing.T, srv *apptest.Server, region, keyID, secret string) *ecs.Client {
 	t.Helper()
 	c, err := ecs.NewClientWithAccessKey(region, keyID, secret)
 	if err != nil {
@@ -71,14 +71,14 @@ func mustOK(t *testing.T, err error) {
 }
 
 // customImage creates a Custom image of owner in region.
-func customImage(t *testing.T, srv *testserver.Server, owner *imageshare.Account, region string) *imageshare.Image {
+func customImage(t *testing.T, srv *apptest.Server, owner *imageshare.Account, region string) *imageshare.Image {
 	t.Helper()
 	return srv.Image(t, &imageshare.Image{Region: region, OwnerID: owner.ID, Type: imageshare.ImageCustom,
 		OSName: "Ubuntu 22.04 64位", OSType: "linux", SizeMB: 20480})
 }
 
 // sharedWith returns the account ids an image is shared with, as the core sees them.
-func sharedWith(t *testing.T, srv *testserver.Server, owner *imageshare.Account, imageID string) []int64 {
+func sharedWith(t *testing.T, srv *apptest.Server, owner *imageshare.Account, imageID string) []int64 {
 	t.Helper()
 	list, err := srv.Svc.DescribeShares(context.Background(), imageshare.Caller{AccountID: owner.ID}, imageID, "", imageshare.Page{Limit: 100})
 	if err != nil {
@@ -122,7 +122,7 @@ func idString(id int64) string { return strconv.FormatInt(id, 10) }
 var aliyunTime = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
 
 func TestAliyun_DescribeImageSharePermission(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "")
 	b, _ := srv.Account(t, "")
 	c2, _ := srv.Account(t, "")
@@ -268,7 +268,7 @@ func TestAliyun_DescribeImageSharePermission(t *testing.T) {
 }
 
 func TestAliyun_ModifyImageSharePermission(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "")
 	b, _ := srv.Account(t, "")
 	c2, _ := srv.Account(t, "")
@@ -386,7 +386,7 @@ func TestAliyun_ModifyImageSharePermission(t *testing.T) {
 }
 
 func TestAliyun_ShareQuota(t *testing.T) {
-	srv := testserver.Start(t, func(c *app.Config) { c.MaxSharesPerImage = 2 })
+	srv := apptest.Start(t, func(c *app.Config) { c.MaxSharesPerImage = 2 })
 	owner, key := srv.Account(t, "")
 	im := customImage(t, srv, owner, aliyunRegion)
 	client := aliyunClient(t, srv, key)

@@ -15,9 +15,9 @@ import (
 
 	"imageshare"
 	"imageshare/app"
+	"imageshare/app/apptest"
 	"imageshare/dialect/aliyun"
 	"imageshare/dialect/ucloud"
-	"imageshare/internal/testserver"
 )
 
 // The security matrices run every action of every dialect against one
@@ -27,7 +27,7 @@ const matrixRegion = "bj"
 
 // matrixFixture is alice's data, which the matrices attack.
 type matrixFixture struct {
-	srv                          *testserver.Server
+	srv                          *apptest.Server
 	alice, bob                   *imageshare.Account
 	aliceKey, bobKey, disabled   *imageshare.AccessKey // disabled is a second key of alice's
 	private, shared              string                // alice's Custom images; shared is shared with bob
@@ -48,7 +48,7 @@ func newMatrixFixtureWith(t *testing.T, opts ...func(*app.Config)) *matrixFixtur
 	t.Helper()
 	ctx := context.Background()
 	// Builds finish at once, so that no state moves by itself.
-	srv := testserver.Start(t, append([]func(*app.Config){func(c *app.Config) { c.BuildDuration = -1 }}, opts...)...)
+	srv := apptest.Start(t, append([]func(*app.Config){func(c *app.Config) { c.BuildDuration = -1 }}, opts...)...)
 	f := &matrixFixture{srv: srv}
 	f.alice, f.aliceKey = srv.Account(t, "alice@example.com")
 	f.bob, f.bobKey = srv.Account(t, "bob@example.com")

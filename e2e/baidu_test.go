@@ -21,17 +21,17 @@ import (
 
 	"imageshare"
 	"imageshare/app"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 )
 
 // End-to-end tests of the Baidu BCC dialect: a real server on loopback,
 // driven by the official bce-sdk-go BCC client with only its endpoint
 // changed. Errors are asserted through the SDK's BceServiceError.
 
-// Seed 004's region: a loopback endpoint gets the default region, bj.
+// BCC's default region (docs/baidu.md): a loopback endpoint gets the default region, bj.
 const baiduRegion = "bj"
 
-func baiduClient(t *testing.T, srv *testserver.Server, key *imageshare.AccessKey) *bcc.Client {
+func baiduClient(t *testing.T, srv *apptest.Server, key *imageshare.AccessKey) *bcc.Client {
 	t.Helper()
 	return baiduClientWith(t, srv.URL, key.PublicKey, key.PrivateKey)
 }
@@ -72,7 +72,7 @@ func baiduOK(t *testing.T, err error) {
 }
 
 // baiduImage creates an image of owner (0 for a platform image) in bj.
-func baiduImage(t *testing.T, srv *testserver.Server, ownerID int64, typ imageshare.ImageType) *imageshare.Image {
+func baiduImage(t *testing.T, srv *apptest.Server, ownerID int64, typ imageshare.ImageType) *imageshare.Image {
 	t.Helper()
 	return srv.Image(t, &imageshare.Image{Region: baiduRegion, OwnerID: ownerID, Type: typ,
 		OSName: "Ubuntu", OSType: "linux", SizeMB: 40960, Description: "made in bj"})
@@ -90,9 +90,9 @@ func sharedUsers(t *testing.T, c *bcc.Client, imageID string) []api.SharedUser {
 	return res.Users
 }
 
-// Seed 004: GET /v2/image/{imageId}/sharedUsers.
+// GET /v2/image/{imageId}/sharedUsers (docs/baidu.md).
 func TestBaidu_GetImageSharedUser(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "owner@example.com")
 	alice, _ := srv.Account(t, "alice@example.com")
 	bob, _ := srv.Account(t, "bob@example.com")
@@ -131,7 +131,7 @@ func TestBaidu_GetImageSharedUser(t *testing.T) {
 }
 
 func TestBaidu_ShareImage(t *testing.T) {
-	srv := testserver.Start(t, func(c *app.Config) { c.MaxSharesPerImage = 2 })
+	srv := apptest.Start(t, func(c *app.Config) { c.MaxSharesPerImage = 2 })
 	owner, key := srv.Account(t, "owner@example.com")
 	alice, _ := srv.Account(t, "alice@example.com")
 	bob, _ := srv.Account(t, "bob@example.com")
@@ -180,7 +180,7 @@ func TestBaidu_ShareImage(t *testing.T) {
 }
 
 func TestBaidu_UnShareImage(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "owner@example.com")
 	alice, _ := srv.Account(t, "alice@example.com")
 	bob, _ := srv.Account(t, "bob@example.com")
@@ -204,7 +204,7 @@ func TestBaidu_UnShareImage(t *testing.T) {
 }
 
 func TestBaidu_DeleteImage(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "owner@example.com")
 	alice, aliceKey := srv.Account(t, "alice@example.com")
 	c := baiduClient(t, srv, key)
@@ -221,7 +221,7 @@ func TestBaidu_DeleteImage(t *testing.T) {
 }
 
 func TestBaidu_ListImageAndDetail(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "owner@example.com")
 	friend, friendKey := srv.Account(t, "friend@example.com")
 	c := baiduClient(t, srv, key)
@@ -324,7 +324,7 @@ func TestBaidu_ListImageAndDetail(t *testing.T) {
 }
 
 func TestBaidu_Authentication(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "owner@example.com")
 	_, disabled := srv.Account(t, "disabled@example.com")
 	if err := srv.Svc.SetKeyEnabled(context.Background(), disabled.PublicKey, false); err != nil {
@@ -388,7 +388,7 @@ func (l *lossyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // The SDK resends an identical request after a network error; a share
 // already applied must then answer success, not AccountHasBeenShared.
 func TestBaidu_RetriedShareSucceeds(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "owner@example.com")
 	alice, _ := srv.Account(t, "alice@example.com")
 	im := baiduImage(t, srv, owner.ID, imageshare.ImageCustom)
@@ -411,7 +411,7 @@ func TestBaidu_RetriedShareSucceeds(t *testing.T) {
 // BCE names the region in the host: bcc.cn-hangzhou.baidubce.com serves
 // cn-hangzhou. The client dials the test server while signing that host.
 func TestBaidu_RegionFromHost(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "owner@example.com")
 	bj := baiduImage(t, srv, owner.ID, imageshare.ImageCustom)
 	hz := srv.Image(t, &imageshare.Image{Region: "cn-hangzhou", OwnerID: owner.ID, Type: imageshare.ImageCustom})
@@ -432,7 +432,7 @@ func TestBaidu_RegionFromHost(t *testing.T) {
 	wantBceError(t, err, "NoSuchObject", 404)
 
 	// The default region of loopback endpoints is configurable.
-	srv2 := testserver.Start(t, func(c *app.Config) { c.BaiduDefaultRegion = "cn-hangzhou" })
+	srv2 := apptest.Start(t, func(c *app.Config) { c.BaiduDefaultRegion = "cn-hangzhou" })
 	owner2, key2 := srv2.Account(t, "owner@example.com")
 	hz2 := srv2.Image(t, &imageshare.Image{Region: "cn-hangzhou", OwnerID: owner2.ID, Type: imageshare.ImageCustom})
 	res, err = baiduClient(t, srv2, key2).ListImage(&api.ListImageArgs{ImageType: "Custom"})
@@ -446,7 +446,7 @@ func TestBaidu_RegionFromHost(t *testing.T) {
 // image in bj is seen through Baidu's, by the owner and by the grantee,
 // and a Baidu unshare is seen through Alibaba's.
 func TestBaidu_CrossDialectShare(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "owner@example.com")
 	alice, aliceKey := srv.Account(t, "alice@example.com")
 	im := baiduImage(t, srv, owner.ID, imageshare.ImageCustom)

@@ -7,7 +7,7 @@ import (
 
 	"imageshare"
 	"imageshare/app"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 	"imageshare/internal/ucloudclient"
 )
 
@@ -25,7 +25,7 @@ func TestRAM_UnparseableForwardedAddressFailsSafe(t *testing.T) {
 	ctx := context.Background()
 	proxies, err := app.ParseTrustedProxies("127.0.0.1/32")
 	mustOK(t, err)
-	srv := testserver.Start(t, func(c *app.Config) { c.TrustedProxies = proxies })
+	srv := apptest.Start(t, func(c *app.Config) { c.TrustedProxies = proxies })
 	owner, _ := srv.Account(t, "")
 	im := srv.Image(t, &imageshare.Image{OwnerID: owner.ID, Type: imageshare.ImageCustom})
 	for name, doc := range map[string]string{"All": ramAll, "DenyClientNet": denyClientNet, "AllowFromLoop": allowFromLoop} {

@@ -11,7 +11,7 @@ import (
 
 	"imageshare"
 	"imageshare/app"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 	"imageshare/internal/ucloudclient"
 )
 
@@ -42,7 +42,7 @@ func (b *logBuffer) finished() []string {
 
 // replica starts a server on the store dsn with its own log; stop closes it
 // (once; the test's end closes it too if stop was not called).
-func replica(t *testing.T, dsn string, clk *testClock, build time.Duration) (srv *testserver.Server, logs *logBuffer, stop func()) {
+func replica(t *testing.T, dsn string, clk *testClock, build time.Duration) (srv *apptest.Server, logs *logBuffer, stop func()) {
 	t.Helper()
 	logs = &logBuffer{}
 	m := app.New(app.Config{Listen: "127.0.0.1:0", DB: dsn, Now: clk.Now, BuildDuration: build,
@@ -59,7 +59,7 @@ func replica(t *testing.T, dsn string, clk *testClock, build time.Duration) (srv
 		})
 	}
 	t.Cleanup(stop)
-	return &testserver.Server{URL: m.URL(), Addr: m.Addr(), Main: m, Svc: m.Service, Store: m.Store}, logs, stop
+	return &apptest.Server{URL: m.URL(), Addr: m.Addr(), Main: m, Svc: m.Service, Store: m.Store}, logs, stop
 }
 
 // waitStored waits until the store says every image in ids is Available,
@@ -89,7 +89,7 @@ func waitStored(t *testing.T, store imageshare.Store, ids []string) {
 // clock says and the new server's finisher completes it.
 func TestCommunity_RestartDuringBuild(t *testing.T) {
 	clk := newTestClock()
-	dsn := testserver.StoreDSN(t)
+	dsn := apptest.StoreDSN(t)
 	first, _, stop := replica(t, dsn, clk, 30*time.Second)
 	alice := newUCUser(t, first)
 	id := makeImage(t, alice, instance(t, first, alice), "long build")
@@ -120,7 +120,7 @@ func TestCommunity_RestartDuringBuild(t *testing.T) {
 // logged) by exactly one of them.
 func TestCommunity_ReplicasFinishEachBuildOnce(t *testing.T) {
 	clk := newTestClock()
-	dsn := testserver.StoreDSN(t)
+	dsn := apptest.StoreDSN(t)
 	a, logsA, _ := replica(t, dsn, clk, 5*time.Second)
 	b, logsB, _ := replica(t, dsn, clk, 5*time.Second)
 	alice := newUCUser(t, a)

@@ -14,8 +14,8 @@ import (
 
 	"imageshare/admin"
 	"imageshare/app"
+	"imageshare/app/apptest"
 	"imageshare/dialect/ucloud"
-	"imageshare/internal/testserver"
 	"imageshare/internal/ucloudclient"
 )
 
@@ -49,9 +49,9 @@ func (c *testClock) Add(d time.Duration) {
 
 // communityServer starts a server with the admin API on, builds of build
 // (negative: at once) and clk as its clock.
-func communityServer(t *testing.T, clk *testClock, build time.Duration, opts ...func(*app.Config)) *testserver.Server {
+func communityServer(t *testing.T, clk *testClock, build time.Duration, opts ...func(*app.Config)) *apptest.Server {
 	t.Helper()
-	return testserver.Start(t, append([]func(*app.Config){func(c *app.Config) {
+	return apptest.Start(t, append([]func(*app.Config){func(c *app.Config) {
 		c.AdminToken = adminToken
 		c.BuildDuration = build
 		c.BuildCheckInterval = 10 * time.Millisecond
@@ -93,7 +93,7 @@ func adminDo(t *testing.T, url, token, method, path string, body any) (int, []by
 }
 
 // adminOK calls the admin API with the right token and decodes a 2xx reply.
-func adminOK(t *testing.T, srv *testserver.Server, method, path string, body, out any) {
+func adminOK(t *testing.T, srv *apptest.Server, method, path string, body, out any) {
 	t.Helper()
 	status, b := adminDo(t, srv.URL, adminToken, method, path, body)
 	if status/100 != 2 {
@@ -107,7 +107,7 @@ func adminOK(t *testing.T, srv *testserver.Server, method, path string, body, ou
 }
 
 // instance records an instance of u's through the admin API.
-func instance(t *testing.T, srv *testserver.Server, u *ucUser) string {
+func instance(t *testing.T, srv *apptest.Server, u *ucUser) string {
 	t.Helper()
 	var in admin.Instance
 	adminOK(t, srv, "POST", "/admin/instances", map[string]any{"account_id": u.ID, "region": ucRegion, "gpu_type": "4090"}, &in)
@@ -165,8 +165,8 @@ func progress(t *testing.T, u *ucUser, id string) ucloudclient.GetCompShareImage
 	return out
 }
 
-// userGroups calls DescribeUserCommunityImages and checks the seed's and
-// the SDK's lists agree: CompshareImageGroup (seed 002) and ImageSetGroup
+// userGroups calls DescribeUserCommunityImages and checks the documented and
+// the SDK's lists agree: CompshareImageGroup (the documentation's) and ImageSetGroup
 // (the SDK) carry the same groups.
 func userGroups(t *testing.T, u *ucUser, params map[string]any) ucloudclient.DescribeUserCommunityImagesResponse {
 	t.Helper()

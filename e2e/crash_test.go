@@ -19,8 +19,8 @@ import (
 	"github.com/baidubce/bce-sdk-go/bce"
 	"github.com/baidubce/bce-sdk-go/services/bcc/api"
 
+	"imageshare/app/apptest"
 	"imageshare/internal/childproc"
-	"imageshare/internal/testserver"
 	"imageshare/internal/ucloudclient"
 )
 
@@ -125,7 +125,7 @@ func TestCrash_AcknowledgedChangesSurviveSIGKILL(t *testing.T) {
 		}
 		cycles = n
 	}
-	seed, dsn := crashSeed(t), testserver.StoreDSN(t)
+	seed, dsn := crashSeed(t), apptest.StoreDSN(t)
 	st := &crashState{shared: map[string]bool{}, unknown: map[string]bool{}, created: map[string]string{}, pending: map[string]bool{}}
 	start := func() *childproc.Server {
 		return childproc.Start(t, "--db", dsn, "--seed", seed, "--build-duration", "0")
@@ -157,7 +157,7 @@ func TestCrash_AcknowledgedChangesSurviveSIGKILL(t *testing.T) {
 		t.Fatalf("only %d calls were acknowledged in %d cycles: the harness did not exercise the server", st.acked, cycles)
 	}
 	t.Logf("%d SIGKILL cycles survived (store %s): %d acknowledged calls (share changes through 4 clients, %d image creations), %d acknowledged facts checked after restarts",
-		cycles, testserver.StoreKind(), st.acked, len(st.created), st.checked)
+		cycles, apptest.StoreKind(), st.acked, len(st.created), st.checked)
 }
 
 // crashShareClient toggles pairs (or single accounts) of its image until

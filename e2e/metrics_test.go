@@ -13,7 +13,7 @@ import (
 	"github.com/baidubce/bce-sdk-go/services/bcc/api"
 
 	"imageshare"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 	"imageshare/internal/ucloudclient"
 )
 
@@ -92,7 +92,7 @@ func (m metrics) sum(name string) float64 {
 	return total
 }
 
-func scrape(t *testing.T, srv *testserver.Server) metrics {
+func scrape(t *testing.T, srv *apptest.Server) metrics {
 	t.Helper()
 	code, body := httpGet(t, srv.URL+"/metrics")
 	if code != http.StatusOK {
@@ -102,7 +102,7 @@ func scrape(t *testing.T, srv *testserver.Server) metrics {
 }
 
 func TestOps_MetricsAfterKnownCalls(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "")
 	a, _ := srv.Account(t, "")
 	b, _ := srv.Account(t, "")
@@ -193,7 +193,7 @@ func TestOps_MetricsAfterKnownCalls(t *testing.T) {
 
 func TestOps_MetricsPerServer(t *testing.T) {
 	// Two servers in one process keep their own counts.
-	one, two := testserver.Start(t), testserver.Start(t)
+	one, two := apptest.Start(t), apptest.Start(t)
 	_, key := one.Account(t, "")
 	uc := ucloudclient.New(one.URL, key.PublicKey, key.PrivateKey, ucloudclient.WithRegion(ucRegion))
 	mustOK(t, uc.Call(context.Background(), "DescribeCompShareCustomImages", nil, nil))

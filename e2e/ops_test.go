@@ -21,7 +21,7 @@ import (
 
 	"imageshare"
 	"imageshare/app"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 	"imageshare/internal/ucloudclient"
 )
 
@@ -45,7 +45,7 @@ func httpGet(t *testing.T, url string) (int, string) {
 }
 
 func TestOps_HealthAndReadiness(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	if code, body := httpGet(t, srv.URL+"/healthz"); code != 200 || body != "ok\n" {
 		t.Fatalf("/healthz = %d %q, want 200 ok", code, body)
 	}
@@ -92,10 +92,10 @@ func (b *syncBuffer) String() string {
 
 // startLogged starts a server logging JSON at debug level (every line any
 // part of the server writes) into the returned buffer.
-func startLogged(t *testing.T) (*testserver.Server, *syncBuffer) {
+func startLogged(t *testing.T) (*apptest.Server, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
-	srv := testserver.Start(t, func(c *app.Config) {
+	srv := apptest.Start(t, func(c *app.Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
 	return srv, logs
@@ -244,9 +244,9 @@ func TestOps_RequestLogsCarryNoSecrets(t *testing.T) {
 	// Alibaba: a success and a signature mismatch (whose message carries
 	// the string to sign).
 	alImage := customImage(t, srv, owner, aliyunRegion)
-	al := aliyunClientIn(t, &testserver.Server{URL: rec.URL}, aliyunRegion, key.PublicKey, key.PrivateKey)
+	al := aliyunClientIn(t, &apptest.Server{URL: rec.URL}, aliyunRegion, key.PublicKey, key.PrivateKey)
 	mustOK(t, modifyShares(al, alImage.ID, []string{idString(friend.ID)}, nil))
-	alBad := aliyunClientIn(t, &testserver.Server{URL: rec.URL}, aliyunRegion, key.PublicKey, wrong)
+	alBad := aliyunClientIn(t, &apptest.Server{URL: rec.URL}, aliyunRegion, key.PublicKey, wrong)
 	_, err := describeShares(alBad, alImage.ID, 0, 0)
 	wantAliyunError(t, err, "SignatureDoesNotMatch", http.StatusBadRequest)
 

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"imageshare/app/apptest"
 	"imageshare/internal/childproc"
-	"imageshare/internal/testserver"
 )
 
 // Load figures for SECURITY.md come from TestOverload_TwiceSaturation:
@@ -259,7 +259,7 @@ func TestOverload_TwiceSaturation(t *testing.T) {
 		}
 		overload = time.Duration(n) * time.Second
 	}
-	srv := childproc.Start(t, "--db", testserver.StoreDSN(t), "--seed", loadSeed(t),
+	srv := childproc.Start(t, "--db", apptest.StoreDSN(t), "--seed", loadSeed(t),
 		"--max-concurrent-requests", strconv.Itoa(loadGate),
 		"--rate-limit-per-key", strconv.Itoa(loadRate), "--rate-limit-burst", strconv.Itoa(loadBurst),
 		// Every client of this test is one address, with up to

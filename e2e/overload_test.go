@@ -15,8 +15,8 @@ import (
 
 	"imageshare"
 	"imageshare/app"
+	"imageshare/app/apptest"
 	"imageshare/dialect/ucloud"
-	"imageshare/internal/testserver"
 	"imageshare/internal/ucloudclient"
 )
 
@@ -58,7 +58,7 @@ func TestOverload_PerKeyRateLimit(t *testing.T) {
 	// buckets; the database's own clock for PostgreSQL's shared buckets.
 	refill := func(d time.Duration) {
 		clk.Add(d)
-		if testserver.StoreKind() == "postgres" {
+		if apptest.StoreKind() == "postgres" {
 			time.Sleep(d)
 		}
 	}

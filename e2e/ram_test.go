@@ -17,8 +17,8 @@ import (
 
 	"imageshare"
 	"imageshare/app"
+	"imageshare/app/apptest"
 	"imageshare/core"
-	"imageshare/internal/testserver"
 	"imageshare/internal/ucloudclient"
 	"imageshare/policy"
 	"imageshare/vocabulary"
@@ -44,7 +44,7 @@ const (
 // first image only), netdeny (everything, but a Deny for calls from
 // 127.0.0.0/8), none (no policy) and off (everything, but disabled).
 type ramFixture struct {
-	srv      *testserver.Server
+	srv      *apptest.Server
 	vocab    *vocabulary.Vocabulary
 	region   string
 	owner    *imageshare.Account
@@ -57,7 +57,7 @@ type ramFixture struct {
 func newRAMFixture(t *testing.T, vocab *vocabulary.Vocabulary, region string) *ramFixture {
 	t.Helper()
 	ctx := context.Background()
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	f := &ramFixture{srv: srv, vocab: vocab, region: region, keys: map[string]*imageshare.AccessKey{}}
 	f.owner, f.ownerKey = srv.Account(t, "")
 	f.friend, _ = srv.Account(t, "")
@@ -368,7 +368,7 @@ func TestRAM_TrustedProxy(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			proxies, err := app.ParseTrustedProxies(tc.proxies)
 			mustOK(t, err)
-			srv := testserver.Start(t, func(c *app.Config) { c.TrustedProxies = proxies })
+			srv := apptest.Start(t, func(c *app.Config) { c.TrustedProxies = proxies })
 			owner, _ := srv.Account(t, "")
 			im := srv.Image(t, &imageshare.Image{OwnerID: owner.ID, Type: imageshare.ImageCustom})
 			for name, doc := range map[string]string{"All": ramAll, "NoLoopback": ramNoLoop} {
@@ -405,9 +405,9 @@ func TestRAM_TrustedProxy(t *testing.T) {
 // version, every change increments it).
 func TestRAM_ReplicasSeeChangesAtOnce(t *testing.T) {
 	ctx := context.Background()
-	dsn := testserver.StoreDSN(t)
-	a := testserver.Start(t, func(c *app.Config) { c.DB = dsn })
-	b := testserver.Start(t, func(c *app.Config) { c.DB = dsn })
+	dsn := apptest.StoreDSN(t)
+	a := apptest.Start(t, func(c *app.Config) { c.DB = dsn })
+	b := apptest.Start(t, func(c *app.Config) { c.DB = dsn })
 	owner, _ := a.Account(t, "")
 	im := a.Image(t, &imageshare.Image{Region: aliyunRegion, OwnerID: owner.ID, Type: imageshare.ImageCustom})
 	_, err := a.Svc.CreatePolicy(ctx, owner.ID, "ReadOnly", "", ramReadOnly)

@@ -15,7 +15,7 @@ import (
 
 	"imageshare"
 	"imageshare/app"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 	"imageshare/internal/ucloudclient"
 	"imageshare/seed"
 )
@@ -91,13 +91,13 @@ var repModel = porcupine.Model{
 
 func TestReplicasLinearizableShares(t *testing.T) {
 	replicas := 1
-	if testserver.StoreKind() == "postgres" {
+	if apptest.StoreKind() == "postgres" {
 		replicas = 2
 	}
-	dsn := testserver.StoreDSN(t)
-	var servers []*testserver.Server
+	dsn := apptest.StoreDSN(t)
+	var servers []*apptest.Server
 	for range replicas {
-		servers = append(servers, testserver.Start(t, func(c *app.Config) {
+		servers = append(servers, apptest.Start(t, func(c *app.Config) {
 			c.DB = dsn
 			c.MaxSharesPerImage = repCap
 		}))
@@ -299,7 +299,7 @@ func TestReplicasLinearizableShares(t *testing.T) {
 		}
 	}
 	t.Logf("%s, %d replicas: %d operations (%d reads, %d changes, %d refused by the cap of %d) linearizable; requests per replica %v; run %v, check %v",
-		testserver.StoreKind(), replicas, len(history), reads, len(history)-reads, quotaRefusals, repCap, perReplica,
+		apptest.StoreKind(), replicas, len(history), reads, len(history)-reads, quotaRefusals, repCap, perReplica,
 		checkStart.Sub(start).Round(time.Millisecond), time.Since(checkStart).Round(time.Millisecond))
 	if quotaRefusals == 0 {
 		t.Errorf("no change was refused by the cap: the test did not exercise it")
@@ -313,7 +313,7 @@ func TestReplicasLinearizableShares(t *testing.T) {
 // the same moment, each migrating it and loading the demo data: every one
 // must start, and the data must be there once.
 func TestReplicasStartTogether(t *testing.T) {
-	dsn := testserver.StoreDSN(t)
+	dsn := apptest.StoreDSN(t)
 	const n = 3
 	mains := make([]*app.Main, n)
 	errs := make([]error, n)
@@ -363,14 +363,14 @@ func TestReplicasStartTogether(t *testing.T) {
 // between the replicas: the key gets its burst, not the burst per replica.
 func TestReplicasRateLimit(t *testing.T) {
 	replicas := 1
-	if testserver.StoreKind() == "postgres" {
+	if apptest.StoreKind() == "postgres" {
 		replicas = 2
 	}
-	dsn := testserver.StoreDSN(t)
+	dsn := apptest.StoreDSN(t)
 	const burst = 4
-	var servers []*testserver.Server
+	var servers []*apptest.Server
 	for range replicas {
-		servers = append(servers, testserver.Start(t, func(c *app.Config) {
+		servers = append(servers, apptest.Start(t, func(c *app.Config) {
 			c.DB = dsn
 			c.RateLimitPerKey = 0.001 // no token comes back during the test
 			c.RateLimitBurst = burst

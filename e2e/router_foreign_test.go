@@ -17,7 +17,7 @@ import (
 	"github.com/alibabacloud-go/tea/tea"
 
 	"imageshare"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 )
 
 // Requests of one cloud's shape must never get another dialect's answer,
@@ -30,7 +30,7 @@ import (
 // configuration (V3 signatures), pointed at srv: Protocol "http" because
 // its calls default to HTTPS, Endpoint host:port because a region alone
 // resolves to *.aliyuncs.com.
-func teaECSClient(t *testing.T, srv *testserver.Server, key *imageshare.AccessKey) *teaecs.Client {
+func teaECSClient(t *testing.T, srv *apptest.Server, key *imageshare.AccessKey) *teaecs.Client {
 	t.Helper()
 	c, err := teaecs.NewClient(&openapiutil.Config{
 		AccessKeyId:     dara.String(key.PublicKey),
@@ -48,7 +48,7 @@ func teaECSClient(t *testing.T, srv *testserver.Server, key *imageshare.AccessKe
 // Until the Alibaba dialect verifies V3 signatures, the Tea SDK's calls
 // must fail loudly (an Alibaba error, non-2xx) and change nothing.
 func TestRouter_ForeignTeaSDKV3NeverSucceedsSilently(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "")
 	other, _ := srv.Account(t, "")
 	im := customImage(t, srv, owner, aliyunRegion)
@@ -81,7 +81,7 @@ func TestRouter_ForeignTeaSDKV3NeverSucceedsSilently(t *testing.T) {
 // query, the x-acs-* headers sent unsigned) reaches the Alibaba dialect and
 // works today.
 func TestRouter_TeaSDKClassicSignatureReachesAlibaba(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "")
 	other, _ := srv.Account(t, "")
 	im := customImage(t, srv, owner, aliyunRegion)
@@ -119,7 +119,7 @@ func teaErrorStatus(err error) (int, string) {
 }
 
 func TestRouter_ForeignShapes(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	_, key := srv.Account(t, "")
 	const form = "application/x-www-form-urlencoded"
 	// An Alibaba V2 request whose credentials are only in a body over the

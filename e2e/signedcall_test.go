@@ -20,7 +20,7 @@ import (
 	bcehttp "github.com/baidubce/bce-sdk-go/http"
 
 	"imageshare"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 	"imageshare/internal/ucloudclient"
 )
 
@@ -274,7 +274,7 @@ func baiduRequest(t testing.TB, baseURL string, op apiOp, c cred) *http.Request 
 // storeState renders everything a tenant call could change: every image
 // with all its fields, every share, every account and key. Two equal
 // renderings mean no call in between had a side effect.
-func storeState(t testing.TB, srv *testserver.Server) string {
+func storeState(t testing.TB, srv *apptest.Server) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"imageshare/app"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 	"imageshare/internal/ucloudclient"
 )
 
@@ -72,7 +72,7 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 // refused by the handshake, and plain HTTP gets no API answer.
 func TestTLS_ServeHTTPS(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t)
-	srv := testserver.Start(t, func(c *app.Config) { c.TLSCertFile, c.TLSKeyFile = certFile, keyFile })
+	srv := apptest.Start(t, func(c *app.Config) { c.TLSCertFile, c.TLSKeyFile = certFile, keyFile })
 	if !strings.HasPrefix(srv.URL, "https://") {
 		t.Fatalf("server URL %s, want https", srv.URL)
 	}
@@ -99,7 +99,7 @@ func TestTLS_ServeHTTPS(t *testing.T) {
 // stops the server from starting instead of serving plain HTTP.
 func TestTLS_HalfConfigured(t *testing.T) {
 	certFile, _, _ := selfSigned(t)
-	m := app.New(app.Config{Listen: "127.0.0.1:0", DB: testserver.StoreDSN(t), TLSCertFile: certFile})
+	m := app.New(app.Config{Listen: "127.0.0.1:0", DB: apptest.StoreDSN(t), TLSCertFile: certFile})
 	if err := m.Open(context.Background()); err == nil {
 		m.Close()
 		t.Fatal("a certificate without a key started the server")

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 	"imageshare/internal/ucloudclient"
 )
 
@@ -60,7 +60,7 @@ func ucEnvelope(t *testing.T, resp *http.Response) ucloudclient.CommonBase {
 }
 
 func TestUCloud_ErrorRetCodes(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	u := newUCUser(t, srv)
 	im := u.customImage(t)
 	_, disabled := srv.Account(t, "")
@@ -166,7 +166,7 @@ func TestUCloud_ErrorRetCodes(t *testing.T) {
 // A store that fails gives RetCode 151 "internal error" with HTTP 200, and
 // its cause stays in the logs.
 func TestUCloud_InternalError(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	u := newUCUser(t, srv)
 	if err := srv.Store.Close(); err != nil {
 		t.Fatal(err)

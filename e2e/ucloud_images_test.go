@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"imageshare"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 	"imageshare/internal/ucloudclient"
 )
 
@@ -34,7 +34,7 @@ func ucList(t *testing.T, c *ucloudclient.Client, action string, params map[stri
 }
 
 func TestUCloud_CustomImages(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, other := newUCUser(t, srv), newUCUser(t, srv)
 	base := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
 	first := srv.Image(t, &imageshare.Image{
@@ -108,7 +108,7 @@ func TestUCloud_CustomImages(t *testing.T) {
 }
 
 func TestUCloud_SharingImages(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	alice, bob, carol := newUCUser(t, srv), newUCUser(t, srv), newUCUser(t, srv)
 	base := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
 	a1 := srv.Image(t, &imageshare.Image{OwnerID: alice.ID, CreatedAt: base})
@@ -141,7 +141,7 @@ func TestUCloud_SharingImages(t *testing.T) {
 }
 
 func TestUCloud_PlatformImages(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	u := newUCUser(t, srv)
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	ubuntu := srv.Image(t, &imageshare.Image{Type: imageshare.ImageSystem, Name: "Ubuntu 22.04", Tags: []string{"os"}, Author: "UCloud", CreatedAt: base})

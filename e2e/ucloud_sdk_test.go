@@ -19,8 +19,8 @@ import (
 	"github.com/ucloud/ucloud-sdk-go/ucloud/request"
 
 	"imageshare"
+	"imageshare/app/apptest"
 	"imageshare/dialect/ucloud"
-	"imageshare/internal/testserver"
 )
 
 // The official UCloud Go SDK (github.com/ucloud/ucloud-sdk-go v0.22.123,
@@ -292,7 +292,7 @@ func TestUCloudSDK_Refusals(t *testing.T) {
 	for _, mode := range []string{"form", "json"} {
 		t.Run(mode, func(t *testing.T) {
 			json := mode == "json"
-			srv := testserver.Start(t)
+			srv := apptest.Start(t)
 			acc, key := srv.Account(t, "")
 			c := newUCSDK(srv.URL, acc, key, json)
 			im := srv.Image(t, &imageshare.Image{OwnerID: acc.ID, Type: imageshare.ImageCustom})

@@ -12,7 +12,7 @@ import (
 
 	"imageshare"
 	"imageshare/app"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 	"imageshare/internal/ucloudclient"
 )
 
@@ -29,10 +29,10 @@ type ucUser struct {
 	Name string
 	Key  *imageshare.AccessKey
 	C    *ucloudclient.Client
-	srv  *testserver.Server
+	srv  *apptest.Server
 }
 
-func newUCUser(t *testing.T, srv *testserver.Server, opts ...ucloudclient.Option) *ucUser {
+func newUCUser(t *testing.T, srv *apptest.Server, opts ...ucloudclient.Option) *ucUser {
 	t.Helper()
 	a, k := srv.Account(t, "")
 	u := &ucUser{ID: a.ID, Name: a.Name, Key: k, srv: srv}
@@ -112,7 +112,7 @@ func ucFail(t *testing.T, c *ucloudclient.Client, action string, params map[stri
 }
 
 func TestUCloud_ShareLifecycle(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, b, c := newUCUser(t, srv), newUCUser(t, srv), newUCUser(t, srv)
 	im := owner.customImage(t)
 
@@ -153,7 +153,7 @@ func TestUCloud_ShareLifecycle(t *testing.T) {
 }
 
 func TestUCloud_InvalidAccountsApplyTheRest(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, b, c := newUCUser(t, srv), newUCUser(t, srv), newUCUser(t, srv)
 	im := owner.customImage(t)
 	const unknown = 987654321
@@ -179,7 +179,7 @@ func TestUCloud_InvalidAccountsApplyTheRest(t *testing.T) {
 }
 
 func TestUCloud_OwnerOnly(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, other := newUCUser(t, srv), newUCUser(t, srv)
 	im := owner.customImage(t)
 	owner.modify(t, im.ID, []int{int(other.ID)}, nil)
@@ -222,7 +222,7 @@ func TestUCloud_OwnerOnly(t *testing.T) {
 }
 
 func TestUCloud_OnlyCustomShareable(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, b := newUCUser(t, srv), newUCUser(t, srv)
 	community := srv.Image(t, &imageshare.Image{OwnerID: owner.ID, Type: imageshare.ImageCommunity})
 	platform := srv.Image(t, &imageshare.Image{Type: imageshare.ImageSystem})
@@ -257,7 +257,7 @@ func TestUCloud_OnlyCustomShareable(t *testing.T) {
 }
 
 func TestUCloud_ModifyLimits(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner := newUCUser(t, srv)
 	im := owner.customImage(t)
 	var ten []int
@@ -300,7 +300,7 @@ func TestUCloud_ModifyLimits(t *testing.T) {
 }
 
 func TestUCloud_ShareCap(t *testing.T) {
-	srv := testserver.Start(t, func(c *app.Config) { c.MaxSharesPerImage = 3 })
+	srv := apptest.Start(t, func(c *app.Config) { c.MaxSharesPerImage = 3 })
 	owner := newUCUser(t, srv)
 	im := owner.customImage(t)
 	var ids []int
@@ -324,7 +324,7 @@ func TestUCloud_ShareCap(t *testing.T) {
 }
 
 func TestUCloud_DeleteImageDeletesShares(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, b := newUCUser(t, srv), newUCUser(t, srv)
 	im, kept := owner.customImage(t), owner.customImage(t)
 	owner.modify(t, im.ID, []int{int(b.ID)}, nil)
@@ -373,7 +373,7 @@ func TestUCloud_AccountIdEncoding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.setting+"/"+strconv.Quote(tt.ua), func(t *testing.T) {
-			srv := testserver.Start(t, func(c *app.Config) { c.UCloudAccountIDType = tt.setting })
+			srv := apptest.Start(t, func(c *app.Config) { c.UCloudAccountIDType = tt.setting })
 			owner, b := newUCUser(t, srv), newUCUser(t, srv)
 			im := owner.customImage(t)
 			var opts []ucloudclient.Option
@@ -433,7 +433,7 @@ func TestUCloud_AccountIdEncoding(t *testing.T) {
 // JSON bodies (req.SetEncoder(request.NewJSONEncoder(...)) in the SDK)
 // work end to end, including lists, null lists and errors.
 func TestUCloud_JSONBodies(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, b := newUCUser(t, srv), newUCUser(t, srv)
 	im := owner.customImage(t)
 	jc := owner.client(ucloudclient.WithJSON())
@@ -478,7 +478,7 @@ func TestUCloud_JSONBodies(t *testing.T) {
 // The SDK also puts ?Action=<Action> in the URL; only the body counts, for
 // routing and for the signature, whatever the query says.
 func TestUCloud_QueryActionDuplicate(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, b := newUCUser(t, srv), newUCUser(t, srv)
 	im := owner.customImage(t)
 	ctx := context.Background()
@@ -511,7 +511,7 @@ func TestUCloud_QueryActionDuplicate(t *testing.T) {
 
 // Every response carries the request id, as the SDK's GetRequestUUID reads it.
 func TestUCloud_RequestUUID(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	u := newUCUser(t, srv)
 	seen := map[string]bool{}
 	for _, action := range []string{"DescribeCompShareCustomImages", "NoSuchAction"} {

@@ -68,7 +68,7 @@ type User struct {
 // applyRAM loads policies, then groups, then users. A record that exists
 // (by account and name) is left as it is; memberships and attachments are
 // added, which changes nothing when they are there already.
-func applyRAM(ctx context.Context, svc *core.Service, f *File) error {
+func applyRAM(ctx context.Context, svc core.Operator, f *File) error {
 	for i, p := range f.Policies {
 		if err := applyPolicy(ctx, svc, p); err != nil {
 			return fmt.Errorf("policies[%d] (%d %s): %w", i, p.Account, p.Name, err)
@@ -95,7 +95,7 @@ func domainError(err error) error {
 	return errors.New(imageshare.ErrorMessage(err))
 }
 
-func applyPolicy(ctx context.Context, svc *core.Service, p Policy) error {
+func applyPolicy(ctx context.Context, svc core.Operator, p Policy) error {
 	if p.Account <= 0 || p.Name == "" || p.Document == "" {
 		return errors.New("account, name and document are required")
 	}
@@ -108,7 +108,7 @@ func applyPolicy(ctx context.Context, svc *core.Service, p Policy) error {
 	return domainError(createdMeanwhile(err, func() error { _, err := svc.FindPolicy(ctx, p.Account, p.Name); return err }))
 }
 
-func applyGroup(ctx context.Context, svc *core.Service, g Group) error {
+func applyGroup(ctx context.Context, svc core.Operator, g Group) error {
 	if g.Account <= 0 || g.Name == "" {
 		return errors.New("account and name are required")
 	}
@@ -124,15 +124,14 @@ func applyGroup(ctx context.Context, svc *core.Service, g Group) error {
 	return nil
 }
 
-func applyUser(ctx context.Context, svc *core.Service, u User) error {
+func applyUser(ctx context.Context, svc core.Operator, u User) error {
 	if u.Account <= 0 || u.Name == "" {
 		return errors.New("account and name are required")
 	}
-	st := svc.Store()
 	user, err := svc.FindUser(ctx, u.Account, u.Name)
 	if imageshare.IsKind(err, imageshare.KindNotFound) {
 		user = &imageshare.User{AccountID: u.Account, Name: u.Name, Enabled: !u.Disabled, CreatedAt: svc.Now().UTC()}
-		err = st.CreateUser(ctx, user)
+		err = svc.AddUser(ctx, user)
 		if imageshare.IsKind(err, imageshare.KindConflict) {
 			user, err = svc.FindUser(ctx, u.Account, u.Name) // another replica made it meanwhile
 		}
@@ -141,18 +140,8 @@ func applyUser(ctx context.Context, svc *core.Service, u User) error {
 		return domainError(err)
 	}
 	for _, k := range u.Keys {
-		if k.PublicKey == "" || k.PrivateKey == "" {
-			return errors.New("keys need public_key and private_key")
-		}
-		if _, err := st.FindAccessKey(ctx, k.PublicKey); err == nil {
-			continue
-		} else if !imageshare.IsKind(err, imageshare.KindNotFound) {
+		if err := applyKey(ctx, svc, k, u.Account, user.ID, svc.Now().UTC()); err != nil {
 			return err
-		}
-		err := st.CreateUserKey(ctx, &imageshare.AccessKey{PublicKey: k.PublicKey, PrivateKey: k.PrivateKey,
-			AccountID: u.Account, UserID: user.ID, Enabled: !k.Disabled, CreatedAt: svc.Now().UTC()})
-		if err := createdMeanwhile(err, func() error { _, err := st.FindAccessKey(ctx, k.PublicKey); return err }); err != nil {
-			return domainError(err)
 		}
 	}
 	for _, g := range u.Groups {

@@ -38,7 +38,7 @@ users:
   - {account: 10001, name: intern, disabled: true, keys: [{public_key: AKintern, private_key: SKintern}]}
 `
 
-func ramSnapshot(t *testing.T, svc *core.Service) string {
+func ramSnapshot(t *testing.T, svc *core.Service, st imageshare.Store) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
@@ -57,7 +57,7 @@ func ramSnapshot(t *testing.T, svc *core.Service) string {
 	for _, g := range groups {
 		b.WriteString(g.Name + " " + strings.Repeat("m", len(g.MemberIDs)) + "\n")
 	}
-	v, err := svc.Store().RAMVersion(ctx)
+	v, err := st.RAMVersion(ctx)
 	ok(t, err)
 	b.WriteString("version " + strconv.FormatInt(v, 10) + "\n")
 	return b.String()
@@ -72,11 +72,11 @@ func ok(t *testing.T, err error) {
 
 func TestApplyRAM(t *testing.T) {
 	ctx := context.Background()
-	svc := openService(t)
+	svc, st := openStore(t, core.Config{})
 	f, err := seed.Parse([]byte(ramSeed))
 	ok(t, err)
 	ok(t, seed.Apply(ctx, svc, f))
-	before := ramSnapshot(t, svc)
+	before := ramSnapshot(t, svc, st)
 	for _, want := range []string{"dev on", "intern off", "ReadOnly → Group:readers", "NoLoopback → User:dev", "readers m\n"} {
 		if !strings.Contains(before, want) {
 			t.Fatalf("after the seed:\n%s\nlacks %q", before, want)
@@ -101,7 +101,7 @@ func TestApplyRAM(t *testing.T) {
 
 	// Again: nothing changes, not even the RAM version.
 	ok(t, seed.Apply(ctx, svc, f))
-	if after := ramSnapshot(t, svc); after != before {
+	if after := ramSnapshot(t, svc, st); after != before {
 		t.Fatalf("applying twice changed:\n%s\nto:\n%s", before, after)
 	}
 }

@@ -140,88 +140,94 @@ func Demo() *File {
 	return f
 }
 
-// Apply loads f into the deployment behind svc. Existing records are kept
-// as they are, so applying a file twice changes nothing.
-func Apply(ctx context.Context, svc *core.Service, f *File) error {
-	st := svc.Store()
-	now := svc.Now().UTC()
+// Apply loads f into the deployment through op, the core's operator
+// interface, so that a seed obeys the rules a tenant's calls do (served
+// regions, who an image can be shared with, the per-image share cap).
+// Existing records are kept as they are, so applying a file twice changes
+// nothing.
+func Apply(ctx context.Context, op core.Operator, f *File) error {
+	now := op.Now().UTC()
 	for _, r := range f.Regions {
 		if r == "" {
 			return errors.New("regions: empty region name")
 		}
-		if err := st.AddRegion(ctx, r); err != nil {
-			return err
+		if err := op.AddRegion(ctx, r); err != nil {
+			return fmt.Errorf("regions (%s): %w", r, domainError(err))
 		}
 	}
 	for i, a := range f.Accounts {
-		if err := applyAccount(ctx, st, a, now); err != nil {
+		if err := applyAccount(ctx, op, a, now); err != nil {
 			return fmt.Errorf("accounts[%d] (%d %s): %w", i, a.ID, a.Name, err)
 		}
 	}
 	for i, in := range f.Instances {
-		if err := applyInstance(ctx, st, in, now); err != nil {
+		if err := applyInstance(ctx, op, in, now); err != nil {
 			return fmt.Errorf("instances[%d] (%s): %w", i, in.ID, err)
 		}
 	}
 	for i, im := range f.Images {
-		if err := applyImage(ctx, st, im, now); err != nil {
+		if err := applyImage(ctx, op, im, now); err != nil {
 			return fmt.Errorf("images[%d] (%s): %w", i, im.ID, err)
 		}
 	}
 	for i, sh := range f.Shares {
-		if err := applyShare(ctx, st, sh, now); err != nil {
-			return fmt.Errorf("shares[%d] (%s → %d): %w", i, sh.Image, sh.Account, err)
+		if _, err := op.ShareImage(ctx, sh.Image, sh.Account); err != nil {
+			return fmt.Errorf("shares[%d] (%s → %d): %w", i, sh.Image, sh.Account, domainError(err))
 		}
 	}
-	return applyRAM(ctx, svc, f)
+	return applyRAM(ctx, op, f)
 }
 
-func applyAccount(ctx context.Context, st imageshare.Store, a Account, now time.Time) error {
+func applyAccount(ctx context.Context, op core.Operator, a Account, now time.Time) error {
 	if a.ID <= 0 || a.Name == "" {
 		return errors.New("id (positive) and name are required")
 	}
-	_, err := st.FindAccountByID(ctx, a.ID)
+	_, err := op.FindAccount(ctx, a.ID)
 	switch {
 	case imageshare.IsKind(err, imageshare.KindNotFound):
-		err := st.CreateAccount(ctx, &imageshare.Account{ID: a.ID, Name: a.Name, OrganizationID: a.OrganizationID, CreatedAt: now})
-		if err := createdMeanwhile(err, func() error { _, err := st.FindAccountByID(ctx, a.ID); return err }); err != nil {
-			return err
+		err := op.AddAccount(ctx, &imageshare.Account{ID: a.ID, Name: a.Name, OrganizationID: a.OrganizationID, CreatedAt: now})
+		if err := createdMeanwhile(err, func() error { _, err := op.FindAccount(ctx, a.ID); return err }); err != nil {
+			return domainError(err)
 		}
 	case err != nil:
 		return err
 	}
 	for _, k := range a.Keys {
-		if k.PublicKey == "" || k.PrivateKey == "" {
-			return errors.New("keys need public_key and private_key")
-		}
-		_, err := st.FindAccessKey(ctx, k.PublicKey)
-		if err == nil {
-			continue
-		}
-		if !imageshare.IsKind(err, imageshare.KindNotFound) {
-			return err
-		}
-		err = st.CreateAccessKey(ctx, &imageshare.AccessKey{
-			PublicKey: k.PublicKey, PrivateKey: k.PrivateKey, AccountID: a.ID, Enabled: !k.Disabled, CreatedAt: now,
-		})
-		if err := createdMeanwhile(err, func() error { _, err := st.FindAccessKey(ctx, k.PublicKey); return err }); err != nil {
+		if err := applyKey(ctx, op, k, a.ID, 0, now); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func applyInstance(ctx context.Context, st imageshare.Store, in Instance, now time.Time) error {
-	if in.ID == "" || in.Owner <= 0 || in.Region == "" {
-		return errors.New("id, owner and region are required")
+// applyKey adds a key pair of the account (or of its sub-user userID)
+// unless a key with that public key exists.
+func applyKey(ctx context.Context, op core.Operator, k Key, accountID, userID int64, now time.Time) error {
+	if k.PublicKey == "" || k.PrivateKey == "" {
+		return errors.New("keys need public_key and private_key")
 	}
-	if _, err := st.FindInstance(ctx, in.ID); err == nil {
+	if _, err := op.FindKey(ctx, k.PublicKey); err == nil {
 		return nil
 	} else if !imageshare.IsKind(err, imageshare.KindNotFound) {
 		return err
 	}
-	err := st.CreateInstance(ctx, &imageshare.Instance{ID: in.ID, OwnerID: in.Owner, Region: in.Region, GPUType: in.GPUType, CreatedAt: now})
-	return createdMeanwhile(err, func() error { _, err := st.FindInstance(ctx, in.ID); return err })
+	err := op.AddKey(ctx, &imageshare.AccessKey{
+		PublicKey: k.PublicKey, PrivateKey: k.PrivateKey, AccountID: accountID, UserID: userID, Enabled: !k.Disabled, CreatedAt: now,
+	})
+	return domainError(createdMeanwhile(err, func() error { _, err := op.FindKey(ctx, k.PublicKey); return err }))
+}
+
+func applyInstance(ctx context.Context, op core.Operator, in Instance, now time.Time) error {
+	if in.ID == "" || in.Owner <= 0 || in.Region == "" {
+		return errors.New("id, owner and region are required")
+	}
+	if _, err := op.FindInstance(ctx, in.ID); err == nil {
+		return nil
+	} else if !imageshare.IsKind(err, imageshare.KindNotFound) {
+		return err
+	}
+	_, err := op.CreateInstance(ctx, &imageshare.Instance{ID: in.ID, OwnerID: in.Owner, Region: in.Region, GPUType: in.GPUType, CreatedAt: now})
+	return domainError(createdMeanwhile(err, func() error { _, err := op.FindInstance(ctx, in.ID); return err }))
 }
 
 // createdMeanwhile passes err through, except a conflict on creating a
@@ -234,7 +240,7 @@ func createdMeanwhile(err error, find func() error) error {
 	return err
 }
 
-func applyImage(ctx context.Context, st imageshare.Store, im Image, now time.Time) error {
+func applyImage(ctx context.Context, op core.Operator, im Image, now time.Time) error {
 	typ := imageshare.ImageType(im.Type)
 	if im.ID == "" || im.Region == "" || im.Name == "" {
 		return errors.New("id, region and name are required")
@@ -242,21 +248,7 @@ func applyImage(ctx context.Context, st imageshare.Store, im Image, now time.Tim
 	if !typ.Valid() {
 		return fmt.Errorf("type %q: want System, App, Custom or Community", im.Type)
 	}
-	platform := typ == imageshare.ImageSystem || typ == imageshare.ImageApp
-	if platform && im.Owner != 0 {
-		return fmt.Errorf("a %s image has no owner", typ)
-	}
-	if !platform && im.Owner <= 0 {
-		return fmt.Errorf("a %s image needs an owner", typ)
-	}
-	status := imageshare.ImageStatus(im.Status)
-	if status == "" {
-		status = imageshare.StatusAvailable
-	}
-	if !status.Valid() {
-		return fmt.Errorf("status %q: want Making, Available, UnAvailable, Reviewing or Offline", im.Status)
-	}
-	if _, err := st.FindImageByID(ctx, im.ID); err == nil {
+	if _, err := op.FindImage(ctx, im.ID); err == nil {
 		return nil
 	} else if !imageshare.IsKind(err, imageshare.KindNotFound) {
 		return err
@@ -269,8 +261,9 @@ func applyImage(ctx context.Context, st imageshare.Store, im Image, now time.Tim
 	if osType == "" {
 		osType = "linux"
 	}
-	err := st.CreateImage(ctx, &imageshare.Image{
-		ID: im.ID, Region: im.Region, OwnerID: im.Owner, Type: typ, Status: status,
+	platform := typ == imageshare.ImageSystem || typ == imageshare.ImageApp
+	err := op.AddImage(ctx, &imageshare.Image{
+		ID: im.ID, Region: im.Region, OwnerID: im.Owner, Type: typ, Status: imageshare.ImageStatus(im.Status),
 		Name: im.Name, Description: im.Description, SizeMB: im.SizeMB, Tags: im.Tags,
 		CreatedAt: created, Readme: im.Readme, Cover: im.Cover, Author: im.Author,
 		Visibility: im.Visibility, Price: im.Price, SourceGPUType: im.GPUType,
@@ -281,23 +274,5 @@ func applyImage(ctx context.Context, st imageshare.Store, im Image, now time.Tim
 			Framework: im.Softwares.Framework, FrameworkVersion: im.Softwares.FrameworkVersion,
 		},
 	})
-	return createdMeanwhile(err, func() error { _, err := st.FindImageByID(ctx, im.ID); return err })
-}
-
-func applyShare(ctx context.Context, st imageshare.Store, sh Share, now time.Time) error {
-	im, err := st.FindImageByID(ctx, sh.Image)
-	if err != nil {
-		return err
-	}
-	if im.Type != imageshare.ImageCustom {
-		return fmt.Errorf("only Custom images can be shared, %s is %s", im.ID, im.Type)
-	}
-	if sh.Account == im.OwnerID {
-		return errors.New("an image cannot be shared with its owner")
-	}
-	if _, err := st.FindAccountByID(ctx, sh.Account); err != nil {
-		return err
-	}
-	_, err = st.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: im.ID, Add: []int64{sh.Account}, By: im.OwnerID, At: now})
-	return err
+	return domainError(createdMeanwhile(err, func() error { _, err := op.FindImage(ctx, im.ID); return err }))
 }

@@ -16,12 +16,20 @@ import (
 
 func openService(t *testing.T) *core.Service {
 	t.Helper()
+	svc, _ := openStore(t, core.Config{})
+	return svc
+}
+
+// openStore returns a service over a fresh SQLite store, and the store for
+// the test to look at what a seed wrote.
+func openStore(t *testing.T, cfg core.Config) (*core.Service, imageshare.Store) {
+	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "seed.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return core.New(st, core.Config{})
+	return core.New(st, cfg), st
 }
 
 // snapshot captures everything a seed can create, for comparing before and after.
@@ -65,16 +73,16 @@ func snapshot(t *testing.T, st imageshare.Store) string {
 }
 
 func TestApply_TwiceChangesNothing(t *testing.T) {
-	svc := openService(t)
+	svc, st := openStore(t, core.Config{})
 	ctx := context.Background()
 	if err := seed.Apply(ctx, svc, seed.Demo()); err != nil {
 		t.Fatal(err)
 	}
-	first := snapshot(t, svc.Store())
+	first := snapshot(t, st)
 	if err := seed.Apply(ctx, svc, seed.Demo()); err != nil {
 		t.Fatal(err)
 	}
-	if second := snapshot(t, svc.Store()); second != first {
+	if second := snapshot(t, st); second != first {
 		t.Fatalf("second apply changed the store:\nbefore:\n%s\nafter:\n%s", first, second)
 	}
 	if !strings.Contains(first, "compshareImage-alice-comfy") || !strings.Contains(first, "carol@example.com@") {
@@ -102,26 +110,67 @@ func TestReadFile_JSONAndYAMLAgree(t *testing.T) {
 }
 
 func TestApply_Errors(t *testing.T) {
-	cases := map[string]string{
-		"unknown key":           "acounts: []\n",
-		"system with owner":     "accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: System, name: n}]\n",
-		"custom without owner":  "images: [{id: i, region: r, type: Custom, name: n}]\n",
-		"bad type":              "accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Weird, name: n}]\n",
-		"bad status":            "accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Custom, status: Gone, name: n}]\n",
-		"share system image":    "images: [{id: i, region: r, type: System, name: n}]\naccounts: [{id: 1, name: a}]\nshares: [{image: i, account: 1}]\n",
-		"share with owner":      "accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Custom, name: n}]\nshares: [{image: i, account: 1}]\n",
-		"share unknown account": "accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Custom, name: n}]\nshares: [{image: i, account: 2}]\n",
-		"account without name":  "accounts: [{id: 1}]\n",
+	// Each file serves region r, so each is refused for its own fault.
+	cases := map[string]struct{ data, want string }{
+		"unknown key":           {"acounts: []\n", "field acounts not found"},
+		"system with owner":     {"accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: System, name: n}]\n", "a System image has no owner"},
+		"custom without owner":  {"images: [{id: i, region: r, type: Custom, name: n}]\n", "a Custom image needs an owner"},
+		"bad type":              {"accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Weird, name: n}]\n", `type "Weird"`},
+		"bad status":            {"accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Custom, status: Gone, name: n}]\n", `status "Gone"`},
+		"unknown owner":         {"images: [{id: i, region: r, owner: 9, type: Custom, name: n}]\n", "images[0] (i)"},
+		"share system image":    {"images: [{id: i, region: r, type: System, name: n}]\naccounts: [{id: 1, name: a}]\nshares: [{image: i, account: 1}]\n", "only Custom images can be shared"},
+		"share with owner":      {"accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Custom, name: n}]\nshares: [{image: i, account: 1}]\n", "cannot be shared with its owner"},
+		"share unknown account": {"accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Custom, name: n}]\nshares: [{image: i, account: 2}]\n", "account 2 does not exist"},
+		"share unknown image":   {"shares: [{image: nope, account: 2}]\n", "shares[0] (nope → 2)"},
+		"account without name":  {"accounts: [{id: 1}]\n", "id (positive) and name are required"},
+		"instance unserved":     {"accounts: [{id: 1, name: a}]\ninstances: [{id: h, owner: 1, region: elsewhere}]\n", `region "elsewhere" is not served here`},
 	}
-	for name, data := range cases {
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			f, err := seed.Parse([]byte(data))
+			f, err := seed.Parse([]byte("regions: [r]\n" + tc.data))
 			if err == nil {
 				err = seed.Apply(context.Background(), openService(t), f)
 			}
-			if err == nil {
-				t.Fatalf("seed %q was accepted", data)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("seed %q: err = %v, want one saying %q", tc.data, err, tc.want)
 			}
 		})
+	}
+}
+
+// A seed shares through the core, so the per-image share cap holds for it
+// as for a tenant's call: the share over the cap is refused, by name, with
+// the cap in the message, and the shares before it stay.
+func TestApply_ShareCap(t *testing.T) {
+	svc, st := openStore(t, core.Config{MaxSharesPerImage: 2})
+	f, err := seed.Parse([]byte(`regions: [r]
+accounts: [{id: 1, name: owner}, {id: 2, name: b}, {id: 3, name: c}, {id: 4, name: d}]
+images: [{id: img, region: r, owner: 1, type: Custom, name: n}]
+shares: [{image: img, account: 2}, {image: img, account: 3}, {image: img, account: 4}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = seed.Apply(context.Background(), svc, f)
+	const want = "shares[2] (img → 4): image \"img\" may be shared with at most 2 accounts"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+	shares, total, err := st.ListShares(context.Background(), "img", imageshare.Page{})
+	if err != nil || total != 2 || len(shares) != 2 {
+		t.Fatalf("shares after the refused seed: %d (%v), want the first 2", total, err)
+	}
+}
+
+// Records in a region the deployment does not serve are refused, as a
+// tenant's call naming that region is.
+func TestApply_UnservedRegion(t *testing.T) {
+	f, err := seed.Parse([]byte("regions: [r]\naccounts: [{id: 1, name: a}]\nimages: [{id: i, region: elsewhere, owner: 1, type: Custom, name: n}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = seed.Apply(context.Background(), openService(t), f)
+	if err == nil || !strings.Contains(err.Error(), `images[0] (i): region "elsewhere" is not served here`) {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -4,8 +4,8 @@
 // single-row commits of the same store on the same disk. Absolute numbers
 // on a shared machine mean little; the ratios are the result.
 //
-//	go run ./cmd/imageshare-bench                       # the 1k dataset, a few minutes
-//	go run ./cmd/imageshare-bench -sizes 1k,1M -report docs/benchmarks
+//	go -C cmd/imageshare-bench run .            # the 1k dataset, a few minutes
+//	go -C cmd/imageshare-bench run . -sizes 1k,1M -report ../../docs/benchmarks
 //
 // Datasets are generated through the store under -data (bench-data/,
 // ignored by git) and reused by later runs. See BENCHMARKS.md.

@@ -96,7 +96,7 @@ func newReport(o *options) *report {
 	r := &report{
 		Date:    time.Now().UTC().Format("2006-01-02 15:04 UTC"),
 		Commit:  gitCommit(),
-		Command: "go run ./cmd/imageshare-bench " + strings.Join(os.Args[1:], " "),
+		Command: "go -C cmd/imageshare-bench run . " + strings.Join(os.Args[1:], " "),
 		Go:      runtime.Version(),
 		Options: settings{Conns: o.Conns, FixedConns: o.FixedConns, Warmup: o.Warmup.Seconds(), Duration: o.Duration.Seconds()},
 	}

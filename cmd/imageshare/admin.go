@@ -14,7 +14,9 @@ import (
 
 // openAdmin opens the store a command names, without serving.
 func openAdmin(ctx context.Context, dsn string) (*app.Main, error) {
-	m := app.New(app.Config{DB: dsn})
+	cfg := app.DefaultConfig()
+	cfg.DB = dsn
+	m := app.New(cfg)
 	if err := m.OpenService(ctx); err != nil {
 		return nil, err
 	}
@@ -77,7 +79,7 @@ func accountCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		defer m.Close()
-		accounts, _, err := m.Store.ListAccounts(ctx, imageshare.Page{})
+		accounts, _, err := m.Service.ListAccounts(ctx, imageshare.Page{})
 		if err != nil {
 			return err
 		}

@@ -15,10 +15,10 @@ import (
 	"testing"
 
 	"imageshare"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 )
 
-// The CLI for people against a real server: a testserver on loopback,
+// The CLI for people against a real server: an apptest server on loopback,
 // the commands run as the binary runs them, with a profile file.
 
 // isolateEnv clears the variables a developer's shell may set, so that
@@ -86,7 +86,7 @@ func tableRows(t *testing.T, out string, header ...string) [][]string {
 
 func TestCLI_ImagesAndShares(t *testing.T) {
 	isolateEnv(t)
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "owner@example.com")
 	friend, friendKey := srv.Account(t, "friend@example.com")
 	other, _ := srv.Account(t, "other@example.com")
@@ -159,7 +159,7 @@ func TestCLI_ImagesAndShares(t *testing.T) {
 
 func TestCLI_Errors(t *testing.T) {
 	isolateEnv(t)
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "")
 	im := srv.Image(t, &imageshare.Image{OwnerID: owner.ID})
 	profile := writeProfile(t, srv.URL, key)
@@ -221,7 +221,7 @@ func TestCLI_Errors(t *testing.T) {
 
 func TestCLI_ProfilePrecedence(t *testing.T) {
 	isolateEnv(t)
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "")
 	srv.Image(t, &imageshare.Image{ID: "compshareImage-in-bj", OwnerID: owner.ID, Region: "bj"})
 	// The default profile path, pointing at a dead port; the env points
@@ -260,7 +260,7 @@ func TestCLI_ProfilePrecedence(t *testing.T) {
 
 func TestCLI_PublishAndCommunity(t *testing.T) {
 	isolateEnv(t)
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "maker@example.com")
 	_, readerKey := srv.Account(t, "")
 	im := srv.Image(t, &imageshare.Image{OwnerID: owner.ID, Name: "sd-xl", Description: "diffusion"})

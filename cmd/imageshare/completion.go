@@ -56,6 +56,7 @@ func completionTable() map[string]completionCommand {
 		"export":     {flags: []string{"--db", "--out"}},
 		"import":     {flags: []string{"--db", "--in"}},
 		"completion": {subs: []string{"bash", "zsh"}},
+		"version":    {},
 		"help":       {},
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"imageshare/app"
+	"imageshare/internal/dsn"
 )
 
 // The server's configuration comes from four layers, each overriding the
@@ -55,25 +56,39 @@ type setting struct {
 	flagVal *string
 }
 
+// shown is the value as messages may print it: a DSN without its
+// password, a secret masked.
+func (s *setting) shown() string {
+	switch {
+	case s.secret && s.value != "":
+		return masked
+	case s.dsn:
+		return dsn.Redact(s.value)
+	}
+	return s.value
+}
+
 func (s *setting) key() string { return strings.ReplaceAll(s.name, "-", "_") }
 func (s *setting) env() string { return "IMAGESHARE_" + strings.ToUpper(s.key()) }
 
-// serveSettings returns the settings of serve with their defaults.
+// serveSettings returns the settings of serve with their defaults, which
+// are app.DefaultConfig's: the server has one source of defaults.
 func serveSettings() []*setting {
+	d := app.DefaultConfig()
 	return []*setting{
-		{name: "listen", def: "127.0.0.1:8080", usage: "address to listen on"},
-		{name: "db", def: "sqlite:./imageshare.db", dsn: true, usage: "store DSN: sqlite:PATH or postgres://USER@HOST/DB"},
+		{name: "listen", def: d.Listen, usage: "address to listen on"},
+		{name: "db", def: d.DB, dsn: true, usage: "store DSN: sqlite:PATH or postgres://USER@HOST/DB"},
 		{name: "seed", usage: "seed file (YAML or JSON) to load at start"},
 		{name: "demo", kind: kindBool, def: "false", usage: "load the demo dataset and print credentials and example calls"},
-		{name: "max-shares-per-image", kind: kindInt, def: "50", usage: "per-image cap on shared accounts"},
-		{name: "ucloud-account-id-type", def: "auto", usage: "UCloud AccountSet AccountId type: auto, integer or string"},
-		{name: "baidu-default-region", def: "bj", usage: "region of BCE requests whose host names none"},
+		{name: "max-shares-per-image", kind: kindInt, def: strconv.Itoa(d.MaxSharesPerImage), usage: "per-image cap on shared accounts"},
+		{name: "ucloud-account-id-type", def: d.UCloudAccountIDType, usage: "UCloud AccountSet AccountId type: auto, integer or string"},
+		{name: "baidu-default-region", def: d.BaiduDefaultRegion, usage: "region of BCE requests whose host names none"},
 		{name: "admin-token", secret: true, usage: "bearer token of the admin API at /admin/; empty turns it off (prefer the file or env: flags show in ps)"},
-		{name: "build-duration", kind: kindDuration, def: "3s", usage: "how long a custom image build takes; 0 finishes builds at once"},
+		{name: "build-duration", kind: kindDuration, def: d.BuildDuration.String(), usage: "how long a custom image build takes; 0 finishes builds at once"},
 		{name: "rate-limit-per-key", kind: kindFloat, def: "0", usage: "requests per second each access key may make (on PostgreSQL across all replicas; on SQLite per process); 0 means no limit"},
 		{name: "rate-limit-burst", kind: kindInt, def: "0", usage: "requests a key may make at once before the rate applies; 0 means one second's worth"},
-		{name: "max-concurrent-requests", kind: kindInt, def: strconv.Itoa(app.DefaultMaxConcurrentRequests), usage: "API requests served at once; more are refused as busy; negative means no bound"},
-		{name: "shutdown-timeout", kind: kindDuration, def: "15s", usage: "how long in-flight requests may take to finish at shutdown"},
+		{name: "max-concurrent-requests", kind: kindInt, def: strconv.Itoa(d.MaxConcurrentRequests), usage: "API requests served at once; more are refused as busy; negative means no bound"},
+		{name: "shutdown-timeout", kind: kindDuration, def: d.ShutdownTimeout.String(), usage: "how long in-flight requests may take to finish at shutdown"},
 		{name: "trusted-proxies", usage: "comma-separated CIDRs of load balancers whose X-Forwarded-For names the caller's address for access policies (acs:SourceIp); empty: the TCP peer"},
 		{name: "read-header-timeout", kind: kindDuration, def: app.DefaultReadHeaderTimeout.String(), usage: "how long a client may take to send a request's headers"},
 		{name: "body-read-timeout", kind: kindDuration, def: app.DefaultBodyReadTimeout.String(), usage: "how long a client may take to send an API request's body (read before the request takes a concurrency slot)"},
@@ -255,7 +270,7 @@ func (c *serveConfig) validate() error {
 			_, err = time.ParseDuration(s.value)
 		}
 		if err != nil {
-			return fmt.Errorf("%s %q (from %s): not a valid %s", s.name, s.value, s.source, kindName(s.kind))
+			return fmt.Errorf("%s %q (from %s): not a valid %s", s.name, s.shown(), s.source, kindName(s.kind))
 		}
 	}
 	check := func(name string, ok bool, want string) error {
@@ -263,11 +278,11 @@ func (c *serveConfig) validate() error {
 			return nil
 		}
 		s := c.get(name)
-		return fmt.Errorf("%s %q (from %s): want %s", s.name, s.value, s.source, want)
+		return fmt.Errorf("%s %q (from %s): want %s", s.name, s.shown(), s.source, want)
 	}
 	return firstErr(
 		check("listen", c.str("listen") != "", "an address such as 127.0.0.1:8080"),
-		check("db", strings.HasPrefix(c.str("db"), "sqlite:") || app.IsPostgresDSN(c.str("db")), "sqlite:PATH or postgres://USER@HOST/DB"),
+		check("db", validDSN(c.str("db")), dsn.Want),
 		check("max-shares-per-image", c.integer("max-shares-per-image") > 0, "a positive number"),
 		check("ucloud-account-id-type", oneOf(c.str("ucloud-account-id-type"), "auto", "integer", "string"), "auto, integer or string"),
 		check("baidu-default-region", c.str("baidu-default-region") != "", "a region name"),
@@ -344,7 +359,7 @@ func (c *serveConfig) appConfig() app.Config {
 		UCloudAccountIDType:   c.str("ucloud-account-id-type"),
 		BaiduDefaultRegion:    c.str("baidu-default-region"),
 		AdminToken:            c.str("admin-token"),
-		BuildDuration:         buildDurationConfig(c.duration("build-duration")),
+		BuildDuration:         c.duration("build-duration"), // 0: at once, as in app.Config
 		RateLimitPerKey:       c.float("rate-limit-per-key"),
 		RateLimitBurst:        c.integer("rate-limit-burst"),
 		MaxConcurrentRequests: c.integer("max-concurrent-requests"),
@@ -356,6 +371,11 @@ func (c *serveConfig) appConfig() app.Config {
 		TLSCertFile:           c.str("tls-cert"),
 		TLSKeyFile:            c.str("tls-key"),
 	}
+}
+
+func validDSN(s string) bool {
+	_, err := dsn.Parse(s)
+	return err == nil
 }
 
 func validProxies(s string) bool {
@@ -388,13 +408,7 @@ const masked = "*****"
 func (c *serveConfig) effectiveYAML() ([]byte, error) {
 	root := &yaml.Node{Kind: yaml.MappingNode}
 	for _, s := range c.settings {
-		v := s.value
-		switch {
-		case s.secret && v != "":
-			v = masked
-		case s.dsn:
-			v = app.RedactDSN(v)
-		}
+		v := s.shown()
 		tag := "" // numbers and booleans print plain
 		if s.kind == kindString || s.kind == kindDuration {
 			tag = "!!str" // quoted when it would read as something else

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"imageshare/app"
 )
 
 // writeFile writes a file in t's temp dir and returns its path.
@@ -72,7 +74,7 @@ build_duration: 0s
 		}
 	}
 	c := conf.appConfig()
-	if c.Listen != "0.0.0.0:9000" || c.DB != "sqlite:/var/lib/env.db" || c.MaxSharesPerImage != 30 || !c.Demo || c.BuildDuration >= 0 {
+	if c.Listen != "0.0.0.0:9000" || c.DB != "sqlite:/var/lib/env.db" || c.MaxSharesPerImage != 30 || !c.Demo || c.BuildDuration != 0 {
 		t.Errorf("app.Config = %+v", c)
 	}
 	if !conf.logger(io.Discard).Enabled(context.Background(), -4) {
@@ -113,7 +115,7 @@ func TestConfig_Errors(t *testing.T) {
 		{name: "BadIntFromFile", file: "max_shares_per_image: many\n", want: `max-shares-per-image "many" (from file`},
 		{name: "BadDurationFromEnv", env: map[string]string{"IMAGESHARE_BUILD_DURATION": "3 seconds"}, want: `build-duration "3 seconds" (from env IMAGESHARE_BUILD_DURATION)`},
 		{name: "BadEnumFromFlag", args: []string{"--ucloud-account-id-type", "number"}, want: `(from flag --ucloud-account-id-type): want auto, integer or string`},
-		{name: "BadDSN", args: []string{"--db", "mysql://x"}, want: "want sqlite:PATH or postgres://"},
+		{name: "BadDSN", args: []string{"--db", "mysql://x"}, want: "want sqlite:PATH, postgres://"},
 		{name: "ZeroShares", args: []string{"--max-shares-per-image", "0"}, want: "want a positive number"},
 		{name: "LogFormat", args: []string{"--log-format", "xml"}, want: "want text or json"},
 		{name: "TLSCertWithoutKey", args: []string{"--tls-cert", "cert.pem"}, want: "want tls-cert and tls-key set together"},
@@ -246,5 +248,71 @@ func TestConfig_DocumentedAndExampleValid(t *testing.T) {
 	}
 	if got := conf.get("listen").source; got != "file ../../deploy/imageshare.yaml" {
 		t.Errorf("listen comes from %s, want the example file", got)
+	}
+}
+
+// serve's defaults are app.DefaultConfig's, and --build-duration 0 reaches
+// app.Config as 0, which means at once there too (app's
+// TestBuildDurationZeroIsImmediate).
+func TestConfig_DefaultsAndBuildDurationZero(t *testing.T) {
+	conf, err := resolveWith(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := conf.appConfig(), app.DefaultConfig()
+	if got.Listen != want.Listen || got.DB != want.DB || got.MaxSharesPerImage != want.MaxSharesPerImage ||
+		got.UCloudAccountIDType != want.UCloudAccountIDType || got.BaiduDefaultRegion != want.BaiduDefaultRegion ||
+		got.BuildDuration != want.BuildDuration || got.MaxConcurrentRequests != want.MaxConcurrentRequests ||
+		got.ShutdownTimeout != want.ShutdownTimeout {
+		t.Fatalf("serve's defaults %+v\ndiffer from app.DefaultConfig() %+v", got, want)
+	}
+	for _, args := range [][]string{{"--build-duration", "0"}, {"--build-duration", "0s"}} {
+		conf, err := resolveWith(t, nil, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := conf.appConfig().BuildDuration; d != 0 {
+			t.Fatalf("%v: app.Config.BuildDuration = %v, want 0", args, d)
+		}
+		if d := app.New(conf.appConfig()).Config.BuildDuration; d != 0 {
+			t.Fatalf("%v: after Defaults, BuildDuration = %v, want 0", args, d)
+		}
+	}
+}
+
+// A DSN is printed without its password by config check and serve, valid
+// or not, in URL form or key=value form.
+func TestDSNPasswordNeverPrinted(t *testing.T) {
+	const secret = "s3cr3tpw"
+	for _, tc := range []struct {
+		args    []string
+		wantErr bool
+	}{
+		{[]string{"config", "check", "--db", "postgress://user:" + secret + "@host/db"}, true},
+		{[]string{"config", "check", "--db", "user:" + secret + "@host/db"}, true},
+		{[]string{"config", "check", "--db", "postgres://user:" + secret + "@host/db"}, false},
+		{[]string{"config", "check", "--db", "host=x user=u password=" + secret + " dbname=d"}, false},
+		{[]string{"config", "check", "--db", "host=x password='" + secret + "' dbname=d"}, false},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--db", "postgress://user:" + secret + "@host/db"}, true},
+		// Parses, then fails to connect (nothing listens on port 1).
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--db", "host=127.0.0.1 port=1 user=u password=" + secret + " dbname=d connect_timeout=2"}, true},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--db", "postgres://u:" + secret + "@127.0.0.1:1/d?connect_timeout=2"}, true},
+		{[]string{"migrate", "--db", "postgress://user:" + secret + "@host/db"}, true},
+		{[]string{"export", "--db", "host=127.0.0.1 port=1 password=" + secret + " connect_timeout=2"}, true},
+	} {
+		out, err := runCmd(t, tc.args...)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%q: err = %v, want an error: %v\n%s", tc.args, err, tc.wantErr, out)
+		}
+		shown := out
+		if err != nil {
+			shown += err.Error()
+		}
+		if strings.Contains(shown, secret) {
+			t.Errorf("%q printed the password:\n%s", tc.args, shown)
+		}
+		if tc.wantErr && err != nil && !strings.Contains(err.Error(), "xxxxx") && strings.Contains(tc.args[len(tc.args)-1], "postgress") {
+			t.Errorf("%q: %v does not show the DSN redacted", tc.args, err)
+		}
 	}
 }

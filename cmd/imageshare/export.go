@@ -9,11 +9,11 @@ import (
 	"slices"
 	"strings"
 
-	"imageshare/internal/transfer"
+	"imageshare/app/transfer"
 )
 
 // exportCmd writes every row of a store as a JSON-lines stream (see
-// internal/transfer), to a file or to stdout.
+// app/transfer), to a file or to stdout.
 func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", stderr)
 	db := dbFlag(fs)

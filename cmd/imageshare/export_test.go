@@ -24,7 +24,7 @@ func TestMigrateCommand(t *testing.T) {
 			t.Fatalf("second migrate on %s: %v\n%s", db, err, out)
 		}
 	}
-	if out, err := runCmd(t, "migrate", "--db", "mysql://x"); err == nil || !strings.Contains(err.Error(), "want sqlite:PATH or postgres://") {
+	if out, err := runCmd(t, "migrate", "--db", "mysql://x"); err == nil || !strings.Contains(err.Error(), "want sqlite:PATH, postgres://") {
 		t.Fatalf("unknown DSN: %v\n%s", err, out)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"imageshare"
 	"imageshare/admin"
@@ -51,13 +50,4 @@ func instanceCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(stdout, "instance %s created for account %d in %s (GPU %s)\n", in.ID, in.OwnerID, in.Region, in.GPUType)
 	return nil
-}
-
-// buildDurationConfig maps --build-duration to app.Config.BuildDuration,
-// where 0 means the default and a negative value means at once.
-func buildDurationConfig(d time.Duration) time.Duration {
-	if d <= 0 {
-		return -1
-	}
-	return d
 }

@@ -15,6 +15,7 @@
 //	imageshare review approve|offline|online VERSIONID
 //	imageshare review reject VERSIONID [--reason TEXT]
 //	imageshare config check [--config FILE] [serve flags]
+//	imageshare version (or --version)
 //	imageshare images ls [--shared-with-me] [--json]
 //	imageshare share ls|add|rm IMAGE [ACCOUNT...] [--json]
 //	imageshare community ls [--user ORG] [--search TEXT] [--json]
@@ -34,6 +35,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"imageshare/app"
+	"imageshare/internal/version"
 )
 
 const usage = `imageshare: a self-hostable image-sharing control plane
@@ -41,6 +45,7 @@ const usage = `imageshare: a self-hostable image-sharing control plane
 Usage:
   imageshare serve [--config FILE] [--listen ADDR] [--db DSN] [--seed FILE] [--demo] [--log-format text|json]
   imageshare config check [--config FILE] [serve flags]   validate and print the effective configuration
+  imageshare version                print the module version and VCS revision (also --version)
   imageshare account create --name NAME [--id ID] [--org ORGID] [--json]
   imageshare account list [--json]
   imageshare key create --account ID [--json]
@@ -76,7 +81,7 @@ IMAGESHARE_PRIVATE_KEY, IMAGESHARE_REGION; tables, or JSON with --json):
   imageshare completion bash|zsh
 
 The store commands take --db DSN (env IMAGESHARE_DB, default sqlite:./imageshare.db);
-a DSN is sqlite:PATH or postgres://USER@HOST/DB (see docs/postgres.md).
+a DSN is sqlite:PATH, postgres://USER@HOST/DB or host=HOST dbname=DB ... (docs/postgres.md).
 Run "imageshare COMMAND -h" for a command's flags.
 `
 
@@ -132,6 +137,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return policyCmd(ctx, rest, stdout, stderr)
 	case "completion":
 		return completionCmd(rest, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, version.Get())
+		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -157,5 +165,5 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 
 // dbFlag adds the --db flag shared by every command.
 func dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", envOr("IMAGESHARE_DB", "sqlite:./imageshare.db"), "store DSN: sqlite:PATH or postgres://USER@HOST/DB (env IMAGESHARE_DB)")
+	return fs.String("db", envOr("IMAGESHARE_DB", app.DefaultConfig().DB), "store DSN: sqlite:PATH or postgres://USER@HOST/DB (env IMAGESHARE_DB)")
 }

@@ -10,7 +10,7 @@ import (
 	"os"
 	"strings"
 
-	"imageshare/app"
+	"imageshare/internal/dsn"
 	"imageshare/postgres"
 	"imageshare/sqlite"
 )
@@ -28,17 +28,18 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("migrate: unexpected argument %q", fs.Arg(0))
 	}
 	var applied, all []string
-	var err error
-	switch {
-	case app.IsPostgresDSN(*db):
-		applied, all, err = migratePostgres(ctx, *db)
-	case strings.HasPrefix(*db, "sqlite:"):
-		applied, all, err = migrateSQLite(ctx, strings.TrimPrefix(*db, "sqlite:"))
-	default:
-		return fmt.Errorf("migrate: store DSN %q: want sqlite:PATH or postgres://...", app.RedactDSN(*db))
-	}
+	d, err := dsn.Parse(*db)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	switch d.Kind {
+	case dsn.SQLite:
+		applied, all, err = migrateSQLite(ctx, d.Path)
+	default:
+		applied, all, err = migratePostgres(ctx, d.Conn)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate: %w", d.Scrub(err))
 	}
 	for _, m := range applied {
 		fmt.Fprintf(stdout, "applied %s\n", m)
@@ -54,8 +55,8 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // migratePostgres applies pending migrations under the advisory lock, so
 // it is safe while replicas start or run.
-func migratePostgres(ctx context.Context, dsn string) (applied, all []string, err error) {
-	s, err := postgres.Connect(ctx, dsn)
+func migratePostgres(ctx context.Context, conn string) (applied, all []string, err error) {
+	s, err := postgres.Connect(ctx, conn)
 	if err != nil {
 		return nil, nil, err
 	}

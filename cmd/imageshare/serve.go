@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"imageshare/app"
+	"imageshare/internal/dsn"
 )
 
 // serve runs the server with the configuration resolved from defaults,
@@ -31,7 +32,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "imageshare listening on %s (store %s)\n", m.URL(), app.RedactDSN(cfg.DB))
+	fmt.Fprintf(stdout, "imageshare listening on %s (store %s)\n", m.URL(), dsn.Redact(cfg.DB))
 	if cfg.Demo {
 		printDemo(stdout, m.URL())
 	}

@@ -28,7 +28,7 @@ func newError(status int, code, format string, args ...any) *apiError {
 // The messages below are Alibaba's own wording where ECS documents one,
 // so that code written against the real service reads the same text.
 
-// errMissing is MissingParameter with the seed's exact message, odd spacing
+// errMissing is MissingParameter with the ECS documentation's exact message, odd spacing
 // around the closing quote included.
 func errMissing(name string) *apiError {
 	return newError(http.StatusBadRequest, "MissingParameter",

@@ -8,7 +8,7 @@ import (
 )
 
 // A request the SDK sent, written out literally so the corpus has a seed
-// even where capturing is not possible (protocols.md 2.3's example).
+// even where capturing is not possible (docs/protocols.md section 2.3's vector).
 const literalQuery = "AccessKeyId=AKID-EXAMPLE&Action=ModifyImageSharePermission&AddAccount.1=1234567890&AddAccount.2=2222&Format=JSON&ImageId=m-abc&RegionId=cn-hangzhou&Signature=Opkblh4EkX1PA76mUu1Aes4xjHU%3D&SignatureMethod=HMAC-SHA1&SignatureNonce=0f1e2d3c4b5a69788796a5b4c3d2e1f0&SignatureType=&SignatureVersion=1.0&Timestamp=2024-05-01T12%3A00%3A00Z&Version=2014-05-26"
 
 // FuzzDecodeParams: the RPC parameter decoder never panics, respects its

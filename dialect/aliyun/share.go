@@ -8,8 +8,9 @@ import (
 	"imageshare"
 )
 
-// Paging bounds of DescribeImageSharePermission and DescribeImages (seed
-// 003: PageNumber from 1, PageSize 1..100, default 10).
+// Paging bounds of DescribeImageSharePermission and DescribeImages (the ECS
+// documentation: PageNumber from 1, PageSize 1..100, default 10; docs/protocols.md
+// section 5).
 const (
 	defaultPageSize = 10
 	maxPageSize     = 100
@@ -61,7 +62,7 @@ func (c *call) page() (number, size int, err *apiError) {
 }
 
 // describeImageSharePermission lists the accounts an image of the caller
-// is shared with, and the "all" group while it is public (seed 003).
+// is shared with, and the "all" group while it is public (docs/aliyun.md).
 func (h *handler) describeImageSharePermission(ctx context.Context, c *call) (any, error) {
 	imageID, ae := c.params.required("ImageId")
 	if ae != nil {

@@ -17,7 +17,7 @@ import (
 )
 
 // RPC signature v1, the only scheme the classic Go SDK emits
-// (protocols.md 2.3).
+// (docs/protocols.md section 2.3).
 const (
 	signatureMethod  = "HMAC-SHA1"
 	signatureVersion = "1.0"

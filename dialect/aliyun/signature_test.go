@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// The worked example of protocols.md 2.3, which Python and the SDK's own
+// The worked example of docs/protocols.md section 2.3, which Python and the SDK's own
 // helpers agree on.
 func TestSignatureVector(t *testing.T) {
 	p := params{

@@ -9,7 +9,7 @@ import (
 )
 
 // BCE error codes. The common ones are the SDK's own (bce/error.go); the
-// Image.* ones are BCC's, from seed 004 and the BCC error table.
+// Image.* ones are BCC's (docs/protocols.md section 3.4).
 const (
 	codeAccessDenied          = "AccessDenied"
 	codeBadDigest             = "BadDigest"

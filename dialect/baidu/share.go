@@ -37,7 +37,7 @@ type shareBody struct {
 // sharePage is how many shares one read brings while the list is assembled.
 const sharePage = 100
 
-// handleSharedUsers serves GET /v2/image/{imageId}/sharedUsers (seed 004).
+// handleSharedUsers serves GET /v2/image/{imageId}/sharedUsers (docs/protocols.md section 6).
 func (h *handler) handleSharedUsers(ctx context.Context, c *call) (any, error) {
 	res := &sharedUsersResult{Users: []sharedUser{}}
 	for {

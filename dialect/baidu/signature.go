@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// bce-auth-v1, as protocols.md section 3.2 describes it:
+// bce-auth-v1, as docs/protocols.md section 3.2 describes it:
 //
 //	Authorization: bce-auth-v1/{AK}/{ts}/{exp}/{signedHeaders}/{signature}
 //	signingKey = hex(HMAC-SHA256(SK, "bce-auth-v1/{AK}/{ts}/{exp}"))

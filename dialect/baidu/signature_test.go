@@ -25,7 +25,7 @@ func wireRequest(t testing.TB, raw string) *http.Request {
 	return r
 }
 
-// The example of protocols.md section 3.2, which Python and the SDK's
+// The example of docs/protocols.md section 3.2, which Python and the SDK's
 // BceV1Signer agree on.
 func TestSignature_ProtocolsVector(t *testing.T) {
 	const (

@@ -190,9 +190,9 @@ func (h *handler) describeSelfCommunityImages(ctx context.Context, c *call) (any
 	}{l.AvailableTotal, toGroups(l, f.ImageID != ""), l.Total}, nil
 }
 
-// userCommunityImagesResponse is DescribeUserCommunityImages' reply. Seed
-// 002 names the list CompshareImageGroup; the SDK reads ImageSetGroup and
-// AvailableTotalCount. Both lists carry the same groups (protocols.md
+// userCommunityImagesResponse is DescribeUserCommunityImages' reply. The
+// documentation names the list CompshareImageGroup; the SDK reads ImageSetGroup and
+// AvailableTotalCount. Both lists carry the same groups (docs/protocols.md
 // section 5).
 type userCommunityImagesResponse struct {
 	TotalCount          int                   `json:"TotalCount"`
@@ -201,7 +201,7 @@ type userCommunityImagesResponse struct {
 	AvailableTotalCount int                   `json:"AvailableTotalCount"`
 }
 
-// describeUserCommunityImages is DescribeUserCommunityImages (seed 002):
+// describeUserCommunityImages is DescribeUserCommunityImages (docs/community.md):
 // the published versions of the publisher whose organization is
 // TargetTopOrganizationId (of every publisher when absent), grouped by
 // version group; TotalCount counts groups. It takes DescribeCommunityImages'

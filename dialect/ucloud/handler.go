@@ -30,7 +30,7 @@ import (
 )
 
 // Account id encodings for DescribeCompShareImageShareAccounts (see
-// protocols.md section 5): the CompShare documentation says AccountId is an
+// docs/protocols.md section 5): the CompShare documentation says AccountId is an
 // integer, the Go SDK's strict decoder needs a string.
 const (
 	// AccountIDAuto sends a number, except to the official Go SDK (its

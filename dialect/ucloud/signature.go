@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// UCloud signs a request with SHA-1 over its parameters (protocols.md 1.3):
+// UCloud signs a request with SHA-1 over its parameters (docs/protocols.md section 1.3):
 // every parameter but Signature, sorted by name in byte order, each written
 // as name followed by its raw value, then the private key. There is no
 // timestamp or nonce: a captured request can be replayed.

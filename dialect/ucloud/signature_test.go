@@ -9,7 +9,7 @@ import (
 	"imageshare/internal/ucloudclient"
 )
 
-// The worked example of protocols.md 1.3, computed by the SDK.
+// The worked example of docs/protocols.md section 1.3, computed by the SDK.
 func TestSignature_ProtocolsFormExample(t *testing.T) {
 	body := url.Values{
 		"Action":           {"ModifyCompShareImageShareAccount"},
@@ -37,7 +37,7 @@ func TestSignature_ProtocolsFormExample(t *testing.T) {
 	}
 }
 
-// The JSON variant of protocols.md 1.3, as the SDK marshals it.
+// The JSON variant of docs/protocols.md section 1.3, as the SDK marshals it.
 func TestSignature_ProtocolsJSONExample(t *testing.T) {
 	body := `{"Action":"ModifyCompShareImageShareAccount","AddAccounts":[123,456],"CompShareImageId":"x","PublicKey":"PUB","RemoveAccounts":null,"SecurityToken":"TOK","Signature":"0"}`
 	pl, err := decodeJSON([]byte(body))

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"imageshare"
-	"imageshare/internal/testserver"
+	"imageshare/app/apptest"
 )
 
 // Run is an example's entry point: getenv reads its settings, args are
@@ -25,7 +25,7 @@ type Run func(getenv func(string) string, args []string, out io.Writer) error
 // what the server then holds.
 func Check(t *testing.T, imageID, region string, run Run) {
 	t.Helper()
-	srv := testserver.Start(t)
+	srv := apptest.Start(t)
 	owner, key := srv.Account(t, "")
 	friend, _ := srv.Account(t, "friend@example.com")
 	im := srv.Image(t, &imageshare.Image{ID: imageID, OwnerID: owner.ID, Region: region, Name: "example-image"})

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"imageshare"
+	"imageshare/internal/version"
 )
 
 // Metrics are one server's metrics. Their names are documented in
@@ -30,6 +31,7 @@ type Metrics struct {
 	storeLatency *prometheus.HistogramVec // method
 	storeErrors  *prometheus.CounterVec   // method
 	shareChanges *prometheus.CounterVec   // change
+	buildInfo    prometheus.Gauge         // constant labels version, revision
 }
 
 // Label values for requests that name no action the dialect serves; the
@@ -67,7 +69,17 @@ func NewMetrics() *Metrics {
 			Help: "Share grants added and removed through this server, by change (added, removed).",
 		}, []string{"change"}),
 	}
-	m.Registry.MustRegister(m.requests, m.latency, m.inFlight, m.storeLatency, m.storeErrors, m.shareChanges,
+	// The build is a constant 1 whose labels say which one runs, the usual
+	// shape of a *_build_info metric: a join on it labels any other series
+	// with the version.
+	bi := version.Get()
+	m.buildInfo = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "imageshare_build_info",
+		Help:        "Always 1; the labels name the running build: module version and VCS revision (internal/version).",
+		ConstLabels: prometheus.Labels{"version": bi.Version, "revision": bi.Revision},
+	})
+	m.buildInfo.Set(1)
+	m.Registry.MustRegister(m.requests, m.latency, m.inFlight, m.storeLatency, m.storeErrors, m.shareChanges, m.buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Both change labels exist from the start, so a rate over them is
 	// defined before the first share.

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"imageshare/internal/reqlog"
+	"imageshare/internal/version"
 )
 
 // Every metric this package defines is documented in docs/deploy.md, so
@@ -21,7 +22,7 @@ func TestMetricsDocumented(t *testing.T) {
 	}
 	m := NewMetrics()
 	descs := make(chan *prometheus.Desc, 64)
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.inFlight, m.storeLatency, m.storeErrors, m.shareChanges, &storeCollector{}} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.inFlight, m.storeLatency, m.storeErrors, m.shareChanges, m.buildInfo, &storeCollector{}} {
 		c.Describe(descs)
 	}
 	close(descs)
@@ -35,8 +36,8 @@ func TestMetricsDocumented(t *testing.T) {
 		}
 		n++
 	}
-	if n != 9 {
-		t.Errorf("%d metrics described, want 9", n)
+	if n != 10 {
+		t.Errorf("%d metrics described, want 10", n)
 	}
 }
 
@@ -87,4 +88,33 @@ func TestMiddleware_CountsWhatTheDialectRecorded(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got[k], v)
 		}
 	}
+}
+
+// imageshare_build_info is 1, labelled with the running build's version
+// and revision as internal/version reads them.
+func TestBuildInfoMetric(t *testing.T) {
+	m := NewMetrics()
+	families, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := version.Get()
+	for _, f := range families {
+		if f.GetName() != "imageshare_build_info" {
+			continue
+		}
+		if len(f.GetMetric()) != 1 {
+			t.Fatalf("%d series, want 1", len(f.GetMetric()))
+		}
+		s := f.GetMetric()[0]
+		labels := map[string]string{}
+		for _, l := range s.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if s.GetGauge().GetValue() != 1 || labels["version"] != want.Version || labels["revision"] != want.Revision || len(labels) != 2 {
+			t.Fatalf("imageshare_build_info %v = %v, want {version=%q, revision=%q} 1", labels, s.GetGauge().GetValue(), want.Version, want.Revision)
+		}
+		return
+	}
+	t.Fatal("no imageshare_build_info metric")
 }

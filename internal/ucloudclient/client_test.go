@@ -13,7 +13,7 @@ import (
 	"testing"
 )
 
-// The worked example of protocols.md 1.3, computed by the SDK itself.
+// The worked example of docs/protocols.md section 1.3, computed by the SDK itself.
 func TestSignForm_ProtocolsExample(t *testing.T) {
 	form, err := EncodeForm(map[string]any{
 		"Action":           "ModifyCompShareImageShareAccount",
@@ -40,7 +40,7 @@ func TestSignForm_ProtocolsExample(t *testing.T) {
 	}
 }
 
-// The JSON variant of protocols.md 1.3: arrays concatenated without
+// The JSON variant of docs/protocols.md section 1.3: arrays concatenated without
 // indexes, a nil slice as "" with its key kept.
 func TestSignJSON_ProtocolsExample(t *testing.T) {
 	payload, err := EncodeJSON(map[string]any{

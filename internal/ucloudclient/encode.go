@@ -9,7 +9,7 @@ import (
 // Parameters are given as map[string]any whose values may be strings,
 // booleans, integers, floats, pointers to them, slices, structs and maps
 // with string keys, nested freely. They are encoded as ucloud-sdk-go
-// encodes its request structs (protocols.md 1.2):
+// encodes its request structs (docs/protocols.md section 1.2):
 //
 //   - a nil value or nil pointer is omitted;
 //   - a nil slice is sent as JSON null, and as nothing in a form;

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// UCloud's signature (protocols.md 1.3): SHA-1, in lowercase hex, of every
+// UCloud's signature (docs/protocols.md section 1.3): SHA-1, in lowercase hex, of every
 // parameter except Signature sorted by name in byte order, each written
 // as its name followed by its raw value, followed by the private key.
 

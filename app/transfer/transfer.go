@@ -8,8 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
+
+	"imageshare/internal/dsn"
 )
 
 // side is one store, opened for a transfer.
@@ -40,16 +41,21 @@ type storeTx interface {
 	rollback()
 }
 
-// open opens the store a DSN names ("sqlite:PATH" or a postgres:// URL),
-// applying its migrations first.
-func open(ctx context.Context, dsn string) (side, error) {
-	switch {
-	case strings.HasPrefix(dsn, "sqlite:"):
-		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return openPostgres(ctx, dsn)
+// open opens the store a DSN names (read by internal/dsn), applying its
+// migrations first. No error it returns carries the DSN's password.
+func open(ctx context.Context, s string) (side, error) {
+	d, err := dsn.Parse(s)
+	if err != nil {
+		return nil, err
 	}
-	return nil, errors.New("want a DSN sqlite:PATH or postgres://...")
+	var sd side
+	switch d.Kind {
+	case dsn.SQLite:
+		sd, err = openSQLite(ctx, d.Path)
+	default:
+		sd, err = openPostgres(ctx, d.Conn)
+	}
+	return sd, d.Scrub(err)
 }
 
 // Export writes every data row of the store dsn names to w, from one

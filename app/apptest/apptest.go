@@ -1,8 +1,8 @@
-// Package testserver starts a real imageshare server on a loopback port
+// Package apptest starts a real imageshare server on a loopback port
 // for end-to-end tests: the same app.Main the binary runs, on a fresh
 // store (SQLite, or PostgreSQL when IMAGESHARE_TEST_DB=postgres; see
 // StoreDSN).
-package testserver
+package apptest
 
 import (
 	"context"
@@ -20,10 +20,14 @@ import (
 
 // Server is a running test server.
 type Server struct {
-	URL   string // "http://127.0.0.1:PORT"
-	Addr  string // "127.0.0.1:PORT"
-	Main  *app.Main
-	Svc   *core.Service
+	URL  string // "http://127.0.0.1:PORT"
+	Addr string // "127.0.0.1:PORT"
+	Main *app.Main
+	// Svc is the core service; as core.Operator it is how a test makes
+	// records (Account, Image).
+	Svc *core.Service
+	// Store is the store under Svc, for tests that look at what a call
+	// wrote; records are made through Svc.
 	Store imageshare.Store
 }
 
@@ -53,16 +57,18 @@ func StoreDSN(t testing.TB) string {
 	case "postgres":
 		return pgtest.NewSchema(t)
 	default:
-		t.Fatalf("testserver: %s=%q: want sqlite or postgres", EnvTestDB, v)
+		t.Fatalf("apptest: %s=%q: want sqlite or postgres", EnvTestDB, v)
 		return ""
 	}
 }
 
-// Start starts a server and stops it when the test ends. Options may
-// change the configuration before it opens.
+// Start starts a server and stops it when the test ends: the binary's
+// defaults (app.DefaultConfig) on a loopback port and a fresh store
+// (StoreDSN). Options may change the configuration before it opens.
 func Start(t testing.TB, opts ...func(*app.Config)) *Server {
 	t.Helper()
-	cfg := app.Config{Listen: "127.0.0.1:0"}
+	cfg := app.DefaultConfig()
+	cfg.Listen, cfg.DB = "127.0.0.1:0", ""
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -71,11 +77,11 @@ func Start(t testing.TB, opts ...func(*app.Config)) *Server {
 	}
 	m := app.New(cfg)
 	if err := m.Open(context.Background()); err != nil {
-		t.Fatalf("testserver: start: %v", err)
+		t.Fatalf("apptest: start: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := m.Close(); err != nil {
-			t.Errorf("testserver: close: %v", err)
+			t.Errorf("apptest: close: %v", err)
 		}
 	})
 	return &Server{URL: m.URL(), Addr: m.Addr(), Main: m, Svc: m.Service, Store: m.Store}
@@ -92,13 +98,15 @@ func (s *Server) Account(t testing.TB, name string) (*imageshare.Account, *image
 	a := &imageshare.Account{Name: name}
 	k, err := s.Svc.CreateAccount(context.Background(), a)
 	if err != nil {
-		t.Fatalf("testserver: create account %q: %v", name, err)
+		t.Fatalf("apptest: create account %q: %v", name, err)
 	}
 	return a, k
 }
 
-// Image creates im through the store. An empty ID gets a fresh one, an
-// empty Status is Available, an empty Name is derived from the id.
+// Image records im through the core's operator interface (core.Operator),
+// under the rules a seed obeys. An empty ID gets a fresh one, an empty
+// Status is Available, an empty Name is derived from the id, an empty
+// Region is cn-wlcb and an empty Type is Custom.
 func (s *Server) Image(t testing.TB, im *imageshare.Image) *imageshare.Image {
 	t.Helper()
 	if im.ID == "" {
@@ -119,8 +127,8 @@ func (s *Server) Image(t testing.TB, im *imageshare.Image) *imageshare.Image {
 	if im.CreatedAt.IsZero() {
 		im.CreatedAt = s.Svc.Now().UTC()
 	}
-	if err := s.Store.CreateImage(context.Background(), im); err != nil {
-		t.Fatalf("testserver: create image %q: %v", im.ID, err)
+	if err := s.Svc.AddImage(context.Background(), im); err != nil {
+		t.Fatalf("apptest: create image %q: %v", im.ID, err)
 	}
 	return im
 }
