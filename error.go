@@ -89,6 +89,15 @@ const (
 	// ReasonOverloaded: the server is at its bound on concurrent requests
 	// (KindLimitExceeded); nothing was done, the call may be retried later.
 	ReasonOverloaded Reason = "Overloaded"
+	// ReasonImageCreating: the image is still being created (StatusMaking),
+	// so it can be neither deleted nor have its shares changed until it is
+	// Available (KindConflict). A build that is due is completed first, so
+	// this answers only a build really in progress.
+	ReasonImageCreating Reason = "ImageCreating"
+	// ReasonNotDeletable: a delete named a platform (System or App) image,
+	// which no account owns (KindForbidden). Another tenant's image is never
+	// answered with it: that stays ReasonImageNotFound, like a missing id.
+	ReasonNotDeletable Reason = "NotDeletable"
 )
 
 // Error is the one error type of the domain. Message is safe to show to

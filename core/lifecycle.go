@@ -269,7 +269,9 @@ func (s *Service) TerminateCustomImage(ctx context.Context, c imageshare.Caller,
 	if err := s.authorizeImage(ctx, c, imageshare.OpTerminateImage, region, imageID); err != nil {
 		return err
 	}
-	im, err := s.ownedImage(ctx, c, imageID, region)
+	// The delete rule every dialect follows (deletable); terminating also
+	// removes the image's shares, as a forced delete does.
+	im, err := s.deletable(ctx, c, imageID, region)
 	if err != nil {
 		return err
 	}

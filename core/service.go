@@ -211,13 +211,84 @@ func (s *Service) ListImages(ctx context.Context, c imageshare.Caller, f imagesh
 // shared with any account or public is refused (ReasonImageShared); the
 // store checks that inside the delete's transaction, so a share that
 // races the delete is either refused or kept, never lost with the image.
+// With or without force, an image still being created is refused
+// (ReasonImageCreating) and a platform image is not deletable
+// (ReasonNotDeletable); see deletable.
 func (s *Service) DeleteImage(ctx context.Context, c imageshare.Caller, imageID, region string, force bool) error {
 	if err := s.authorizeImage(ctx, c, imageshare.OpDeleteImage, region, imageID); err != nil {
 		return err
 	}
-	im, err := s.ownedImage(ctx, c, imageID, region)
+	im, err := s.deletable(ctx, c, imageID, region)
 	if err != nil {
 		return err
 	}
 	return s.store.DeleteImage(ctx, im.ID, force)
+}
+
+// deletable is the rule every dialect's delete follows (Alibaba's
+// DeleteImage, BCC's DeleteImage, UCloud's TerminateCompShareCustomImage):
+//   - the caller's image in region, else not found. Another tenant's
+//     image and a missing id are the same ReasonImageNotFound, found with
+//     the same work (the owner is in the store's WHERE);
+//   - a platform image of the region is ReasonNotDeletable: every caller
+//     sees it anyway, so saying so leaks nothing;
+//   - an image whose build is due is completed first; one still being
+//     created is ReasonImageCreating. The store checks the status again
+//     inside the delete's transaction (Store.DeleteImage), so a delete
+//     never removes an image that is Making when it commits.
+func (s *Service) deletable(ctx context.Context, c imageshare.Caller, imageID, region string) (*imageshare.Image, error) {
+	var found *imageshare.Image
+	var err error = imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", imageID)
+	if imageID != "" && c.AccountID != 0 {
+		found, err = s.store.FindOwnedImage(ctx, imageID, c.AccountID)
+	}
+	if p, perr := s.platformImage(ctx, imageID, region, err); perr != nil {
+		return nil, perr
+	} else if p != nil {
+		return nil, imageshare.Errorf(imageshare.KindForbidden, imageshare.ReasonNotDeletable,
+			"image %q is a %s image; only Custom images can be deleted", p.ID, p.Type)
+	}
+	im, err := owned(c, imageID, region, found, err)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.notCreating(ctx, im, "deleted"); err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
+// platformImage returns the platform image of the region named imageID
+// when the owner's lookup did not find it (ownerErr is not found), and
+// nil otherwise: the one lookup that tells a platform image from a
+// missing id or another tenant's image, which it cannot tell apart.
+func (s *Service) platformImage(ctx context.Context, imageID, region string, ownerErr error) (*imageshare.Image, error) {
+	if imageID == "" || !imageshare.IsKind(ownerErr, imageshare.KindNotFound) {
+		return nil, nil
+	}
+	p, err := s.store.FindPlatformImage(ctx, imageID)
+	switch {
+	case imageshare.IsKind(err, imageshare.KindNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case region != "" && p.Region != region:
+		return nil, nil
+	}
+	return p, nil
+}
+
+// notCreating completes im's build if it is due and refuses an image
+// still being created (ReasonImageCreating): it can be neither deleted
+// nor shared until it is Available. A status never goes back to Making,
+// so an image found past Making here stays past it.
+func (s *Service) notCreating(ctx context.Context, im *imageshare.Image, what string) error {
+	if err := s.settle(ctx, im); err != nil {
+		return err
+	}
+	if im.Status == imageshare.StatusMaking {
+		return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageCreating,
+			"image %q is still being created; it can be %s once it is Available", im.ID, what)
+	}
+	return nil
 }

@@ -41,12 +41,10 @@ func (s *Service) DescribeShares(ctx context.Context, c imageshare.Caller, image
 // for a missing id and for another tenant's image, which both stay
 // not found and cost the same.
 func (s *Service) shareable(ctx context.Context, c imageshare.Caller, imageID, region string, im *imageshare.Image, err error) (*imageshare.Image, error) {
-	if imageshare.IsKind(err, imageshare.KindNotFound) && imageID != "" {
-		if p, perr := s.store.FindPlatformImage(ctx, imageID); perr == nil && (region == "" || p.Region == region) {
-			return nil, notShareable(p)
-		} else if perr != nil && !imageshare.IsKind(perr, imageshare.KindNotFound) {
-			return nil, perr
-		}
+	if p, perr := s.platformImage(ctx, imageID, region, err); perr != nil {
+		return nil, perr
+	} else if p != nil {
+		return nil, notShareable(p)
 	}
 	return owned(c, imageID, region, im, err)
 }
@@ -85,6 +83,11 @@ func (s *Service) ModifyShares(ctx context.Context, c imageshare.Caller, r image
 	}
 	if im.Type != imageshare.ImageCustom {
 		return nil, notShareable(im)
+	}
+	// An image still being created has nobody to share it with yet: every
+	// share change (adding, removing, public) waits until it is Available.
+	if err := s.notCreating(ctx, im, "shared"); err != nil {
+		return nil, err
 	}
 
 	known, err := s.store.FindAccountsByIDs(ctx, append(slices.Clone(r.Add), r.Remove...))

@@ -224,30 +224,19 @@ func lockImage(ctx context.Context, tx pgx.Tx, id string) error {
 }
 
 // DeleteImage implements imageshare.Store. Its shares and tags go with it
-// (ON DELETE CASCADE), in the same statement. Without force, the
-// transaction first locks the image's row, as ApplyShareChange does, so
-// share changes through any replica either committed before the lock
-// (and the DELETE, a later statement with a later READ COMMITTED
-// snapshot, sees their shares) or wait for this transaction and then
-// find no image.
+// (ON DELETE CASCADE), in the same statement. The transaction first locks
+// the image's row, as ApplyShareChange and a build's completion do, so
+// share and status changes through any replica either committed before
+// the lock (and the DELETE, a later statement with a later READ COMMITTED
+// snapshot, sees them) or wait for this transaction and then find no
+// image. An image still being created (Making) is never deleted; without
+// force, neither is a shared or public one.
 func (s *Store) DeleteImage(ctx context.Context, id string, force bool) error {
-	if force {
-		return s.retry(ctx, "postgres.DeleteImage", func() error {
-			tag, err := s.pool.Exec(ctx, `DELETE FROM images WHERE id = $1`, id)
-			if err != nil {
-				return err
-			}
-			if tag.RowsAffected() == 0 {
-				return sqlstore.ImageNotFound(id)
-			}
-			return nil
-		})
-	}
 	return s.inTx(ctx, "postgres.DeleteImage", writeTx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		b.Queue(`SELECT id FROM images WHERE id = $1 FOR UPDATE`, id)
-		b.Queue(`DELETE FROM images WHERE id = $1 AND NOT is_public
-AND NOT EXISTS (SELECT 1 FROM shares WHERE image_id = $1)`, id)
+		b.Queue(`SELECT status FROM images WHERE id = $1 FOR UPDATE`, id)
+		b.Queue(`DELETE FROM images WHERE id = $1 AND status <> 'Making'
+AND ($2 OR (NOT is_public AND NOT EXISTS (SELECT 1 FROM shares WHERE image_id = $1)))`, id, force)
 		br := tx.SendBatch(ctx, b)
 		err := readDeleteBatch(br, id)
 		if closeErr := br.Close(); err == nil {
@@ -258,10 +247,11 @@ AND NOT EXISTS (SELECT 1 FROM shares WHERE image_id = $1)`, id)
 }
 
 // readDeleteBatch reads DeleteImage's batch: no row locked is a missing
-// image, a locked row the DELETE left is a shared one.
+// image; a locked row the DELETE left is one being created, or else a
+// shared one.
 func readDeleteBatch(br pgx.BatchResults, id string) error {
-	var found string
-	if err := br.QueryRow().Scan(&found); err != nil {
+	var status string
+	if err := br.QueryRow().Scan(&status); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return sqlstore.ImageNotFound(id)
 		}
@@ -271,8 +261,11 @@ func readDeleteBatch(br pgx.BatchResults, id string) error {
 	if err != nil {
 		return err
 	}
-	if tag.RowsAffected() == 0 {
-		return sqlstore.ImageShared(id)
+	switch {
+	case tag.RowsAffected() > 0:
+		return nil
+	case imageshare.ImageStatus(status) == imageshare.StatusMaking:
+		return sqlstore.ImageCreating(id)
 	}
-	return nil
+	return sqlstore.ImageShared(id)
 }

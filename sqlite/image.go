@@ -202,23 +202,26 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u imageshare.ImageUp
 	return im, nil
 }
 
-// DeleteImage implements imageshare.Store. The "is it shared?" check and
-// the delete run in one transaction on the single writer connection, so
-// no share change of the image can commit between them.
+// DeleteImage implements imageshare.Store. The status and "is it
+// shared?" checks and the delete run in one transaction on the single
+// writer connection, so no share change of the image, and no status
+// change, can commit between them.
 func (s *Store) DeleteImage(ctx context.Context, id string, force bool) error {
 	return s.writeTx(ctx, "sqlite.DeleteImage", func(tx *sql.Tx) error {
-		if !force {
-			var shared bool
-			err := tx.QueryRowContext(ctx, `SELECT is_public OR EXISTS (SELECT 1 FROM shares WHERE image_id = ?) FROM images WHERE id = ?`, id, id).Scan(&shared)
-			if errors.Is(err, sql.ErrNoRows) {
-				return sqlstore.ImageNotFound(id)
-			}
-			if err != nil {
-				return err
-			}
-			if shared {
-				return sqlstore.ImageShared(id)
-			}
+		var status string
+		var shared bool
+		err := tx.QueryRowContext(ctx, `SELECT status, is_public OR EXISTS (SELECT 1 FROM shares WHERE image_id = ?) FROM images WHERE id = ?`, id, id).Scan(&status, &shared)
+		if errors.Is(err, sql.ErrNoRows) {
+			return sqlstore.ImageNotFound(id)
+		}
+		if err != nil {
+			return err
+		}
+		if imageshare.ImageStatus(status) == imageshare.StatusMaking {
+			return sqlstore.ImageCreating(id)
+		}
+		if shared && !force {
+			return sqlstore.ImageShared(id)
 		}
 		// The foreign keys cascade too; deleting explicitly keeps the
 		// contract independent of the foreign_keys pragma.

@@ -263,6 +263,65 @@ func testDeleteImage(t *testing.T, newStore newStoreFunc) {
 			t.Fatalf("forced delete: IsSharedWith = %v, %v; want false", shared, err)
 		}
 	})
+	// An image still being created (Making) is refused with and without
+	// force and left whole; once its build completes it can be deleted.
+	t.Run("UnlessCreating", func(t *testing.T) {
+		s := newStore(t)
+		ids := accounts(t, s, "m", 1)
+		im := &imageshare.Image{ID: "making", Region: "cn-wlcb", OwnerID: ids[0], Type: imageshare.ImageCustom,
+			Status: imageshare.StatusMaking, Name: "making", CreatedAt: at(0)}
+		ok(t, s.CreateImage(ctx, im))
+		for _, force := range []bool{false, true} {
+			wantErr(t, s.DeleteImage(ctx, "making", force), imageshare.KindConflict, imageshare.ReasonImageCreating)
+			got, err := s.FindImageByID(ctx, "making")
+			ok(t, err)
+			if got.Status != imageshare.StatusMaking {
+				t.Fatalf("refused delete (force %v) changed the status to %s", force, got.Status)
+			}
+		}
+		_, err := s.ChangeImageStatus(ctx, imageshare.StatusChange{ImageID: "making",
+			From: []imageshare.ImageStatus{imageshare.StatusMaking}, To: imageshare.StatusAvailable})
+		ok(t, err)
+		ok(t, s.DeleteImage(ctx, "making", false))
+		_, err = s.FindImageByID(ctx, "making")
+		wantErr(t, err, imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+	})
+	// A build's completion and a forced delete of the image, sent
+	// together: the delete succeeds only if the completion ran first, so
+	// an image is never deleted while it is Making.
+	t.Run("RacesBuildCompletion", func(t *testing.T) {
+		s := newStore(t)
+		ids := accounts(t, s, "b", 1)
+		for i := range 50 {
+			id := fmt.Sprintf("build-%d", i)
+			ok(t, s.CreateImage(ctx, &imageshare.Image{ID: id, Region: "cn-wlcb", OwnerID: ids[0], Type: imageshare.ImageCustom,
+				Status: imageshare.StatusMaking, Name: id, CreatedAt: at(i)}))
+			var doneErr, deleteErr error
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			wg.Go(func() {
+				<-start
+				_, doneErr = s.ChangeImageStatus(ctx, imageshare.StatusChange{ImageID: id,
+					From: []imageshare.ImageStatus{imageshare.StatusMaking}, To: imageshare.StatusAvailable})
+			})
+			wg.Go(func() {
+				<-start
+				deleteErr = s.DeleteImage(ctx, id, true)
+			})
+			close(start)
+			wg.Wait()
+			switch {
+			case deleteErr == nil:
+				ok(t, doneErr) // the image was Available when it was deleted
+			default:
+				wantErr(t, deleteErr, imageshare.KindConflict, imageshare.ReasonImageCreating)
+				ok(t, doneErr)
+				if _, err := s.FindImageByID(ctx, id); err != nil {
+					t.Fatalf("race %d: refused delete, image gone: %v", i, err)
+				}
+			}
+		}
+	})
 	// A share and a delete without force of one image, sent together:
 	// whichever runs first, both are never acknowledged (the share would
 	// be deleted with the image).

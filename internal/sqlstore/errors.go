@@ -58,6 +58,13 @@ func ImageShared(id string) *imageshare.Error {
 	return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageShared, "image %q is shared with other accounts", id)
 }
 
+// ImageCreating is DeleteImage's refusal of an image still being created
+// (status Making), with or without force.
+func ImageCreating(id string) *imageshare.Error {
+	return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageCreating,
+		"image %q is still being created; it can be deleted once it is Available", id)
+}
+
 // MapError passes domain errors through (naming op where they name no
 // operation), reports an error unavailable recognises (nil: none) as
 // KindUnavailable, and wraps anything else as an internal failure of op.
