@@ -222,7 +222,14 @@ func (s *Service) DeleteImage(ctx context.Context, c imageshare.Caller, imageID,
 	if err != nil {
 		return err
 	}
-	return s.store.DeleteImage(ctx, im.ID, force)
+	err = s.store.DeleteImage(ctx, im.ID, force)
+	if imageshare.ErrorReason(err) == imageshare.ReasonImageShared && im.IsPublic {
+		// Say why when the share list alone would not: a public image is
+		// shared with every account, whatever its explicit list holds.
+		return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageShared,
+			"image %q is public (shared with every account); make it private first", im.ID)
+	}
+	return err
 }
 
 // deletable is the rule every dialect's delete follows (Alibaba's

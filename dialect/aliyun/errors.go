@@ -66,11 +66,17 @@ var errorTable = &kit.ErrorTable{
 			Message: "The specified image has been shared to others. You can use the DescribeImageSharePermission API to query the users who have been shared."},
 		imageshare.ReasonNotShareable:      {Status: http.StatusForbidden, Code: "InvalidImageType.NotSupported", Message: "The specified image type is not supported: %s"},
 		imageshare.ReasonImageNotAvailable: {Status: http.StatusForbidden, Code: "IncorrectImageStatus", Message: "The image is not available: %s"},
-		imageshare.ReasonRegionNotFound:    {Status: http.StatusNotFound, Code: "InvalidRegionId.NotFound", Message: "The specified region does not exist."},
-		imageshare.ReasonKeyNotFound:       {Status: http.StatusNotFound, Code: "InvalidAccessKeyId.NotFound", Message: "Specified access key is not found."},
-		imageshare.ReasonKeyDisabled:       {Status: http.StatusBadRequest, Code: "InvalidAccessKeyId.Inactive", Message: "Specified access key is disabled."},
-		imageshare.ReasonNonceUsed:         {Status: http.StatusBadRequest, Code: "SignatureNonceUsed", Message: "Specified signature nonce was used already."},
-		imageshare.ReasonMissingParameter:  {Status: http.StatusBadRequest, Code: "MissingParameter"},
+		// ModifyImageSharePermission's documented answer for an image that
+		// is not available yet; DeleteImage has its own (image.go).
+		imageshare.ReasonImageCreating: {Status: http.StatusBadRequest, Code: "IncorrectImageStatus", Message: "The image is not available: %s"},
+		// ECS documents no code for deleting a platform image; this is its
+		// code for an image type an action does not take.
+		imageshare.ReasonNotDeletable:     {Status: http.StatusForbidden, Code: "InvalidImageType.NotSupported", Message: "The specified image type is not supported: %s"},
+		imageshare.ReasonRegionNotFound:   {Status: http.StatusNotFound, Code: "InvalidRegionId.NotFound", Message: "The specified region does not exist."},
+		imageshare.ReasonKeyNotFound:      {Status: http.StatusNotFound, Code: "InvalidAccessKeyId.NotFound", Message: "Specified access key is not found."},
+		imageshare.ReasonKeyDisabled:      {Status: http.StatusBadRequest, Code: "InvalidAccessKeyId.Inactive", Message: "Specified access key is disabled."},
+		imageshare.ReasonNonceUsed:        {Status: http.StatusBadRequest, Code: "SignatureNonceUsed", Message: "Specified signature nonce was used already."},
+		imageshare.ReasonMissingParameter: {Status: http.StatusBadRequest, Code: "MissingParameter"},
 		// The detail naming the action and resource is added by errorDetail.
 		imageshare.ReasonAccessDenied: {Status: http.StatusForbidden, Code: "Forbidden.RAM",
 			Message: "User not authorized to operate on the specified resource, or this API doesn't support RAM."},

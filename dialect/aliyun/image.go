@@ -244,7 +244,12 @@ func progress(im *imageshare.Image, now time.Time) string {
 
 // deleteImage deletes an image of the caller. While the image is shared
 // it is refused with ImageUseShared unless Force=true, which removes the
-// shares with it.
+// shares with it. As ECS documents ("If the specified custom image does
+// not exist, the request is ignored"), an image that does not exist is
+// a success that changes nothing; another account's image is the core's
+// same not-found, so it too is answered 200 and left alone, and the
+// answer never tells whether it exists. An image still being created is
+// DeleteImage's own ImageIsCreating (docs/aliyun.md).
 func (h *handler) deleteImage(ctx context.Context, c *call) (any, error) {
 	imageID, ae := c.params.required("ImageId")
 	if ae != nil {
@@ -254,7 +259,14 @@ func (h *handler) deleteImage(ctx context.Context, c *call) (any, error) {
 	if ae != nil {
 		return nil, ae
 	}
-	if err := h.svc.DeleteImage(ctx, c.caller, imageID, c.region, force != nil && *force); err != nil {
+	err := h.svc.DeleteImage(ctx, c.caller, imageID, c.region, force != nil && *force)
+	switch imageshare.ErrorReason(err) {
+	case imageshare.ReasonImageNotFound:
+		err = nil
+	case imageshare.ReasonImageCreating:
+		return nil, newError(http.StatusForbidden, "ImageIsCreating", "The specified image is being created.")
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &requestIDResponse{RequestID: c.requestID}, nil

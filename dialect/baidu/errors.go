@@ -32,13 +32,15 @@ const (
 	// an empty 429 answer (the status text without spaces).
 	codeTooManyRequests = "TooManyRequests"
 
-	codeAccountHasBeenShared   = "Image.AccountHasBeenShared"
-	codeAccountListIsEmpty     = "Image.AccountListIsEmpty"
-	codeCannotShareToOwner     = "Image.CannotShareToOwner"
-	codeExceedSharedQuota      = "Image.ExceedSharedToUserNumQuota"
-	codeImageSharedToOthers    = "Image.ImageHasBeenSharedToOthers"
-	codeInvalidAccount         = "Image.InvalidAccount"
-	codeUnCustomCannotBeShared = "Image.UnCustomImageCannotBeShared"
+	codeAccountHasBeenShared    = "Image.AccountHasBeenShared"
+	codeAccountListIsEmpty      = "Image.AccountListIsEmpty"
+	codeCannotShareToOwner      = "Image.CannotShareToOwner"
+	codeExceedSharedQuota       = "Image.ExceedSharedToUserNumQuota"
+	codeImageSharedToOthers     = "Image.ImageHasBeenSharedToOthers"
+	codeInvalidAccount          = "Image.InvalidAccount"
+	codeUnCustomCannotBeShared  = "Image.UnCustomImageCannotBeShared"
+	codeUnCustomCannotBeDeleted = "Image.UnCustomImageCannotBeDeleted"
+	codeCreatingCannotBeDeleted = "Image.CreatingImageCannotBeDeleted"
 )
 
 // apiError is an error in BCE's terms (the kit's shape): the HTTP status
@@ -64,8 +66,12 @@ var errorTable = &kit.ErrorTable{
 		imageshare.ReasonTooManyAccounts: {Status: http.StatusBadRequest, Code: codeInvalidAccount},
 		imageshare.ReasonNoAccounts:      {Status: http.StatusBadRequest, Code: codeAccountListIsEmpty},
 		imageshare.ReasonImageShared:     {Status: http.StatusConflict, Code: codeImageSharedToOthers},
-		imageshare.ReasonKeyNotFound:     {Status: http.StatusForbidden, Code: codeInvalidAccessKeyID},
-		imageshare.ReasonKeyDisabled:     {Status: http.StatusForbidden, Code: codeInvalidAccessKeyID},
+		// DeleteImage's documented codes; a share call on an image being
+		// created has no BCC code of its own (share.go answers it).
+		imageshare.ReasonImageCreating: {Status: http.StatusConflict, Code: codeCreatingCannotBeDeleted},
+		imageshare.ReasonNotDeletable:  {Status: http.StatusForbidden, Code: codeUnCustomCannotBeDeleted},
+		imageshare.ReasonKeyNotFound:   {Status: http.StatusForbidden, Code: codeInvalidAccessKeyID},
+		imageshare.ReasonKeyDisabled:   {Status: http.StatusForbidden, Code: codeInvalidAccessKeyID},
 		// A sub-user's policies do not allow the call; the message names the
 		// action and the resource.
 		imageshare.ReasonAccessDenied:     {Status: http.StatusForbidden, Code: codeAccessDenied},

@@ -3,6 +3,7 @@ package baidu
 import (
 	"context"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -151,7 +152,9 @@ func TestHandler_ShareBody(t *testing.T) {
 	env := newTestEnv(t)
 	owner, key := env.account("owner@example.com")
 	friend, _ := env.account("friend@example.com")
-	other, _ := env.account("other@example.com")
+	env.account("other@example.com")
+	fourth, _ := env.account("fourth@example.com")
+	fifth, _ := env.account("fifth@example.com")
 	env.image(&imageshare.Image{ID: "m-body", OwnerID: owner.ID})
 	s := env.signer(key)
 	for _, tc := range []struct {
@@ -171,14 +174,40 @@ func TestHandler_ShareBody(t *testing.T) {
 		{"NegativeAccountID", `{"accountId":"-3"}`, 400, codeInvalidAccount},
 		{"UnknownAccountID", `{"accountId":"987654"}`, 400, codeInvalidAccount},
 		{"UnknownAccountName", `{"account":"nobody@example.com"}`, 400, codeInvalidAccount},
-		{"DifferentAccounts", `{"account":"friend@example.com","accountId":"` + accountIDString(other) + `"}`, 400, codeInvalidAccount},
 		{"Owner", `{"accountId":"` + accountIDString(owner) + `"}`, 403, codeCannotShareToOwner},
+		{"Everyone", `{"accountId":"all"}`, 400, codeInvalidAccount},
 		{"SameAccountBothWays", `{"account":"friend@example.com","accountId":"` + accountIDString(friend) + `"}`, 200, ""},
 		{"UcAccount", `{"ucAccount":"other@example.com"}`, 200, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env.serve(s.newRequest(t, "POST", shareTarget("m-body", "share"), []byte(tc.body))).expect(t, tc.status, tc.code)
 		})
+	}
+	// As BCC documents, account and accountId given together are
+	// de-duplicated: two different accounts are both shared, in one
+	// change (when one of them already is, the whole call fails and
+	// shares neither); the same account twice is shared once (above).
+	env.image(&imageshare.Image{ID: "m-two", OwnerID: owner.ID})
+	env.serve(s.newRequest(t, "POST", shareTarget("m-two", "share"), []byte(`{"accountId":"`+accountIDString(friend)+`"}`))).expect(t, 200, "")
+	env.serve(s.newRequest(t, "POST", shareTarget("m-two", "share"),
+		[]byte(`{"account":"fourth@example.com","accountId":"`+accountIDString(friend)+`"}`))).expect(t, 409, codeAccountHasBeenShared)
+	env.serve(s.newRequest(t, "POST", shareTarget("m-two", "share"),
+		[]byte(`{"account":"fourth@example.com","accountId":"`+accountIDString(fifth)+`"}`))).expect(t, 200, "")
+	var users sharedUsersResult
+	env.serve(s.newRequest(t, "GET", "/v2/image/m-two/sharedUsers", nil)).decode(t, &users)
+	var got []string
+	for _, u := range users.Users {
+		got = append(got, u.AccountID)
+	}
+	if want := []string{accountIDString(friend), accountIDString(fourth), accountIDString(fifth)}; !slices.Equal(got, want) {
+		t.Errorf("shared with %q, want %q", got, want)
+	}
+	// Unshare takes both too.
+	env.serve(s.newRequest(t, "POST", shareTarget("m-two", "unshare"),
+		[]byte(`{"account":"fourth@example.com","accountId":"`+accountIDString(fifth)+`"}`))).expect(t, 200, "")
+	env.serve(s.newRequest(t, "GET", "/v2/image/m-two/sharedUsers", nil)).decode(t, &users)
+	if len(users.Users) != 1 || users.Users[0].AccountID != accountIDString(friend) {
+		t.Errorf("after unsharing both: %v, want only %s", users.Users, accountIDString(friend))
 	}
 	t.Run("TooLarge", func(t *testing.T) {
 		big := `{"account":"` + strings.Repeat("a", 5000) + `"}`

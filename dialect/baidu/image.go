@@ -21,8 +21,9 @@ const (
 )
 
 // bccOnlyTypes are BCC image types for products imageshare does not model
-// (GPU, BBC and EBC images): listing them is valid and finds nothing.
-var bccOnlyTypes = []string{"GpuBccSystem", "GpuBccCustom", "BbcSystem", "BbcCustom", "EbcTotal", "EbcCustom", "EbcSystem"}
+// (GPU, FPGA, BBC and EBC images; BCC's ListImage documents every one):
+// listing them is valid and finds nothing.
+var bccOnlyTypes = []string{"GpuBccSystem", "GpuBccCustom", "FpgaBccSystem", "FpgaBccCustom", "BbcSystem", "BbcCustom", "EbcTotal", "EbcCustom", "EbcSystem"}
 
 const (
 	defaultMaxKeys = 1000 // the SDK always sends maxKeys, 1000 unless told

@@ -3,6 +3,7 @@ package baidu
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +73,8 @@ func TestHandler_ListImages(t *testing.T) {
 		{"imageType=custom&imageName=c-2", []string{"c-2:Custom"}},
 		{"imageType=Sharing", []string{"f-1:Sharing"}},
 		{"imageType=GpuBccSystem", []string{}},
+		{"imageType=FpgaBccSystem", []string{}},
+		{"imageType=fpgabcccustom", []string{}},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			res := c.list(t, tc.query)
@@ -188,8 +191,23 @@ func TestHandler_SharesAndDelete(t *testing.T) {
 	}
 
 	env.serve(s.newRequest(t, "DELETE", "/v2/image/c-2", nil)).expect(t, 409, codeImageSharedToOthers)
+	// An image still being created (c-1) can be neither shared, nor
+	// unshared, nor deleted: BCC's 409 for the delete, BCE's generic
+	// InvalidHTTPRequest (with 409) for the share calls, which BCC gives
+	// no code of their own.
+	env.serve(s.newRequest(t, "POST", shareTarget("c-1", "share"), jsonBody(map[string]string{"account": "third@example.com"}))).expect(t, 409, codeInvalidHTTPRequest)
+	env.serve(s.newRequest(t, "POST", shareTarget("c-1", "unshare"), jsonBody(map[string]string{"account": "third@example.com"}))).expect(t, 409, codeInvalidHTTPRequest)
+	env.serve(s.newRequest(t, "DELETE", "/v2/image/c-1", nil)).expect(t, 409, codeCreatingCannotBeDeleted)
+	env.serve(s.newRequest(t, "GET", "/v2/image/c-1", nil)).expect(t, 200, "")
+	// A platform image is not deletable; another account's image stays
+	// not found, like a missing id.
+	env.serve(s.newRequest(t, "DELETE", "/v2/image/s-1", nil)).expect(t, 403, codeUnCustomCannotBeDeleted)
+	env.serve(s.newRequest(t, "DELETE", "/v2/image/a-1", nil)).expect(t, 403, codeUnCustomCannotBeDeleted)
+	env.serve(s.newRequest(t, "DELETE", "/v2/image/s-hz", nil)).expect(t, 404, codeNoSuchObject)
+
+	env.image(&imageshare.Image{ID: "c-3", OwnerID: c.owner.ID})
 	// Unsharing an account the image is not shared with changes nothing.
-	env.serve(s.newRequest(t, "POST", shareTarget("c-1", "unshare"), jsonBody(map[string]string{"account": "third@example.com"}))).expect(t, 200, "")
+	env.serve(s.newRequest(t, "POST", shareTarget("c-3", "unshare"), jsonBody(map[string]string{"account": "third@example.com"}))).expect(t, 200, "")
 	for _, name := range []string{"friend@example.com", "third@example.com"} {
 		env.serve(s.newRequest(t, "POST", shareTarget("c-2", "unshare"), jsonBody(map[string]string{"account": name}))).expect(t, 200, "")
 	}
@@ -211,7 +229,44 @@ func TestHandler_SharesAndDelete(t *testing.T) {
 	// The per-image cap (3 in this env).
 	for _, n := range []string{"a", "b", "c"} {
 		a, _ := env.account(n + "@example.com")
-		env.serve(s.newRequest(t, "POST", shareTarget("c-1", "share"), jsonBody(map[string]string{"accountId": accountIDString(a)}))).expect(t, 200, "")
+		env.serve(s.newRequest(t, "POST", shareTarget("c-3", "share"), jsonBody(map[string]string{"accountId": accountIDString(a)}))).expect(t, 200, "")
 	}
-	env.serve(s.newRequest(t, "POST", shareTarget("c-1", "share"), jsonBody(map[string]string{"account": "third@example.com"}))).expect(t, 413, codeExceedSharedQuota)
+	env.serve(s.newRequest(t, "POST", shareTarget("c-3", "share"), jsonBody(map[string]string{"account": "third@example.com"}))).expect(t, 413, codeExceedSharedQuota)
+}
+
+// A public image (shared with every account through the Alibaba
+// dialect) lists {"accountId":"all"} among its shared users, so the list
+// agrees with DeleteImage's refusal, and unsharing "all" makes it
+// private again: a BCC user can see why the delete is refused and undo
+// it with BCC calls alone.
+func TestHandler_PublicImage(t *testing.T) {
+	c := newCatalog(t)
+	env := c.env
+	s := env.signer(c.key)
+	env.image(&imageshare.Image{ID: "c-pub", OwnerID: c.owner.ID})
+	public := true
+	if _, err := env.svc.ModifyShares(context.Background(), imageshare.Caller{AccountID: c.owner.ID, PublicKey: c.key.PublicKey},
+		imageshare.ShareRequest{ImageID: "c-pub", Add: []int64{c.friend.ID}, SetPublic: &public, Mode: imageshare.ShareStrictAccounts}); err != nil {
+		t.Fatal(err)
+	}
+	var users sharedUsersResult
+	env.serve(s.newRequest(t, "GET", "/v2/image/c-pub/sharedUsers", nil)).decode(t, &users)
+	want := []sharedUser{{"", "all"}, {"friend@example.com", accountIDString(c.friend)}}
+	if !slices.Equal(users.Users, want) {
+		t.Fatalf("users = %v, want %v", users.Users, want)
+	}
+	env.serve(s.newRequest(t, "POST", shareTarget("c-pub", "unshare"), jsonBody(map[string]string{"account": "friend@example.com"}))).expect(t, 200, "")
+	w := env.serve(s.newRequest(t, "DELETE", "/v2/image/c-pub", nil))
+	w.expect(t, 409, codeImageSharedToOthers)
+	if !strings.Contains(string(w.body), "public") {
+		t.Errorf("refusal does not say the image is public: %s", w.body)
+	}
+	env.serve(s.newRequest(t, "POST", shareTarget("c-pub", "unshare"), jsonBody(map[string]string{"accountId": "all"}))).expect(t, 200, "")
+	env.serve(s.newRequest(t, "GET", "/v2/image/c-pub/sharedUsers", nil)).decode(t, &users)
+	if len(users.Users) != 0 {
+		t.Fatalf("after unsharing all: %v, want none", users.Users)
+	}
+	// Unsharing "all" again (the image is private) changes nothing.
+	env.serve(s.newRequest(t, "POST", shareTarget("c-pub", "unshare"), jsonBody(map[string]string{"accountId": "all"}))).expect(t, 200, "")
+	env.serve(s.newRequest(t, "DELETE", "/v2/image/c-pub", nil)).expect(t, 200, "")
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -37,18 +38,32 @@ type shareBody struct {
 // sharePage is how many shares one read brings while the list is assembled.
 const sharePage = 100
 
+// everyone is the accountId with which sharedUsers lists, and unshare
+// names, the audience of a public image (one shared with every account
+// through the Alibaba dialect's IsPublic): BCC has no public custom
+// images, so it is shown as one more user, whose id is no account id,
+// and unsharing it makes the image private again (docs/baidu.md).
+const everyone = "all"
+
 // handleSharedUsers serves GET /v2/image/{imageId}/sharedUsers (docs/protocols.md section 6).
+// A public image lists {"accountId":"all"} first, so that the list
+// agrees with DeleteImage's Image.ImageHasBeenSharedToOthers.
 func (h *handler) handleSharedUsers(ctx context.Context, c *call) (any, error) {
 	res := &sharedUsersResult{Users: []sharedUser{}}
+	listed := 0
 	for {
-		list, err := h.svc.DescribeShares(ctx, c.caller, c.imageID, c.region, imageshare.Page{Offset: len(res.Users), Limit: sharePage})
+		list, err := h.svc.DescribeShares(ctx, c.caller, c.imageID, c.region, imageshare.Page{Offset: listed, Limit: sharePage})
 		if err != nil {
 			return nil, err
+		}
+		if listed == 0 && list.Image.IsPublic {
+			res.Users = append(res.Users, sharedUser{AccountID: everyone})
 		}
 		for _, s := range list.Shares {
 			res.Users = append(res.Users, sharedUser{Account: s.AccountName, AccountID: strconv.FormatInt(s.AccountID, 10)})
 		}
-		if len(list.Shares) == 0 || len(res.Users) >= list.Total {
+		listed += len(list.Shares)
+		if len(list.Shares) == 0 || listed >= list.Total {
 			return res, nil
 		}
 	}
@@ -60,53 +75,85 @@ func (h *handler) handleSharedUsers(ctx context.Context, c *call) (any, error) {
 // first answer was lost): then the account is shared as asked and the
 // answer is success, so that a retry never turns a success into a 409.
 func (h *handler) handleShare(ctx context.Context, c *call) (any, error) {
-	id, err := h.shareTarget(ctx, c.body)
+	t, err := h.shareTarget(ctx, c.body)
 	if err != nil {
 		return nil, err
+	}
+	if t.everyone {
+		return nil, invalidAccount("accountId %q names every account; BCC shares an image with accounts only (an image is made public through the Alibaba dialect)", everyone)
 	}
 	seen, err := h.seenBefore(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	_, err = h.svc.ModifyShares(ctx, c.caller, imageshare.ShareRequest{
-		ImageID: c.imageID, Region: c.region, Add: []int64{id}, Mode: imageshare.ShareStrict,
+		ImageID: c.imageID, Region: c.region, Add: t.ids, Mode: imageshare.ShareStrict,
 	})
 	if err != nil && seen && imageshare.ErrorReason(err) == imageshare.ReasonAlreadyShared {
 		return nil, nil
 	}
-	return nil, err
+	return nil, shareError(err)
 }
 
 // handleUnshare serves POST /v2/image/{imageId}?unshare. Unsharing an
 // account the image is not shared with succeeds and changes nothing, so
 // that unsharing is idempotent; unknown accounts and the owner itself are
-// still refused.
+// still refused. accountId "all" makes a public image private.
 func (h *handler) handleUnshare(ctx context.Context, c *call) (any, error) {
-	id, err := h.shareTarget(ctx, c.body)
+	t, err := h.shareTarget(ctx, c.body)
 	if err != nil {
 		return nil, err
 	}
-	_, err = h.svc.ModifyShares(ctx, c.caller, imageshare.ShareRequest{
-		ImageID: c.imageID, Region: c.region, Remove: []int64{id}, Mode: imageshare.ShareStrictAccounts,
-	})
-	return nil, err
+	r := imageshare.ShareRequest{ImageID: c.imageID, Region: c.region, Remove: t.ids, Mode: imageshare.ShareStrictAccounts}
+	if t.everyone {
+		private := false
+		r.SetPublic = &private
+	}
+	_, err = h.svc.ModifyShares(ctx, c.caller, r)
+	return nil, shareError(err)
 }
 
-// shareTarget decodes a share body into the one account it names. The
-// account may be given by id, by name or both; when both, they must be
-// the same account.
-func (h *handler) shareTarget(ctx context.Context, body []byte) (int64, error) {
+// shareError answers a share call on an image still being created: BCC
+// documents a code for deleting one (Image.CreatingImageCannotBeDeleted,
+// the error table's) but none for sharing one, so it is BCE's generic
+// InvalidHTTPRequest with the conflict's 409 (docs/baidu.md).
+func shareError(err error) error {
+	if imageshare.ErrorReason(err) == imageshare.ReasonImageCreating {
+		return errorf(http.StatusConflict, codeInvalidHTTPRequest, "%s", imageshare.ErrorMessage(err))
+	}
+	return err
+}
+
+// target is what a share body names: accounts, and for unshare perhaps
+// the audience of a public image.
+type target struct {
+	ids      []int64
+	everyone bool
+}
+
+// shareTarget decodes a share body into the accounts it names. account
+// (or its other spelling ucAccount) and accountId may each be given; as
+// BCC documents, when both appear the server de-duplicates them: naming
+// one account twice is that account once, naming two accounts is both.
+func (h *handler) shareTarget(ctx context.Context, body []byte) (*target, error) {
 	b, err := decodeShareBody(body)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	var ids []int64
-	if s := strings.TrimSpace(b.AccountID); s != "" {
+	t := &target{}
+	add := func(id int64) {
+		if !slices.Contains(t.ids, id) {
+			t.ids = append(t.ids, id)
+		}
+	}
+	if s := strings.TrimSpace(b.AccountID); s == everyone {
+		t.everyone = true
+	} else if s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {
-			return 0, invalidAccount("accountId %q is not an account id", b.AccountID)
+			return nil, invalidAccount("accountId %q is not an account id", b.AccountID)
 		}
-		ids = append(ids, id)
+		add(id)
 	}
 	for _, name := range []string{b.Account, b.UcAccount} {
 		name = strings.TrimSpace(name)
@@ -115,22 +162,17 @@ func (h *handler) shareTarget(ctx context.Context, body []byte) (int64, error) {
 		}
 		a, err := h.svc.FindAccountByName(ctx, name)
 		if imageshare.IsKind(err, imageshare.KindNotFound) {
-			return 0, invalidAccount("account %q does not exist", name)
+			return nil, invalidAccount("account %q does not exist", name)
 		}
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
-		ids = append(ids, a.ID)
+		add(a.ID)
 	}
-	if len(ids) == 0 {
-		return 0, errorf(http.StatusBadRequest, codeAccountListIsEmpty, "the request names no account: give account or accountId")
+	if len(t.ids) == 0 && !t.everyone {
+		return nil, errorf(http.StatusBadRequest, codeAccountListIsEmpty, "the request names no account: give account or accountId")
 	}
-	for _, id := range ids[1:] {
-		if id != ids[0] {
-			return 0, invalidAccount("account and accountId name different accounts")
-		}
-	}
-	return ids[0], nil
+	return t, nil
 }
 
 func invalidAccount(format string, args ...any) error {

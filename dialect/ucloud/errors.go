@@ -44,6 +44,7 @@ const (
 	CodeShareQuota          = 305
 	CodeAccountNotFound     = 306
 	CodeShareToOwner        = 307
+	CodeImageCreating       = 308 // the image is still being created (Making)
 	CodeConflict            = 320 // other domain conflicts
 	CodeForbidden           = 321 // other domain refusals
 	CodeLimitExceeded       = 322 // other quotas
@@ -108,6 +109,7 @@ var errorTable = &kit.ErrorTable{
 		imageshare.ReasonShareQuota:      ret(CodeShareQuota, ""),
 		imageshare.ReasonAccountNotFound: ret(CodeAccountNotFound, ""),
 		imageshare.ReasonShareToOwner:    ret(CodeShareToOwner, ""),
+		imageshare.ReasonImageCreating:   ret(CodeImageCreating, ""),
 		imageshare.ReasonRegionNotFound:  ret(CodeRegionNotFound, "Params [Region] not available: %s"),
 		// UCloud's own wording; the key id is not echoed back.
 		imageshare.ReasonKeyNotFound:       ret(CodeUserNotExists, "User Not Exists"),

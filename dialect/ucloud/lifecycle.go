@@ -28,8 +28,11 @@ func init() {
 		imageshare.ReasonInstanceNotFound: CodeInstanceNotFound,
 		imageshare.ReasonDuplicateName:    CodeDuplicateName,
 		imageshare.ReasonNotCustomImage:   CodeNotCustomImage,
-		imageshare.ReasonGroupNotFound:    CodeGroupNotFound,
-		imageshare.ReasonVersionNotFound:  CodeVersionNotFound,
+		// Terminating a platform image: the core's delete rule, the
+		// lifecycle's "needs a Custom image" code.
+		imageshare.ReasonNotDeletable:    CodeNotCustomImage,
+		imageshare.ReasonGroupNotFound:   CodeGroupNotFound,
+		imageshare.ReasonVersionNotFound: CodeVersionNotFound,
 	} {
 		errorTable.Reasons[reason] = ret(code, "")
 	}
