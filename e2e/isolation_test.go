@@ -79,7 +79,10 @@ func TestIsolationMatrix(t *testing.T) {
 				before := storeState(t, f.srv)
 				got := send(t, f.srv.URL, op, bob)
 				want := send(t, f.srv.URL, mk(ghost), bob)
-				if got.ok() {
+				// A success is wrong unless a missing image gets it too
+				// (ECS ignores a DeleteImage of an image that does not
+				// exist): then the answers and the store must still agree.
+				if got.ok() && !want.ok() {
 					t.Fatalf("bob's call on alice's %s image succeeded: %s", what, got)
 				}
 				if got.status != want.status || got.code != want.code || strings.ReplaceAll(got.message, id, "ID") != strings.ReplaceAll(want.message, ghost, "ID") {
