@@ -3,7 +3,6 @@ package aliyun
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -145,7 +144,7 @@ func (h *handler) describeImages(ctx context.Context, c *call) (any, error) {
 	if dryRun, ae := c.params.boolean("DryRun"); ae != nil {
 		return nil, ae
 	} else if dryRun != nil && *dryRun {
-		return nil, newError(http.StatusBadRequest, "DryRunOperation", "Request validation has been passed with DryRun flag set.")
+		return nil, errDryRun()
 	}
 
 	resp := &describeImagesResponse{
@@ -254,7 +253,11 @@ func (h *handler) deleteImage(ctx context.Context, c *call) (any, error) {
 	if ae != nil {
 		return nil, ae
 	}
-	if err := h.svc.DeleteImage(ctx, c.caller, imageID, c.region, force != nil && *force); err != nil {
+	del := h.svc.DeleteImage
+	if c.dryRun {
+		del = h.svc.CheckDeleteImage
+	}
+	if err := del(ctx, c.caller, imageID, c.region, force != nil && *force); err != nil {
 		return nil, err
 	}
 	return &requestIDResponse{RequestID: c.requestID}, nil
