@@ -88,6 +88,19 @@ func Actions() []string {
 	return slices.Sorted(slices.Values(actions.Names()))
 }
 
+// WriteActions lists the actions that change something (their row's
+// Writes), sorted: each takes DryRun, and the DryRun tests must cover
+// every one.
+func WriteActions() []string {
+	var names []string
+	for _, r := range actions.Rows {
+		if r.Writes {
+			names = append(names, r.Name)
+		}
+	}
+	return slices.Sorted(slices.Values(names))
+}
+
 // Response formats. Alibaba answers in XML unless Format=JSON; the SDK
 // always sends Format=JSON.
 const (
