@@ -39,10 +39,11 @@ func checkNames(row *kit.Row[actionFunc], p params) *apiError {
 // list index (digits).
 func accepts(patterns []string, name string) bool {
 	for _, pat := range patterns {
-		if pat == name {
-			return true
-		}
-		if strings.Contains(pat, ".N") && matchList(pat, name) {
+		if strings.Contains(pat, ".N") {
+			if matchList(pat, name) {
+				return true
+			}
+		} else if pat == name {
 			return true
 		}
 	}
