@@ -3,8 +3,10 @@
 // alibaba-cloud-sdk-go ECS client works with only its endpoint changed.
 //
 // A request is a set of parameters, from the URL query and a form body,
-// signed with RPC signature v1 (HMAC-SHA1). The dialect runs the pipeline
-// of dialect/kit with what is its own: the decoder (params.go), the
+// signed with RPC signature v1 (HMAC-SHA1, the classic SDK) or V3
+// (ACS3-HMAC-SHA256, the Tea SDK's default: signv3.go). The dialect runs
+// the pipeline of dialect/kit with what is its own: the decoder
+// (params.go), the parameter names each action accepts (names.go), the
 // signature, timestamp and nonce checks (signature.go), the action table
 // it dispatches Action through (actions.go), the error table (errors.go)
 // and Alibaba's envelope (this file): JSON or XML by Format, errors with a
@@ -125,14 +127,19 @@ func state(ex *kit.Exchange) *exchange {
 }
 
 // peek reads the format and the action of a request refused as
-// overloaded from its query (the SDK puts Format and Action there).
+// overloaded from its query (the classic SDK puts Format and Action
+// there) or, for V3, its x-acs-action header.
 func peek(ex *kit.Exchange) {
 	st := state(ex)
 	q, _ := url.ParseQuery(ex.R.URL.RawQuery)
-	if strings.ToUpper(q.Get("Format")) != formatJSON {
+	f := strings.ToUpper(q.Get("Format"))
+	if f != formatJSON && !(isV3(ex.R) && f == "") { // V3 answers JSON by default
 		st.format = formatXML
 	}
 	st.action = q.Get("Action")
+	if isV3(ex.R) {
+		st.action = ex.R.Header.Get("x-acs-action")
+	}
 	if actions.Lookup(st.action) != nil {
 		ex.Name(st.action)
 	}
