@@ -49,6 +49,10 @@ type Service interface {
 	// fails with KindConflict (ReasonImageShared) unless force, which
 	// removes the shares too.
 	DeleteImage(ctx context.Context, c Caller, imageID, region string, force bool) error
+	// CheckDeleteImage runs every check DeleteImage runs (authorization,
+	// ownership, region, and without force the shared check) and deletes
+	// nothing: nil means DeleteImage would succeed now (a DryRun).
+	CheckDeleteImage(ctx context.Context, c Caller, imageID, region string, force bool) error
 
 	// LifecycleService and CommunityService are the custom-image lifecycle
 	// and the community catalog (service_community.go).

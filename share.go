@@ -44,6 +44,11 @@ type ShareRequest struct {
 	// SetPublic, when non-nil, also turns sharing with everyone on or off.
 	SetPublic *bool
 	Mode      ShareMode
+	// DryRun runs every check the change would go through (authorization,
+	// ownership, accounts, the mode's no-op rule, the per-image cap) and
+	// changes nothing: the result is what the change would do now
+	// (Alibaba's DryRun, docs/aliyun.md).
+	DryRun bool
 }
 
 // ShareResult reports what a change did.

@@ -299,3 +299,29 @@ func (s *Service) notCreating(ctx context.Context, im *imageshare.Image, what st
 	}
 	return nil
 }
+
+// CheckDeleteImage implements imageshare.Service: DeleteImage's checks,
+// with the store's shared check read instead of run in the delete's
+// transaction (a DryRun answers for now, not for a later call).
+func (s *Service) CheckDeleteImage(ctx context.Context, c imageshare.Caller, imageID, region string, force bool) error {
+	if err := s.authorizeImage(ctx, c, imageshare.OpDeleteImage, region, imageID); err != nil {
+		return err
+	}
+	im, err := s.ownedImage(ctx, c, imageID, region)
+	if err != nil || force {
+		return err
+	}
+	shared := im.IsPublic
+	if !shared {
+		_, total, err := s.store.ListShares(ctx, im.ID, imageshare.Page{Limit: 1})
+		if err != nil {
+			return err
+		}
+		shared = total > 0
+	}
+	if shared {
+		// The store's error for the same refusal (Store.DeleteImage).
+		return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageShared, "image %q is shared with other accounts", im.ID)
+	}
+	return nil
+}

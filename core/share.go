@@ -131,6 +131,9 @@ func (s *Service) ModifyShares(ctx context.Context, c imageshare.Caller, r image
 		return nil, err
 	}
 
+	if r.DryRun {
+		return s.predictShareChange(ctx, im, add, remove, invalid, r.Mode)
+	}
 	res := &imageshare.ShareResult{}
 	if len(add) > 0 || len(remove) > 0 || r.SetPublic != nil {
 		res, err = s.store.ApplyShareChange(ctx, imageshare.ShareChange{
@@ -154,6 +157,53 @@ func (s *Service) ModifyShares(ctx context.Context, c imageshare.Caller, r image
 	res.Invalid = invalid
 	if res.Invalid == nil {
 		res.Invalid = []int64{}
+	}
+	return res, nil
+}
+
+// predictShareChange is a DryRun's ApplyShareChange: the store's checks
+// (Store.ApplyShareChange: in ShareStrict an add of a shared account or a
+// remove of an unshared one fails, adds first; a change that adds may not
+// leave more than the cap) read instead of run, in the same order and with
+// the same errors, and nothing written.
+func (s *Service) predictShareChange(ctx context.Context, im *imageshare.Image, add, remove, invalid []int64, mode imageshare.ShareMode) (*imageshare.ShareResult, error) {
+	res := &imageshare.ShareResult{Added: []int64{}, Removed: []int64{}, Invalid: invalid}
+	if res.Invalid == nil {
+		res.Invalid = []int64{}
+	}
+	for _, id := range add {
+		shared, err := s.store.IsSharedWith(ctx, im.ID, id)
+		if err != nil {
+			return nil, err
+		}
+		if !shared {
+			res.Added = append(res.Added, id)
+		} else if mode == imageshare.ShareStrict {
+			return nil, imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonAlreadyShared,
+				"image %q is already shared with account %d", im.ID, id)
+		}
+	}
+	for _, id := range remove {
+		shared, err := s.store.IsSharedWith(ctx, im.ID, id)
+		if err != nil {
+			return nil, err
+		}
+		if shared {
+			res.Removed = append(res.Removed, id)
+		} else if mode == imageshare.ShareStrict {
+			return nil, imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonNotShared,
+				"image %q is not shared with account %d", im.ID, id)
+		}
+	}
+	if s.maxShares > 0 && len(res.Added) > 0 {
+		_, total, err := s.store.ListShares(ctx, im.ID, imageshare.Page{Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if total+len(res.Added)-len(res.Removed) > s.maxShares {
+			return nil, imageshare.Errorf(imageshare.KindLimitExceeded, imageshare.ReasonShareQuota,
+				"image %q may be shared with at most %d accounts", im.ID, s.maxShares)
+		}
 	}
 	return res, nil
 }

@@ -11,7 +11,10 @@ import (
 // acs:ecs:{regionId}:{accountId}:image/{imageId}, as Alibaba's ECS
 // authorization tables do). Every action requires RegionId. Adding an
 // action is a row here and its handler; docs/aliyun.md and docs/ram.md
-// list every row (TestActionTable).
+// list every row (TestActionTable). Params are the only parameter names
+// the action accepts besides the common ones (names.go); "Name.N" is a
+// list. A row that Writes also accepts DryRun: its handler passes
+// call.dryRun to the core's validate-only path.
 var actions = kit.NewTable("aliyun", "ecs", "acs:ecs", []*kit.Row[actionFunc]{
 	{Action: kit.Action{Name: "DescribeImageSharePermission", Level: vocabulary.Read, Kind: vocabulary.KindImage,
 		Ops: ops(imageshare.OpDescribeShares), Params: []string{"ImageId", "PageNumber", "PageSize"}},
@@ -19,7 +22,7 @@ var actions = kit.NewTable("aliyun", "ecs", "acs:ecs", []*kit.Row[actionFunc]{
 	// A modification answers with the share list, hence DescribeShares.
 	{Action: kit.Action{Name: "ModifyImageSharePermission", Level: vocabulary.Write, Kind: vocabulary.KindImage,
 		Ops: ops(imageshare.OpModifyShares, imageshare.OpDescribeShares), Writes: true,
-		Params: []string{"ImageId", "AddAccount", "RemoveAccount", "IsPublic", "LaunchPermission"}},
+		Params: []string{"ImageId", "AddAccount.N", "RemoveAccount.N", "IsPublic", "LaunchPermission"}},
 		Handle: (*handler).modifyImageSharePermission},
 	{Action: kit.Action{Name: "DescribeImages", Level: vocabulary.List, Kind: vocabulary.KindImage,
 		Ops: ops(imageshare.OpListImages), Params: []string{"ImageId", "ImageName", "ImageOwnerAlias", "Status", "DryRun", "PageNumber", "PageSize"}},

@@ -3,8 +3,10 @@
 // alibaba-cloud-sdk-go ECS client works with only its endpoint changed.
 //
 // A request is a set of parameters, from the URL query and a form body,
-// signed with RPC signature v1 (HMAC-SHA1). The dialect runs the pipeline
-// of dialect/kit with what is its own: the decoder (params.go), the
+// signed with RPC signature v1 (HMAC-SHA1, the classic SDK) or V3
+// (ACS3-HMAC-SHA256, the Tea SDK's default: signv3.go). The dialect runs
+// the pipeline of dialect/kit with what is its own: the decoder
+// (params.go), the parameter names each action accepts (names.go), the
 // signature, timestamp and nonce checks (signature.go), the action table
 // it dispatches Action through (actions.go), the error table (errors.go)
 // and Alibaba's envelope (this file): JSON or XML by Format, errors with a
@@ -57,6 +59,10 @@ type call struct {
 	params    params
 	caller    imageshare.Caller
 	region    string // RegionId, checked to be served here
+	// dryRun is DryRun=true on an action that writes (its row's Writes):
+	// the handler asks the core to check, not to change, and the answer
+	// is DryRunOperation once every check has passed.
+	dryRun bool
 }
 
 type handler struct {
@@ -84,6 +90,19 @@ func Actions() []string {
 	return slices.Sorted(slices.Values(actions.Names()))
 }
 
+// WriteActions lists the actions that change something (their row's
+// Writes), sorted: each takes DryRun, and the DryRun tests must cover
+// every one.
+func WriteActions() []string {
+	var names []string
+	for _, r := range actions.Rows {
+		if r.Writes {
+			names = append(names, r.Name)
+		}
+	}
+	return slices.Sorted(slices.Values(names))
+}
+
 // Response formats. Alibaba answers in XML unless Format=JSON; the SDK
 // always sends Format=JSON.
 const (
@@ -108,14 +127,19 @@ func state(ex *kit.Exchange) *exchange {
 }
 
 // peek reads the format and the action of a request refused as
-// overloaded from its query (the SDK puts Format and Action there).
+// overloaded from its query (the classic SDK puts Format and Action
+// there) or, for V3, its x-acs-action header.
 func peek(ex *kit.Exchange) {
 	st := state(ex)
 	q, _ := url.ParseQuery(ex.R.URL.RawQuery)
-	if strings.ToUpper(q.Get("Format")) != formatJSON {
+	f := strings.ToUpper(q.Get("Format"))
+	if f != formatJSON && !(isV3(ex.R) && f == "") { // V3 answers JSON by default
 		st.format = formatXML
 	}
 	st.action = q.Get("Action")
+	if isV3(ex.R) {
+		st.action = ex.R.Header.Get("x-acs-action")
+	}
 	if actions.Lookup(st.action) != nil {
 		ex.Name(st.action)
 	}
@@ -123,7 +147,9 @@ func peek(ex *kit.Exchange) {
 
 // serve decodes, authenticates and dispatches one request. It sets the
 // format as soon as the Format parameter is known, so that even early
-// errors are written the way the caller asked.
+// errors are written the way the caller asked. A request signed with V3
+// (signv3.go) names its action and version in x-acs-* headers and is
+// always answered in JSON: the Tea SDKs send no Format.
 func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 	st, r := state(ex), ex.R
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
@@ -135,24 +161,46 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var v3 *v3Request
+	if isV3(r) {
+		var ae *apiError
+		if v3, ae = parseV3(r); ae != nil {
+			return nil, ae
+		}
+	}
 	p, ae := decodeParams(r.URL.RawQuery, body)
 	if ae != nil {
 		return nil, ae
 	}
-	switch f := strings.ToUpper(p["Format"]); f {
-	case formatJSON:
+	switch f := strings.ToUpper(p["Format"]); {
+	case f == formatJSON || v3 != nil && f == "":
 		st.format = formatJSON
-	case formatXML, "":
+	case f == formatXML || f == "":
 		st.format = formatXML
 	default:
 		return nil, errInvalid("Format", "it must be JSON or XML")
+	}
+	if v3 != nil {
+		// The headers are signed and decide; a parameter that says
+		// otherwise is refused rather than one of the two obeyed.
+		for name, v := range map[string]string{"Action": v3.action, "Version": v3.version} {
+			if got, ok := p[name]; ok && got != v {
+				return nil, errInvalid(name, "it differs from the x-acs-"+strings.ToLower(name)+" header")
+			}
+			p[name] = v
+		}
 	}
 	st.action = p["Action"]
 	row := actions.Lookup(st.action)
 	if row != nil {
 		ex.Name(st.action)
 	}
-	if err := h.authenticate(ctx, ex, p); err != nil {
+	if v3 != nil {
+		err = h.authenticateV3(ctx, ex, v3, p, body)
+	} else {
+		err = h.authenticate(ctx, ex, p)
+	}
+	if err != nil {
 		return nil, err
 	}
 	version, ae := p.required("Version")
@@ -170,6 +218,9 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 		return nil, newError(http.StatusNotFound, "InvalidAction.NotFound",
 			"Specified api is not found, please check your url and method.")
 	}
+	if ae := checkNames(row, p); ae != nil {
+		return nil, ae
+	}
 	region, ae := p.required("RegionId")
 	if ae != nil {
 		return nil, ae
@@ -178,7 +229,21 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 		return nil, err
 	}
 	ex.Resolve(row.RAM, region)
-	return row.Handle(h, ctx, &call{requestID: ex.ID, action: st.action, params: p, caller: ex.Caller, region: region})
+	c := &call{requestID: ex.ID, action: st.action, params: p, caller: ex.Caller, region: region}
+	if row.Writes {
+		dry, ae := p.boolean("DryRun")
+		if ae != nil {
+			return nil, ae
+		}
+		c.dryRun = dry != nil && *dry
+	}
+	result, err := row.Handle(h, ctx, c)
+	if err == nil && c.dryRun {
+		// The handler ran every check through the core's validate-only
+		// path (c.dryRun) and nothing was written.
+		return nil, errDryRun()
+	}
+	return result, err
 }
 
 var bodyErrors = kit.BodyErrors{

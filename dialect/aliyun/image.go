@@ -145,7 +145,7 @@ func (h *handler) describeImages(ctx context.Context, c *call) (any, error) {
 	if dryRun, ae := c.params.boolean("DryRun"); ae != nil {
 		return nil, ae
 	} else if dryRun != nil && *dryRun {
-		return nil, newError(http.StatusBadRequest, "DryRunOperation", "Request validation has been passed with DryRun flag set.")
+		return nil, errDryRun()
 	}
 
 	resp := &describeImagesResponse{
@@ -259,7 +259,13 @@ func (h *handler) deleteImage(ctx context.Context, c *call) (any, error) {
 	if ae != nil {
 		return nil, ae
 	}
-	err := h.svc.DeleteImage(ctx, c.caller, imageID, c.region, force != nil && *force)
+	del := h.svc.DeleteImage
+	if c.dryRun {
+		del = h.svc.CheckDeleteImage
+	}
+	// A missing image (or another tenant's, which looks the same) is
+	// ignored, as ECS documents: the call, and so its DryRun, succeeds.
+	err := del(ctx, c.caller, imageID, c.region, force != nil && *force)
 	switch imageshare.ErrorReason(err) {
 	case imageshare.ReasonImageNotFound:
 		err = nil

@@ -158,6 +158,7 @@ func (h *handler) modifyImageSharePermission(ctx context.Context, c *call) (any,
 		Remove:    remove,
 		SetPublic: public,
 		Mode:      imageshare.ShareStrictAccounts,
+		DryRun:    c.dryRun,
 	})
 	if err != nil {
 		return nil, err

@@ -106,8 +106,8 @@ func checkSignatureParams(p params, now time.Time) *apiError {
 	if p["SignatureType"] != "" {
 		return errInvalid("SignatureType", "only access-key signatures (an empty SignatureType) are supported")
 	}
-	if _, ok := p["SecurityToken"]; ok {
-		return errInvalid("SecurityToken", "STS credentials are not supported; sign with an access key")
+	if ae := checkSecurityToken(p["SecurityToken"]); ae != nil {
+		return ae
 	}
 	if len(p["SignatureNonce"]) > maxNonceBytes {
 		return errInvalid("SignatureNonce", "it is longer than 128 bytes")
@@ -124,6 +124,18 @@ func checkSignatureParams(p params, now time.Time) *apiError {
 		return e
 	}
 	return nil
+}
+
+// checkSecurityToken refuses an STS token: imageshare issues none, so a
+// token cannot belong to the access key it comes with. An empty one is no
+// token (Packer 1.6.6's alicloud builder sends SecurityToken= with every
+// call) and is accepted, still as part of the signed parameters.
+func checkSecurityToken(token string) *apiError {
+	if token == "" {
+		return nil
+	}
+	return newError(http.StatusBadRequest, "InvalidSecurityToken.MismatchWithAccessKey",
+		"Specified SecurityToken mismatch with the AccessKey: STS tokens are not served here; sign with an access key and no token.")
 }
 
 // authenticate verifies the request's signature and freshness, then
@@ -148,4 +160,31 @@ func (h *handler) authenticate(ctx context.Context, ex *kit.Exchange, p params) 
 		return err
 	}
 	return h.svc.UseNonce(ctx, "aliyun:"+ex.Key.PublicKey+":"+p["SignatureNonce"], nonceTTL)
+}
+
+// authenticateV3 is authenticate for a V3 request (signv3.go), in the same
+// order: what needs no lookup (the date window, no STS token), the key,
+// the payload hash and signature, the key's rate, then the nonce, in the
+// same nonce space as V2's, so that a nonce cannot be replayed across the
+// two schemes. p holds the request's parameters (query and body).
+func (h *handler) authenticateV3(ctx context.Context, ex *kit.Exchange, v3 *v3Request, p params, body []byte) error {
+	if ae := v3.checkDate(h.now()); ae != nil {
+		return ae
+	}
+	if ae := checkSecurityToken(v3.securityToken); ae != nil {
+		return ae
+	}
+	if ae := checkSecurityToken(p["SecurityToken"]); ae != nil {
+		return ae
+	}
+	err := ex.Authenticate(ctx, v3.accessKeyID, func(secret string) error {
+		if ae := v3.verify(ex.R, body, secret); ae != nil {
+			return ae
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return h.svc.UseNonce(ctx, "aliyun:"+ex.Key.PublicKey+":"+v3.nonce, nonceTTL)
 }

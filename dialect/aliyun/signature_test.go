@@ -125,7 +125,7 @@ func TestCheckSignatureParams(t *testing.T) {
 		{"sha256", func(p params) { p["SignatureMethod"] = "HMAC-SHA256" }, "InvalidParameter"},
 		{"version 2", func(p params) { p["SignatureVersion"] = "2.0" }, "InvalidParameter"},
 		{"bearer", func(p params) { p["SignatureType"] = "BEARERTOKEN" }, "InvalidParameter"},
-		{"sts", func(p params) { p["SecurityToken"] = "tok" }, "InvalidParameter"},
+		{"sts", func(p params) { p["SecurityToken"] = "tok" }, "InvalidSecurityToken.MismatchWithAccessKey"},
 		{"long nonce", func(p params) { p["SignatureNonce"] = strings.Repeat("n", 129) }, "InvalidParameter"},
 		{"bad time", func(p params) { p["Timestamp"] = "yesterday" }, "InvalidTimeStamp.Format"},
 		{"old", func(p params) { p["Timestamp"] = "2024-05-01T11:44:59Z" }, "InvalidTimeStamp.Expired"},
@@ -139,6 +139,11 @@ func TestCheckSignatureParams(t *testing.T) {
 		}
 	}
 	p := valid()
+	p["SecurityToken"] = "" // Packer 1.6.6 sends it empty: no token
+	if ae := checkSignatureParams(p, now); ae != nil {
+		t.Errorf("empty SecurityToken refused: %v", ae)
+	}
+	p = valid()
 	p["Timestamp"] = "2024-05-01T20:14:00+08:00" // RFC 3339 with an offset, 14 min later
 	if ae := checkSignatureParams(p, now); ae != nil {
 		t.Errorf("RFC 3339 timestamp refused: %v", ae)

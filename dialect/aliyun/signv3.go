@@ -16,22 +16,16 @@ package aliyun
 // Its parameters travel in the query or in a form body, exactly as V2's do
 // but without AccessKeyId, Signature* or Timestamp.
 //
-// How the dialect uses this file (in this order, so that a request without
-// a valid key costs only linear parsing of bounded headers):
+// How the dialect uses this file (handler.serve and authenticateV3 in
+// signature.go), in this order, so that a request without a valid key
+// costs only linear parsing of bounded headers and the bounded body read:
 //
-//	if isV3(r) {
-//		v3, ae := parseV3(r)             // bounded, linear; no lookup, no hashing
-//		ae = v3.checkDate(h.now())       // x-acs-date within maxClockSkew
-//		// refuse v3.securityToken != "" as V2 refuses SecurityToken
-//		key, err := h.svc.Authenticate(ctx, v3.accessKeyID)
-//		body := ...                      // read as today, bounded by maxBody
-//		ae = v3.verify(r, body, key.PrivateKey) // payload hash, then HMAC
-//		// rate limit, then UseNonce("aliyun:"+key.PublicKey+":"+v3.nonce): the
-//		// same nonce space as V2, so a nonce cannot be replayed across schemes
-//		p, ae := decodeParams(r.URL.RawQuery, body)
-//		// p["Action"], p["Version"] are absent: take v3.action, v3.version
-//		// (a parameter Action/Version that disagrees with them is refused)
-//	}
+//	v3, ae := parseV3(r)                    // bounded, linear; no lookup, no hashing
+//	p, ae := decodeParams(query, body)      // Action, Version taken from v3 (a disagreeing parameter is refused)
+//	ae = v3.checkDate(h.now())              // x-acs-date within maxClockSkew
+//	checkSecurityToken(v3.securityToken)    // "" is no token; any other is refused
+//	ex.Authenticate(ctx, v3.accessKeyID, v3.verify(r, body, secret)) // key, payload hash, HMAC, rate
+//	h.svc.UseNonce(ctx, "aliyun:"+key+":"+v3.nonce, nonceTTL)         // V2's nonce space
 //
 // Every refusal is an *apiError with Alibaba's code, so the dialect writes
 // it in its own envelope.
