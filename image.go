@@ -112,6 +112,9 @@ type Image struct {
 	// model), distinct from Tags, CompShare's plain labels: see
 	// docs/aliyun.md "Tags".
 	KeyTags []Tag
+	// HasShares is derived by the store when it reads an image: the image
+	// is shared with at least one account explicitly. It is not written.
+	HasShares bool
 	// BuildDoneAt is when a Making image becomes Available (zero when not building).
 	BuildStartedAt time.Time
 	BuildDoneAt    time.Time
@@ -149,6 +152,15 @@ type TagMatch struct {
 	Key      string
 	Value    string
 	AnyValue bool
+}
+
+// CopyOSFacts gives im the OS facts and vendor fields of src: an image
+// made from another keeps what it runs (docs/aliyun.md).
+func (im *Image) CopyOSFacts(src *Image) {
+	im.OSName, im.OSNameEn, im.OSType, im.OSVersion, im.OSLang = src.OSName, src.OSNameEn, src.OSType, src.OSVersion, src.OSLang
+	im.Platform, im.Architecture, im.BootMode = src.Platform, src.Architecture, src.BootMode
+	im.ImageFamily, im.ImageVersion = src.ImageFamily, src.ImageVersion
+	im.IsSupportIoOptimized, im.IsSupportCloudinit = src.IsSupportIoOptimized, src.IsSupportCloudinit
 }
 
 // Scope selects which images a listing is drawn from.
