@@ -30,9 +30,25 @@ func testDescribeFilters(t *testing.T, newStore newStoreFunc) {
 		IsPublic: true, KeyTags: []imageshare.Tag{{Key: "env", Value: "dev"}}, CreatedAt: at(4)})
 	create(&imageshare.Image{ID: "b-pub", OwnerID: b.ID, Type: imageshare.ImageCustom, IsPublic: true, CreatedAt: at(5)})
 	create(&imageshare.Image{ID: "b-shared", OwnerID: b.ID, Type: imageshare.ImageCustom, CreatedAt: at(6)})
-	create(&imageshare.Image{ID: "b-private", OwnerID: b.ID, Type: imageshare.ImageCustom, CreatedAt: at(7)})
+	create(&imageshare.Image{ID: "b-private", OwnerID: b.ID, Type: imageshare.ImageCustom, Tags: []string{"team", "gpu"},
+		KeyTags: []imageshare.Tag{{Key: "flag", Value: ""}}, CreatedAt: at(7)})
 	_, err := s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: "b-shared", Add: []int64{c.ID}, By: b.ID, At: at(8)})
 	ok(t, err)
+
+	t.Run("HasShares", func(t *testing.T) {
+		for id, want := range map[string]bool{"b-shared": true, "b-pub": false, "b-private": false} {
+			im, err := s.FindImageByID(ctx, id)
+			ok(t, err)
+			if im.HasShares != want {
+				t.Errorf("%s: HasShares = %v, want %v", id, im.HasShares, want)
+			}
+		}
+		images, _, err := s.FindImages(ctx, imageshare.ImageFilter{IDs: []string{"b-shared"}})
+		ok(t, err)
+		if len(images) != 1 || !images[0].HasShares {
+			t.Errorf("FindImages: b-shared HasShares false")
+		}
+	})
 
 	yes, no := true, false
 	for _, tc := range []struct {
@@ -59,6 +75,11 @@ func testDescribeFilters(t *testing.T, newStore newStoreFunc) {
 		{"TagAnyValue", imageshare.ImageFilter{KeyTags: []imageshare.TagMatch{{Key: "env", AnyValue: true}}}, []string{"a-arm", "a-pub"}},
 		{"TagsAll", imageshare.ImageFilter{KeyTags: []imageshare.TagMatch{{Key: "env", AnyValue: true}, {Key: "team", Value: "ml"}}}, []string{"a-arm"}},
 		{"TagEmptyValueIsExact", imageshare.ImageFilter{KeyTags: []imageshare.TagMatch{{Key: "env"}}}, nil},
+		{"TagEmptyValue", imageshare.ImageFilter{KeyTags: []imageshare.TagMatch{{Key: "flag"}}}, []string{"b-private"}},
+		// A CompShare label is a key with an empty value.
+		{"LabelAnyValue", imageshare.ImageFilter{KeyTags: []imageshare.TagMatch{{Key: "team", AnyValue: true}}}, []string{"a-arm", "b-private"}},
+		{"LabelEmptyValue", imageshare.ImageFilter{KeyTags: []imageshare.TagMatch{{Key: "gpu"}}}, []string{"b-private"}},
+		{"LabelNotValued", imageshare.ImageFilter{KeyTags: []imageshare.TagMatch{{Key: "gpu", Value: "x"}}}, nil},
 		{"CreatedRange", imageshare.ImageFilter{CreatedFrom: at(2), CreatedTo: at(4)}, []string{"sys-win", "a-arm", "a-pub"}},
 		{"CreatedFrom", imageshare.ImageFilter{CreatedFrom: at(7)}, []string{"b-private"}},
 		{"NotInUse", imageshare.ImageFilter{Scope: imageshare.ScopePlatform, InUse: &no}, []string{"sys-ubuntu", "sys-win"}},

@@ -22,7 +22,10 @@ var actions = kit.NewTable("aliyun", "ecs", "acs:ecs", []*kit.Row[actionFunc]{
 		Params: []string{"ImageId", "AddAccount", "RemoveAccount", "IsPublic", "LaunchPermission"}},
 		Handle: (*handler).modifyImageSharePermission},
 	{Action: kit.Action{Name: "DescribeImages", Level: vocabulary.List, Kind: vocabulary.KindImage,
-		Ops: ops(imageshare.OpListImages), Params: []string{"ImageId", "ImageName", "ImageOwnerAlias", "Status", "DryRun", "PageNumber", "PageSize"}},
+		Ops: ops(imageshare.OpListImages), Params: []string{"ImageId", "ImageName", "ImageOwnerAlias", "Status", "DryRun", "PageNumber", "PageSize",
+			// The filters of imagefilter.go; Tag and Filter are the lists Tag.N.Key/Value and Filter.N.Key/Value.
+			"Tag", "Filter", "OSType", "Architecture", "ImageFamily", "IsPublic", "Usage", "SnapshotId", "InstanceType",
+			"ResourceGroupId", "ImageOwnerId", "IsSupportIoOptimized", "IsSupportCloudinit", "ActionType", "ShowExpired"}},
 		Handle: (*handler).describeImages},
 	{Action: kit.Action{Name: "DeleteImage", Level: vocabulary.Write, Kind: vocabulary.KindImage,
 		Ops: ops(imageshare.OpDeleteImage), Writes: true, Params: []string{"ImageId", "Force"}},

@@ -83,10 +83,17 @@ func describeWhere(w *Where, args *Args, f imageshare.ImageFilter) {
 	if f.IsSupportCloudinit != nil {
 		w.And(`is_support_cloudinit = ` + args.Add(*f.IsSupportCloudinit))
 	}
+	// A CompShare label reads as a key tag with an empty value
+	// (docs/aliyun.md "Tags"), so it matches a key with any or no value.
 	for _, t := range f.KeyTags {
-		if t.AnyValue {
-			w.And(`id IN (SELECT image_id FROM image_key_tags WHERE tag_key = ` + args.Add(t.Key) + `)`)
-		} else {
+		switch {
+		case t.AnyValue:
+			w.And(`(id IN (SELECT image_id FROM image_key_tags WHERE tag_key = ` + args.Add(t.Key) +
+				`) OR id IN (SELECT image_id FROM image_tags WHERE tag = ` + args.Add(t.Key) + `))`)
+		case t.Value == "":
+			w.And(`(id IN (SELECT image_id FROM image_key_tags WHERE tag_key = ` + args.Add(t.Key) + ` AND tag_value = ''` +
+				`) OR id IN (SELECT image_id FROM image_tags WHERE tag = ` + args.Add(t.Key) + `))`)
+		default:
 			w.And(`id IN (SELECT image_id FROM image_key_tags WHERE tag_key = ` + args.Add(t.Key) + ` AND tag_value = ` + args.Add(t.Value) + `)`)
 		}
 	}
