@@ -126,8 +126,9 @@ func instanceTypeArch(instanceType string) (string, bool) {
 }
 
 // tagFilters reads Tag.N.Key and Tag.N.Value (N from 1 to 20). A key
-// without a value matches any value of that key; a value without its key
-// is InvalidTag.Mismatch.
+// without a value matches any value of that key (the SDKs omit or send
+// empty an unset value alike, so empty is absent, as for every parameter
+// of this dialect); a value without its key is InvalidTag.Mismatch.
 func tagFilters(p params) ([]imageshare.TagMatch, *apiError) {
 	type pair struct {
 		key, value       string
@@ -153,7 +154,7 @@ func tagFilters(p params) ([]imageshare.TagMatch, *apiError) {
 		if field == "Key" {
 			byIndex[n].key, byIndex[n].hasKey = v, v != ""
 		} else {
-			byIndex[n].value, byIndex[n].hasValue = v, true
+			byIndex[n].value, byIndex[n].hasValue = v, v != ""
 		}
 		found = true
 	}
