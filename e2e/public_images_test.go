@@ -36,7 +36,9 @@ func TestPublicImageListedInEveryDialect(t *testing.T) {
 		t.Helper()
 		return imageIDs(describeImages(t, otherECS, set))
 	}
-	if got := ecsIDs(func(r *ecs.DescribeImagesRequest) { r.ImageOwnerAlias, r.IsPublic = "others", requests.NewBoolean(true) }); !slices.Equal(got, []string{pub.ID}) {
+	if got := ecsIDs(func(r *ecs.DescribeImagesRequest) {
+		r.ImageOwnerAlias, r.IsPublic = "others", requests.NewBoolean(true)
+	}); !slices.Equal(got, []string{pub.ID}) {
 		t.Errorf("ECS others+IsPublic: %q, want [%s]", got, pub.ID)
 	}
 	if got := ecsIDs(func(r *ecs.DescribeImagesRequest) { r.ImageId = pub.ID + "," + private.ID }); !slices.Equal(got, []string{pub.ID}) {

@@ -49,20 +49,20 @@ type Key struct {
 
 // Image is a seeded image. Owner is omitted for System and App images.
 type Image struct {
-	ID          string    `yaml:"id"`
-	Region      string    `yaml:"region"`
-	Owner       int64     `yaml:"owner"`
-	Type        string    `yaml:"type"`
-	Status      string    `yaml:"status"`
-	Name        string    `yaml:"name"`
-	Description string    `yaml:"description"`
-	SizeMB      int64     `yaml:"size"`
-	Tags        []string  `yaml:"tags"`
-	Readme      string    `yaml:"readme"`
-	Cover       string    `yaml:"cover"`
-	Author      string    `yaml:"author"`
-	OSName      string    `yaml:"os_name"`
-	OSType      string    `yaml:"os_type"`
+	ID          string   `yaml:"id"`
+	Region      string   `yaml:"region"`
+	Owner       int64    `yaml:"owner"`
+	Type        string   `yaml:"type"`
+	Status      string   `yaml:"status"`
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	SizeMB      int64    `yaml:"size"`
+	Tags        []string `yaml:"tags"`
+	Readme      string   `yaml:"readme"`
+	Cover       string   `yaml:"cover"`
+	Author      string   `yaml:"author"`
+	OSName      string   `yaml:"os_name"`
+	OSType      string   `yaml:"os_type"`
 	// OS facts and vendor fields (docs/aliyun.md, docs/baidu.md).
 	OSNameEn     string `yaml:"os_name_en"`
 	OSVersion    string `yaml:"os_version"`
@@ -73,15 +73,15 @@ type Image struct {
 	ImageFamily  string `yaml:"image_family"`
 	ImageVersion string `yaml:"image_version"`
 	// Default: true for System and App images, false for others.
-	IsSupportIoOptimized *bool    `yaml:"is_support_io_optimized"`
-	IsSupportCloudinit   *bool    `yaml:"is_support_cloudinit"`
-	KeyTags              []KeyTag `yaml:"key_tags"`
-	IsPublic    bool      `yaml:"is_public"`
-	Visibility  int       `yaml:"visibility"`
-	Price       float64   `yaml:"price"`
-	GPUType     string    `yaml:"gpu_type"`
-	Softwares   Software  `yaml:"softwares"`
-	CreatedAt   time.Time `yaml:"created_at"`
+	IsSupportIoOptimized *bool     `yaml:"is_support_io_optimized"`
+	IsSupportCloudinit   *bool     `yaml:"is_support_cloudinit"`
+	KeyTags              []KeyTag  `yaml:"key_tags"`
+	IsPublic             bool      `yaml:"is_public"`
+	Visibility           int       `yaml:"visibility"`
+	Price                float64   `yaml:"price"`
+	GPUType              string    `yaml:"gpu_type"`
+	Softwares            Software  `yaml:"softwares"`
+	CreatedAt            time.Time `yaml:"created_at"`
 }
 
 // KeyTag is one key/value tag of a seeded image.
@@ -314,7 +314,7 @@ func applyImage(ctx context.Context, op core.Operator, im Image, now time.Time) 
 		Architecture: arch, BootMode: im.BootMode, ImageFamily: im.ImageFamily, ImageVersion: im.ImageVersion,
 		IsSupportIoOptimized: orPlatform(im.IsSupportIoOptimized), IsSupportCloudinit: orPlatform(im.IsSupportCloudinit),
 		KeyTags: keyTags,
-		ID: im.ID, Region: im.Region, OwnerID: im.Owner, Type: typ, Status: imageshare.ImageStatus(im.Status),
+		ID:      im.ID, Region: im.Region, OwnerID: im.Owner, Type: typ, Status: imageshare.ImageStatus(im.Status),
 		Name: im.Name, Description: im.Description, SizeMB: im.SizeMB, Tags: im.Tags,
 		CreatedAt: created, Readme: im.Readme, Cover: im.Cover, Author: im.Author,
 		Visibility: im.Visibility, Price: im.Price, SourceGPUType: im.GPUType,
