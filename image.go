@@ -90,12 +90,77 @@ type Image struct {
 	// IsPublic shares the image with every account (Alibaba's
 	// LaunchPermission=all); its explicit share list is kept.
 	IsPublic bool
-	// OS fields are what the Alibaba and Baidu dialects report.
-	OSName string
-	OSType string // linux | windows
+	// OS facts, what the Alibaba and Baidu dialects report (docs/aliyun.md,
+	// docs/baidu.md). OSName is the name as the platform shows it (the
+	// localized one where the seed gives one), OSNameEn its English form.
+	OSName       string
+	OSNameEn     string
+	OSType       string // linux | windows
+	OSVersion    string // e.g. "22.04"
+	OSLang       string // e.g. "ENG", "CHS"
+	Platform     string // the distribution as ECS names it: Ubuntu, CentOS, ...
+	Architecture string // x86_64 | arm64 | i386
+	BootMode     string // BIOS | UEFI
+	// ImageFamily and ImageVersion are Alibaba's family and version labels.
+	ImageFamily  string
+	ImageVersion string
+	// IsSupportIoOptimized and IsSupportCloudinit are true for platform
+	// images and for images made from them.
+	IsSupportIoOptimized bool
+	IsSupportCloudinit   bool
+	// KeyTags are the image's key/value tags (Alibaba's and Baidu's tag
+	// model), distinct from Tags, CompShare's plain labels: see
+	// docs/aliyun.md "Tags".
+	KeyTags []Tag
+	// HasShares is derived by the store when it reads an image: the image
+	// is shared with at least one account explicitly. It is not written.
+	HasShares bool
 	// BuildDoneAt is when a Making image becomes Available (zero when not building).
 	BuildStartedAt time.Time
 	BuildDoneAt    time.Time
+}
+
+// Tag is one key/value tag of a resource. A key appears at most once per
+// resource; the value may be empty.
+type Tag struct {
+	Key   string
+	Value string
+}
+
+// Architectures an image may have.
+const (
+	ArchX86_64 = "x86_64"
+	ArchARM64  = "arm64"
+	ArchI386   = "i386"
+)
+
+// ValidArchitecture reports whether a is a known architecture.
+func ValidArchitecture(a string) bool { return a == ArchX86_64 || a == ArchARM64 || a == ArchI386 }
+
+// Boot modes an image may have.
+const (
+	BootBIOS = "BIOS"
+	BootUEFI = "UEFI"
+)
+
+// ValidBootMode reports whether m is a known boot mode (or empty).
+func ValidBootMode(m string) bool { return m == "" || m == BootBIOS || m == BootUEFI }
+
+// TagMatch selects images by one key/value tag: the key must be present
+// and, unless AnyValue, have Value.
+type TagMatch struct {
+	Key      string
+	Value    string
+	AnyValue bool
+}
+
+// CopyOSFacts gives im the OS facts and vendor fields of src: an image
+// made from another keeps what it runs (docs/aliyun.md).
+func (im *Image) CopyOSFacts(src *Image) {
+	im.OSName, im.OSNameEn, im.OSType, im.OSVersion, im.OSLang = src.OSName, src.OSNameEn, src.OSType, src.OSVersion, src.OSLang
+	im.Platform, im.Architecture, im.BootMode = src.Platform, src.Architecture, src.BootMode
+	im.ImageFamily, im.ImageVersion = src.ImageFamily, src.ImageVersion
+	im.IsSupportIoOptimized, im.IsSupportCloudinit = src.IsSupportIoOptimized, src.IsSupportCloudinit
 }
 
 // Scope selects which images a listing is drawn from.
@@ -104,7 +169,7 @@ type Scope int
 const (
 	ScopeAll      Scope = iota // every image (admin only)
 	ScopeOwned                 // images owned by ImageFilter.AccountID
-	ScopeShared                // images shared with ImageFilter.AccountID (explicitly)
+	ScopeShared                // images shared with ImageFilter.AccountID (explicitly; see WithPublic)
 	ScopePlatform              // System and App images
 )
 
@@ -120,7 +185,39 @@ type ImageFilter struct {
 	NameExact    string
 	Tag          string // exact tag
 	Author       string
-	Page         Page
+
+	// WithPublic widens ScopeShared to the public images (IsPublic) of
+	// other accounts: the one rule every dialect lists public images by
+	// (docs/aliyun.md "Public images").
+	WithPublic bool
+	// Public keeps only public (true) or only non-public (false) images.
+	Public *bool
+	// OwnerID keeps the images of one owner (0: any).
+	OwnerID      int64
+	OSType       string
+	Architecture string
+	ImageFamily  string
+	// IsSupportIoOptimized and IsSupportCloudinit keep images with that
+	// value of the field.
+	IsSupportIoOptimized *bool
+	IsSupportCloudinit   *bool
+	// KeyTags keeps images that carry every one of these tags.
+	KeyTags []TagMatch
+	// CreatedFrom and CreatedTo bound CreatedAt (inclusive; zero: open).
+	CreatedFrom time.Time
+	CreatedTo   time.Time
+	// InUse keeps images used (true) or not used (false) by an instance.
+	// Instances do not record the image they run yet, so no image is in
+	// use: true matches nothing.
+	InUse *bool
+	// SnapshotID keeps images made from that snapshot. No snapshots
+	// exist yet, so any value matches nothing.
+	SnapshotID string
+	// ResourceGroupID keeps images in that resource group. Resource
+	// groups do not exist yet, so any value matches nothing.
+	ResourceGroupID string
+
+	Page Page
 }
 
 // ImageUpdate changes an image; nil fields are left alone.
@@ -136,4 +233,6 @@ type ImageUpdate struct {
 	IsPublic    *bool
 	SizeMB      *int64
 	BuildDoneAt *time.Time
+	// KeyTags replaces the image's key/value tags.
+	KeyTags *[]Tag
 }

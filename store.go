@@ -63,7 +63,10 @@ type Store interface {
 	FindInstance(ctx context.Context, id string) (*Instance, error)
 
 	// CreateImage inserts im. Returns KindConflict (ReasonImageConflict) if
-	// the id is taken and KindNotFound if a non-zero owner does not exist.
+	// the id is taken and KindNotFound if a non-zero owner does not exist;
+	// KindInvalid if a key tag's key is empty or repeated. Every image a
+	// store returns has its key tags ordered by key, and HasShares derived
+	// from its shares (im.HasShares is not written).
 	CreateImage(ctx context.Context, im *Image) error
 	// FindImageByID returns KindNotFound (ReasonImageNotFound) if absent.
 	FindImageByID(ctx context.Context, id string) (*Image, error)

@@ -106,8 +106,8 @@ func (s *Service) PublishImage(ctx context.Context, c imageshare.Caller, r image
 		Readme: src.Readme, Cover: src.Cover, Author: authorName(owner), AutoStart: r.AutoStart, Container: src.Container,
 		ImageCharge: r.Price > 0, Price: r.Price, IsOfficial: src.IsOfficial, Visibility: 1, Softwares: src.Softwares,
 		SourceGPUType: src.SourceGPUType, SourceInstance: src.SourceInstance, GroupID: group, VersionDesc: r.VersionDesc,
-		OSName: src.OSName, OSType: src.OSType,
 	}
+	v.CopyOSFacts(src)
 	if r.Description != nil {
 		v.Description = *r.Description
 	}

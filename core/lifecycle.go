@@ -154,6 +154,8 @@ func (s *Service) CreateCustomImage(ctx context.Context, c imageshare.Caller, r 
 		ID: NewImageID(), Region: in.Region, OwnerID: c.AccountID, Type: imageshare.ImageCustom,
 		Name: name, Description: r.Description, Author: authorName(owner),
 		SourceGPUType: in.GPUType, SourceInstance: in.ID, OSType: "linux",
+		// CompShare's GPU instances are x86_64 hosts.
+		Architecture: imageshare.ArchX86_64,
 	}
 	if r.Softwares != nil {
 		im.Softwares = *r.Softwares
@@ -255,8 +257,9 @@ func (s *Service) CopyCustomImage(ctx context.Context, c imageshare.Caller, imag
 		Name: name, Description: src.Description, SizeMB: src.SizeMB, Tags: src.Tags,
 		Readme: src.Readme, Cover: src.Cover, Author: src.Author, AutoStart: src.AutoStart, Container: src.Container,
 		IsOfficial: src.IsOfficial, Visibility: src.Visibility, Softwares: src.Softwares,
-		SourceGPUType: src.SourceGPUType, SourceInstance: src.SourceInstance, OSName: src.OSName, OSType: src.OSType,
+		SourceGPUType: src.SourceGPUType, SourceInstance: src.SourceInstance,
 	}
+	cp.CopyOSFacts(src)
 	s.startBuild(cp, s.now().UTC())
 	if err := s.store.CreateCustomImage(ctx, cp); err != nil {
 		return nil, err

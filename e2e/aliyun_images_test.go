@@ -149,7 +149,6 @@ func TestAliyun_DescribeImages(t *testing.T) {
 
 	t.Run("errors", func(t *testing.T) {
 		for _, set := range []func(*ecs.DescribeImagesRequest){
-			func(r *ecs.DescribeImagesRequest) { r.ImageOwnerAlias = "everyone" },
 			func(r *ecs.DescribeImagesRequest) { r.Status = "Available,Broken" },
 			func(r *ecs.DescribeImagesRequest) { r.PageSize = requests.NewInteger(101) },
 			func(r *ecs.DescribeImagesRequest) { r.ImageId = strings.Repeat("m-x,", 101) },
@@ -160,8 +159,12 @@ func TestAliyun_DescribeImages(t *testing.T) {
 			wantAliyunError(t, err, "InvalidParameter", 400)
 		}
 		req := ecs.CreateDescribeImagesRequest()
-		req.DryRun = requests.NewBoolean(true)
+		req.ImageOwnerAlias = "everyone"
 		_, err := client.DescribeImages(req)
+		wantAliyunError(t, err, "InvalidImageOwnerAlias.ValueNotSupported", 400)
+		req = ecs.CreateDescribeImagesRequest()
+		req.DryRun = requests.NewBoolean(true)
+		_, err = client.DescribeImages(req)
 		wantAliyunError(t, err, "DryRunOperation", 400)
 	})
 

@@ -14,7 +14,9 @@ import (
 // imageColumns are sqlstore.ImageColumns followed by the tags in
 // position order.
 const imageColumns = sqlstore.ImageColumns + `,
-	ARRAY(SELECT tag FROM image_tags WHERE image_id = images.id ORDER BY position)`
+	ARRAY(SELECT tag FROM image_tags WHERE image_id = images.id ORDER BY position),
+	(SELECT COALESCE(json_agg(json_build_array(tag_key, tag_value) ORDER BY tag_key), '[]')::text
+		FROM image_key_tags WHERE image_id = images.id)`
 
 // scanImage reads an image selected with imageColumns.
 func scanImage(row pgx.Row) (*imageshare.Image, error) {
@@ -46,13 +48,32 @@ func insertImage(ctx context.Context, tx pgx.Tx, im *imageshare.Image) error {
 	if _, err = tx.Exec(ctx, imageInsert, append(values, searchValues(im.Name, im.Author)...)...); err != nil {
 		return constraintError(err, sqlstore.ImageConflict(im.ID), sqlstore.AccountNotFound("id", im.OwnerID))
 	}
-	return insertTags(ctx, tx, im.ID, im.Tags)
+	if err := insertTags(ctx, tx, im.ID, im.Tags); err != nil {
+		return err
+	}
+	return insertKeyTags(ctx, tx, im.ID, im.KeyTags)
+}
+
+// keyTagInsert is sqlstore.KeyTagInsert numbered for PostgreSQL.
+var keyTagInsert = sqlstore.Rebind(sqlstore.Dollar, sqlstore.KeyTagInsert)
+
+// insertKeyTags stores an image's key/value tags.
+func insertKeyTags(ctx context.Context, tx pgx.Tx, imageID string, tags []imageshare.Tag) error {
+	if err := sqlstore.CheckKeyTags(tags); err != nil {
+		return err
+	}
+	for _, t := range tags {
+		if _, err := tx.Exec(ctx, keyTagInsert, imageID, t.Key, t.Value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // imageInsert inserts an image's row from sqlstore.ImageValues followed
 // by its search columns (search.go).
 var imageInsert = `INSERT INTO images (` + sqlstore.ImageInsertColumns + `, ` + searchColumnsSQL + `)
-VALUES (` + sqlstore.Placeholders(sqlstore.Dollar, 1, 39) + `)`
+VALUES (` + sqlstore.Placeholders(sqlstore.Dollar, 1, sqlstore.ImageInsertCount+3) + `)`
 
 // insertTags stores tags in order, in one statement.
 func insertTags(ctx context.Context, tx pgx.Tx, imageID string, tags []string) error {
@@ -199,6 +220,14 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u imageshare.ImageUp
 				return err
 			}
 			if err := insertTags(ctx, tx, id, *u.Tags); err != nil {
+				return err
+			}
+		}
+		if u.KeyTags != nil {
+			if _, err := tx.Exec(ctx, `DELETE FROM image_key_tags WHERE image_id = $1`, id); err != nil {
+				return err
+			}
+			if err := insertKeyTags(ctx, tx, id, *u.KeyTags); err != nil {
 				return err
 			}
 		}

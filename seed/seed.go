@@ -49,26 +49,45 @@ type Key struct {
 
 // Image is a seeded image. Owner is omitted for System and App images.
 type Image struct {
-	ID          string    `yaml:"id"`
-	Region      string    `yaml:"region"`
-	Owner       int64     `yaml:"owner"`
-	Type        string    `yaml:"type"`
-	Status      string    `yaml:"status"`
-	Name        string    `yaml:"name"`
-	Description string    `yaml:"description"`
-	SizeMB      int64     `yaml:"size"`
-	Tags        []string  `yaml:"tags"`
-	Readme      string    `yaml:"readme"`
-	Cover       string    `yaml:"cover"`
-	Author      string    `yaml:"author"`
-	OSName      string    `yaml:"os_name"`
-	OSType      string    `yaml:"os_type"`
-	IsPublic    bool      `yaml:"is_public"`
-	Visibility  int       `yaml:"visibility"`
-	Price       float64   `yaml:"price"`
-	GPUType     string    `yaml:"gpu_type"`
-	Softwares   Software  `yaml:"softwares"`
-	CreatedAt   time.Time `yaml:"created_at"`
+	ID          string   `yaml:"id"`
+	Region      string   `yaml:"region"`
+	Owner       int64    `yaml:"owner"`
+	Type        string   `yaml:"type"`
+	Status      string   `yaml:"status"`
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	SizeMB      int64    `yaml:"size"`
+	Tags        []string `yaml:"tags"`
+	Readme      string   `yaml:"readme"`
+	Cover       string   `yaml:"cover"`
+	Author      string   `yaml:"author"`
+	OSName      string   `yaml:"os_name"`
+	OSType      string   `yaml:"os_type"`
+	// OS facts and vendor fields (docs/aliyun.md, docs/baidu.md).
+	OSNameEn     string `yaml:"os_name_en"`
+	OSVersion    string `yaml:"os_version"`
+	OSLang       string `yaml:"os_lang"`
+	Platform     string `yaml:"platform"`
+	Architecture string `yaml:"architecture"` // x86_64 (default) | arm64 | i386
+	BootMode     string `yaml:"boot_mode"`    // BIOS | UEFI
+	ImageFamily  string `yaml:"image_family"`
+	ImageVersion string `yaml:"image_version"`
+	// Default: true for System and App images, false for others.
+	IsSupportIoOptimized *bool     `yaml:"is_support_io_optimized"`
+	IsSupportCloudinit   *bool     `yaml:"is_support_cloudinit"`
+	KeyTags              []KeyTag  `yaml:"key_tags"`
+	IsPublic             bool      `yaml:"is_public"`
+	Visibility           int       `yaml:"visibility"`
+	Price                float64   `yaml:"price"`
+	GPUType              string    `yaml:"gpu_type"`
+	Softwares            Software  `yaml:"softwares"`
+	CreatedAt            time.Time `yaml:"created_at"`
+}
+
+// KeyTag is one key/value tag of a seeded image.
+type KeyTag struct {
+	Key   string `yaml:"key"`
+	Value string `yaml:"value"`
 }
 
 // Software is an image's software description.
@@ -261,9 +280,41 @@ func applyImage(ctx context.Context, op core.Operator, im Image, now time.Time) 
 	if osType == "" {
 		osType = "linux"
 	}
+	if osType != "linux" && osType != "windows" {
+		return fmt.Errorf("os_type %q: want linux or windows", im.OSType)
+	}
+	arch := im.Architecture
+	if arch == "" {
+		arch = imageshare.ArchX86_64
+	}
+	if !imageshare.ValidArchitecture(arch) {
+		return fmt.Errorf("architecture %q: want x86_64, arm64 or i386", im.Architecture)
+	}
+	if !imageshare.ValidBootMode(im.BootMode) {
+		return fmt.Errorf("boot_mode %q: want BIOS or UEFI", im.BootMode)
+	}
+	keyTags := make([]imageshare.Tag, 0, len(im.KeyTags))
+	seen := map[string]bool{}
+	for _, t := range im.KeyTags {
+		if t.Key == "" || seen[t.Key] {
+			return fmt.Errorf("key_tags: key %q is empty or repeated", t.Key)
+		}
+		seen[t.Key] = true
+		keyTags = append(keyTags, imageshare.Tag{Key: t.Key, Value: t.Value})
+	}
 	platform := typ == imageshare.ImageSystem || typ == imageshare.ImageApp
+	orPlatform := func(b *bool) bool {
+		if b == nil {
+			return platform
+		}
+		return *b
+	}
 	err := op.AddImage(ctx, &imageshare.Image{
-		ID: im.ID, Region: im.Region, OwnerID: im.Owner, Type: typ, Status: imageshare.ImageStatus(im.Status),
+		OSNameEn: im.OSNameEn, OSVersion: im.OSVersion, OSLang: im.OSLang, Platform: im.Platform,
+		Architecture: arch, BootMode: im.BootMode, ImageFamily: im.ImageFamily, ImageVersion: im.ImageVersion,
+		IsSupportIoOptimized: orPlatform(im.IsSupportIoOptimized), IsSupportCloudinit: orPlatform(im.IsSupportCloudinit),
+		KeyTags: keyTags,
+		ID:      im.ID, Region: im.Region, OwnerID: im.Owner, Type: typ, Status: imageshare.ImageStatus(im.Status),
 		Name: im.Name, Description: im.Description, SizeMB: im.SizeMB, Tags: im.Tags,
 		CreatedAt: created, Readme: im.Readme, Cover: im.Cover, Author: im.Author,
 		Visibility: im.Visibility, Price: im.Price, SourceGPUType: im.GPUType,

@@ -123,6 +123,11 @@ func TestApply_Errors(t *testing.T) {
 		"share unknown account": {"accounts: [{id: 1, name: a}]\nimages: [{id: i, region: r, owner: 1, type: Custom, name: n}]\nshares: [{image: i, account: 2}]\n", "account 2 does not exist"},
 		"share unknown image":   {"shares: [{image: nope, account: 2}]\n", "shares[0] (nope → 2)"},
 		"account without name":  {"accounts: [{id: 1}]\n", "id (positive) and name are required"},
+		"bad os_type":           {"images: [{id: i, region: r, type: System, name: n, os_type: beos}]\n", `os_type "beos"`},
+		"bad architecture":      {"images: [{id: i, region: r, type: System, name: n, architecture: sparc}]\n", `architecture "sparc"`},
+		"bad boot_mode":         {"images: [{id: i, region: r, type: System, name: n, boot_mode: EFI}]\n", `boot_mode "EFI"`},
+		"repeated tag key":      {"images: [{id: i, region: r, type: System, name: n, key_tags: [{key: a}, {key: a, value: b}]}]\n", `key "a" is empty or repeated`},
+		"empty tag key":         {"images: [{id: i, region: r, type: System, name: n, key_tags: [{value: b}]}]\n", `key "" is empty or repeated`},
 		"instance unserved":     {"accounts: [{id: 1, name: a}]\ninstances: [{id: h, owner: 1, region: elsewhere}]\n", `region "elsewhere" is not served here`},
 	}
 	for name, tc := range cases {
@@ -172,5 +177,49 @@ func TestApply_UnservedRegion(t *testing.T) {
 	err = seed.Apply(context.Background(), openService(t), f)
 	if err == nil || !strings.Contains(err.Error(), `images[0] (i): region "elsewhere" is not served here`) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// The OS facts a seed file gives reach the store; platform images support
+// I/O optimization and cloud-init unless told otherwise, and x86_64 is
+// the default architecture.
+func TestApply_OSFacts(t *testing.T) {
+	svc, st := openStore(t, core.Config{})
+	f, err := seed.Parse([]byte(`regions: [r]
+accounts: [{id: 1, name: a}]
+images:
+  - {id: sys, region: r, type: System, name: n, os_name: Ubuntu 22.04 64位, os_name_en: Ubuntu 22.04 64 bit,
+     os_version: "22.04", os_lang: ENG, platform: Ubuntu, architecture: arm64, boot_mode: UEFI,
+     image_family: acs:ubuntu_22_04_arm64, image_version: "1", is_support_cloudinit: false,
+     key_tags: [{key: env, value: prod}, {key: flag}]}
+  - {id: mine, region: r, owner: 1, type: Custom, name: m}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.Apply(context.Background(), svc, f); err != nil {
+		t.Fatal(err)
+	}
+	sys, err := st.FindImageByID(context.Background(), "sys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := imageshare.Image{OSName: "Ubuntu 22.04 64位", OSNameEn: "Ubuntu 22.04 64 bit", OSType: "linux", OSVersion: "22.04",
+		OSLang: "ENG", Platform: "Ubuntu", Architecture: "arm64", BootMode: "UEFI", ImageFamily: "acs:ubuntu_22_04_arm64",
+		ImageVersion: "1", IsSupportIoOptimized: true, IsSupportCloudinit: false}
+	var got imageshare.Image
+	got.CopyOSFacts(sys)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("OS facts = %+v\nwant %+v", got, want)
+	}
+	if !reflect.DeepEqual(sys.KeyTags, []imageshare.Tag{{Key: "env", Value: "prod"}, {Key: "flag"}}) {
+		t.Errorf("KeyTags = %+v", sys.KeyTags)
+	}
+	mine, err := st.FindImageByID(context.Background(), "mine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mine.Architecture != "x86_64" || mine.IsSupportIoOptimized || mine.IsSupportCloudinit {
+		t.Errorf("custom image defaults: arch %q, io %v, cloudinit %v", mine.Architecture, mine.IsSupportIoOptimized, mine.IsSupportCloudinit)
 	}
 }

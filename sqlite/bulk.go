@@ -216,7 +216,7 @@ func (b *BulkLoader) AccessKey(ctx context.Context, k *imageshare.AccessKey) err
 // imageInsert inserts an image's row from sqlstore.ImageValues; the
 // bulk loader and insertImage share it.
 var imageInsert = `INSERT INTO images (` + sqlstore.ImageInsertColumns + `)
-VALUES (` + sqlstore.Placeholders(sqlstore.Question, 1, 36) + `)`
+VALUES (` + sqlstore.Placeholders(sqlstore.Question, 1, sqlstore.ImageInsertCount) + `)`
 
 // Image inserts im and its tags. A Community image enters the catalog's
 // search indexes through the same triggers as CreateVersion's.
@@ -234,6 +234,14 @@ func (b *BulkLoader) Image(ctx context.Context, im *imageshare.Image) error {
 	}
 	for i, tag := range im.Tags {
 		if _, err := b.exec(ctx, `INSERT INTO image_tags (image_id, position, tag) VALUES (?, ?, ?)`, im.ID, i, tag); err != nil {
+			return b.fail(op, err)
+		}
+	}
+	if err := sqlstore.CheckKeyTags(im.KeyTags); err != nil {
+		return b.fail(op, err)
+	}
+	for _, t := range im.KeyTags {
+		if _, err := b.exec(ctx, sqlstore.KeyTagInsert, im.ID, t.Key, t.Value); err != nil {
 			return b.fail(op, err)
 		}
 	}

@@ -66,6 +66,10 @@ func TestBulkLoaderRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want.ID = custom.ID
+	if !got.HasShares {
+		t.Error("HasShares = false for the bulk-loaded image shared with three accounts")
+	}
+	want.HasShares = true // its twin is not shared
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("bulk-loaded image\n%+v\ndiffers from the store's\n%+v", got, want)
 	}

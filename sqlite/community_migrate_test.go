@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"imageshare"
+	"imageshare/internal/sqlstore"
 )
 
 // TestCommunityMigrationIndexesExistingImages upgrades a database made at
@@ -44,7 +46,7 @@ func TestCommunityMigrationIndexesExistingImages(t *testing.T) {
 		{ID: "old-2", Name: "Seeded Bark", Author: "bob"},
 	} {
 		im.Region, im.OwnerID, im.Type, im.Status, im.Visibility = "cn-wlcb", 1, imageshare.ImageCommunity, imageshare.StatusAvailable, 1
-		if err := insertImage(ctx, tx, im); err != nil {
+		if err := insertImageV1(ctx, tx, im); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -74,4 +76,18 @@ func TestCommunityMigrationIndexesExistingImages(t *testing.T) {
 	if len(images) != 1 || images[0].ID != "old-1" {
 		t.Errorf("author search after migration found %d images, want old-1", len(images))
 	}
+}
+
+// insertImageV1 inserts im's row as migration 001 defines the table: the
+// columns later migrations add are left out.
+func insertImageV1(ctx context.Context, tx *sql.Tx, im *imageshare.Image) error {
+	const v1Columns = 36
+	values, err := sqlstore.ImageValues(im)
+	if err != nil {
+		return err
+	}
+	cols := strings.Split(sqlstore.ImageInsertColumns, ",")[:v1Columns]
+	_, err = tx.ExecContext(ctx, `INSERT INTO images (`+strings.Join(cols, ",")+`) VALUES (`+
+		sqlstore.Placeholders(sqlstore.Question, 1, v1Columns)+`)`, values[:v1Columns]...)
+	return err
 }

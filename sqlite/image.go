@@ -17,7 +17,9 @@ import (
 // position) sorts in a temporary B-tree, whose pager is opened and freed
 // for every image read (half of a hot read's CPU went to that).
 const imageColumns = sqlstore.ImageColumns + `,
-	(SELECT json_group_array(tag) FROM (SELECT tag FROM image_tags WHERE image_id = images.id ORDER BY position))`
+	(SELECT json_group_array(tag) FROM (SELECT tag FROM image_tags WHERE image_id = images.id ORDER BY position)),
+	(SELECT json_group_array(json_array(tag_key, tag_value)) FROM
+		(SELECT tag_key, tag_value FROM image_key_tags WHERE image_id = images.id ORDER BY tag_key))`
 
 type scanner interface{ Scan(...any) error }
 
@@ -58,7 +60,23 @@ func insertImage(ctx context.Context, tx *sql.Tx, im *imageshare.Image) error {
 	if _, err = tx.ExecContext(ctx, imageInsert, values...); err != nil {
 		return constraintError(err, sqlstore.ImageConflict(im.ID), sqlstore.AccountNotFound("id", im.OwnerID))
 	}
-	return insertTags(ctx, tx, im.ID, im.Tags)
+	if err := insertTags(ctx, tx, im.ID, im.Tags); err != nil {
+		return err
+	}
+	return insertKeyTags(ctx, tx, im.ID, im.KeyTags)
+}
+
+// insertKeyTags stores an image's key/value tags.
+func insertKeyTags(ctx context.Context, tx *sql.Tx, imageID string, tags []imageshare.Tag) error {
+	if err := sqlstore.CheckKeyTags(tags); err != nil {
+		return err
+	}
+	for _, t := range tags {
+		if _, err := tx.ExecContext(ctx, sqlstore.KeyTagInsert, imageID, t.Key, t.Value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func insertTags(ctx context.Context, tx *sql.Tx, imageID string, tags []string) error {
@@ -193,6 +211,14 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u imageshare.ImageUp
 				return err
 			}
 		}
+		if u.KeyTags != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM image_key_tags WHERE image_id = ?`, id); err != nil {
+				return err
+			}
+			if err := insertKeyTags(ctx, tx, id, *u.KeyTags); err != nil {
+				return err
+			}
+		}
 		im, err = findImage(ctx, tx, id)
 		return err
 	})
@@ -229,6 +255,9 @@ func (s *Store) DeleteImage(ctx context.Context, id string, force bool) error {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM image_tags WHERE image_id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM image_key_tags WHERE image_id = ?`, id); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM images WHERE id = ?`, id)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +27,10 @@ func fullImage(id string, owner int64) *imageshare.Image {
 		VersionName: "v1", VersionDesc: "first", CreatedCount: 3, FavoritesCount: 4, ImageUseTime: 5,
 		PublishedAt: at(2), IsPublic: true, OSName: "Ubuntu 22.04", OSType: "linux",
 		BuildStartedAt: at(3), BuildDoneAt: at(4),
+		OSNameEn: "Ubuntu 22.04 64 bit", OSVersion: "22.04", OSLang: "ENG", Platform: "Ubuntu", Architecture: "arm64",
+		BootMode: "UEFI", ImageFamily: "acs:ubuntu_22_04", ImageVersion: "v1.2 'q'", IsSupportIoOptimized: true, IsSupportCloudinit: true,
+		// Not in key order: the store returns them ordered by key.
+		KeyTags: []imageshare.Tag{{Key: "team", Value: "ml"}, {Key: "env", Value: ""}, {Key: "ünï", Value: `"x" \ y`}},
 	}
 }
 
@@ -40,10 +45,15 @@ func wantImage(t *testing.T, got, want *imageshare.Image) {
 	if !slices.Equal(got.Tags, want.Tags) {
 		t.Errorf("Tags = %q, want %q", got.Tags, want.Tags)
 	}
+	// Key tags come back ordered by key.
+	wantKeyTags := slices.SortedFunc(slices.Values(want.KeyTags), func(a, b imageshare.Tag) int { return strings.Compare(a.Key, b.Key) })
+	if !slices.Equal(got.KeyTags, wantKeyTags) {
+		t.Errorf("KeyTags = %q, want %q", got.KeyTags, wantKeyTags)
+	}
 	g, w := *got, *want
 	for _, im := range []*imageshare.Image{&g, &w} {
 		im.CreatedAt, im.PublishedAt, im.BuildStartedAt, im.BuildDoneAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-		im.Tags = nil
+		im.Tags, im.KeyTags = nil, nil
 	}
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("image = %+v\nwant    %+v", g, w)
@@ -136,6 +146,7 @@ func testUpdateImage(t *testing.T, newStore newStoreFunc) {
 		var (
 			name, desc, readme, cover = "New NAME", "new desc", "new readme", "new cover"
 			tags                      = []string{"b", "a"}
+			keyTags                   = []imageshare.Tag{{Key: "k", Value: "v"}}
 			visibility                = 0
 			softwares                 = imageshare.Software{CUDAVersion: "11.8"}
 			status                    = imageshare.StatusAvailable
@@ -145,8 +156,9 @@ func testUpdateImage(t *testing.T, newStore newStoreFunc) {
 		)
 		got, err := s.UpdateImage(ctx, "img-1", imageshare.ImageUpdate{Name: &name, Description: &desc, Readme: &readme,
 			Tags: &tags, Cover: &cover, Visibility: &visibility, Softwares: &softwares, Status: &status,
-			IsPublic: &public, SizeMB: &size, BuildDoneAt: &done})
+			IsPublic: &public, SizeMB: &size, BuildDoneAt: &done, KeyTags: &keyTags})
 		ok(t, err)
+		want.KeyTags = keyTags
 		want.Name, want.Description, want.Readme, want.Cover = name, desc, readme, cover
 		want.Tags, want.Visibility, want.Softwares, want.Status = tags, visibility, softwares, status
 		want.IsPublic, want.SizeMB, want.BuildDoneAt = public, size, done
@@ -160,6 +172,13 @@ func testUpdateImage(t *testing.T, newStore newStoreFunc) {
 		wantIDs(t, s, imageshare.ImageFilter{NameContains: "image"}, nil, 0)
 		wantIDs(t, s, imageshare.ImageFilter{Tag: "b"}, []string{"img-1"}, 1)
 		wantIDs(t, s, imageshare.ImageFilter{Tag: "zeta"}, nil, 0)
+		wantIDs(t, s, imageshare.ImageFilter{KeyTags: []imageshare.TagMatch{{Key: "k", Value: "v"}}}, []string{"img-1"}, 1)
+		wantIDs(t, s, imageshare.ImageFilter{KeyTags: []imageshare.TagMatch{{Key: "team", AnyValue: true}}}, nil, 0)
+
+		// A repeated key is refused and changes nothing.
+		dup := []imageshare.Tag{{Key: "x"}, {Key: "x", Value: "y"}}
+		_, err = s.UpdateImage(ctx, "img-1", imageshare.ImageUpdate{KeyTags: &dup})
+		wantErr(t, err, imageshare.KindInvalid, imageshare.ReasonInvalidParameter)
 
 		done = at(9)
 		got, err = s.UpdateImage(ctx, "img-1", imageshare.ImageUpdate{BuildDoneAt: &done, Tags: &[]string{}})

@@ -26,6 +26,7 @@ func Run(t *testing.T, newStore func(t *testing.T) imageshare.Store) {
 	t.Run("Nonce", func(t *testing.T) { testNonce(t, newStore) })
 	t.Run("CreateImage", func(t *testing.T) { testCreateImage(t, newStore) })
 	t.Run("FindImages", func(t *testing.T) { testFindImages(t, newStore) })
+	t.Run("FindImagesDescribeFilters", func(t *testing.T) { testDescribeFilters(t, newStore) })
 	t.Run("UpdateImage", func(t *testing.T) { testUpdateImage(t, newStore) })
 	t.Run("DeleteImage", func(t *testing.T) { testDeleteImage(t, newStore) })
 	t.Run("ApplyShareChange", func(t *testing.T) { testApplyShareChange(t, newStore) })

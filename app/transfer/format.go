@@ -56,6 +56,7 @@ var tables = []table{
 	{"instances", []string{"id"}},
 	{"images", []string{"id"}},
 	{"image_tags", []string{"image_id", "position"}},
+	{"image_key_tags", []string{"image_id", "tag_key"}},
 	{"shares", []string{"image_id", "account_id"}},
 	{"nonces", []string{"nonce"}},
 	{"ram_groups", []string{"id"}},

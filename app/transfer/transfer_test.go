@@ -62,7 +62,10 @@ func populate(t *testing.T, s imageshare.Store) {
 		Visibility: 1, Softwares: imageshare.Software{Applications: []string{"jupyter"}, CUDAVersion: "12.4"},
 		SourceGPUType: "4090", SourceInstance: "uhost-1", FailedReason: "none", GroupID: "g-1", VersionName: "v1",
 		VersionDesc: "first", CreatedCount: 3, FavoritesCount: 4, ImageUseTime: 5, PublishedAt: base.Add(3), IsPublic: true,
-		OSName: "Ubuntu", OSType: "linux", BuildStartedAt: base.Add(4), BuildDoneAt: base.Add(5)}
+		OSName: "Ubuntu 22.04 64位", OSType: "linux", BuildStartedAt: base.Add(4), BuildDoneAt: base.Add(5),
+		OSNameEn: "Ubuntu 22.04 64 bit", OSVersion: "22.04", OSLang: "ENG", Platform: "Ubuntu", Architecture: "arm64",
+		BootMode: "UEFI", ImageFamily: "fam", ImageVersion: "v'1", IsSupportIoOptimized: true, IsSupportCloudinit: true,
+		KeyTags: []imageshare.Tag{{Key: "env", Value: "prod"}, {Key: "ключ", Value: ""}}}
 	ok(t, s.CreateCustomImage(ctx, full))
 	ok(t, s.CreateCustomImage(ctx, &imageshare.Image{ID: "img-2", Region: "cn-wlcb", OwnerID: alice.ID, Type: imageshare.ImageCustom,
 		Status: imageshare.StatusAvailable, Name: "second", Price: 1e-300, CreatedAt: base.Add(6)}))
@@ -260,7 +263,7 @@ func TestRoundTripSQLiteToSQLite(t *testing.T) {
 	ok(t, s.Close())
 	stream := export(t, "sqlite:"+src)
 	stats := importInto(t, "sqlite:"+dst, stream)
-	if stats["images"] != 4 || stats["shares"] != 2 || stats["accounts"] != 3 || stats["nonces"] != 2 {
+	if stats["images"] != 4 || stats["shares"] != 2 || stats["accounts"] != 3 || stats["nonces"] != 2 || stats["image_key_tags"] != 2 {
 		t.Errorf("imported %v", stats)
 	}
 	wantSameRows(t, src, dst)

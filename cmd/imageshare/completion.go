@@ -51,6 +51,7 @@ func completionTable() map[string]completionCommand {
 		"account":    {subs: []string{"create", "list"}, flags: []string{"--db", "--id", "--json", "--name", "--org"}},
 		"key":        {subs: []string{"create", "disable", "enable"}, flags: []string{"--account", "--db", "--json"}},
 		"instance":   {subs: []string{"create"}, flags: []string{"--account", "--db", "--gpu-type", "--id", "--json", "--region"}},
+		"image":      {subs: []string{"show"}, flags: []string{"--db", "--json"}},
 		"review":     {subs: []string{"list", "approve", "reject", "offline", "online"}, flags: []string{"--db", "--json", "--limit", "--reason", "--region", "--status"}},
 		"migrate":    {flags: []string{"--db"}},
 		"export":     {flags: []string{"--db", "--out"}},

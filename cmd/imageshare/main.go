@@ -11,6 +11,7 @@
 //	imageshare export [--out FILE]
 //	imageshare import [--in FILE]
 //	imageshare instance create --account ID --region R [--gpu-type T] [--id ID] [--json]
+//	imageshare image show IMAGEID [--json]
 //	imageshare review list [--status S] [--region R] [--json]
 //	imageshare review approve|offline|online VERSIONID
 //	imageshare review reject VERSIONID [--reason TEXT]
@@ -55,6 +56,7 @@ Usage:
   imageshare export [--out FILE]    write every row as JSON lines (default stdout)
   imageshare import [--in FILE]     load an export into an empty store (default stdin)
   imageshare instance create --account ID --region REGION [--gpu-type T] [--id ID] [--json]
+  imageshare image show IMAGEID [--json]   an image's record, OS facts and tags included
   imageshare review list [--status Reviewing|all|S1,S2] [--region R] [--json]
   imageshare review approve|offline|online VERSIONID
   imageshare review reject VERSIONID [--reason TEXT]
@@ -113,6 +115,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return keyCmd(ctx, rest, stdout, stderr)
 	case "instance":
 		return instanceCmd(ctx, rest, stdout, stderr)
+	case "image":
+		return imageCmd(ctx, rest, stdout, stderr)
 	case "review":
 		return reviewCmd(ctx, rest, stdout, stderr)
 	case "migrate":

@@ -25,7 +25,10 @@ var actions = kit.NewTable("aliyun", "ecs", "acs:ecs", []*kit.Row[actionFunc]{
 		Params: []string{"ImageId", "AddAccount.N", "RemoveAccount.N", "IsPublic", "LaunchPermission"}},
 		Handle: (*handler).modifyImageSharePermission},
 	{Action: kit.Action{Name: "DescribeImages", Level: vocabulary.List, Kind: vocabulary.KindImage,
-		Ops: ops(imageshare.OpListImages), Params: []string{"ImageId", "ImageName", "ImageOwnerAlias", "Status", "DryRun", "PageNumber", "PageSize"}},
+		Ops: ops(imageshare.OpListImages), Params: []string{"ImageId", "ImageName", "ImageOwnerAlias", "Status", "DryRun", "PageNumber", "PageSize",
+			// The filters of imagefilter.go.
+			"Tag.N.Key", "Tag.N.Value", "Filter.N.Key", "Filter.N.Value", "OSType", "Architecture", "ImageFamily", "IsPublic", "Usage", "SnapshotId", "InstanceType",
+			"ResourceGroupId", "ImageOwnerId", "IsSupportIoOptimized", "IsSupportCloudinit", "ActionType", "ShowExpired"}},
 		Handle: (*handler).describeImages},
 	{Action: kit.Action{Name: "DeleteImage", Level: vocabulary.Write, Kind: vocabulary.KindImage,
 		Ops: ops(imageshare.OpDeleteImage), Writes: true, Params: []string{"ImageId", "Force"}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,14 +89,40 @@ type imageItem struct {
 	IsPublic        bool   `json:"IsPublic" xml:"IsPublic"`
 	Usage           string `json:"Usage" xml:"Usage"`
 	Tags            tags   `json:"Tags" xml:"Tags"`
+
+	Architecture         string `json:"Architecture" xml:"Architecture"`
+	Platform             string `json:"Platform" xml:"Platform"`
+	BootMode             string `json:"BootMode" xml:"BootMode"`
+	ImageFamily          string `json:"ImageFamily" xml:"ImageFamily"`
+	ImageVersion         string `json:"ImageVersion" xml:"ImageVersion"`
+	IsSupportIoOptimized bool   `json:"IsSupportIoOptimized" xml:"IsSupportIoOptimized"`
+	IsSupportCloudinit   bool   `json:"IsSupportCloudinit" xml:"IsSupportCloudinit"`
+	// IsSelfShared is a string in both SDKs' models ("true"/"false").
+	IsSelfShared       string             `json:"IsSelfShared" xml:"IsSelfShared"`
+	DiskDeviceMappings diskDeviceMappings `json:"DiskDeviceMappings" xml:"DiskDeviceMappings"`
+}
+
+type diskDeviceMappings struct {
+	DiskDeviceMapping []diskDeviceMapping `json:"DiskDeviceMapping" xml:"DiskDeviceMapping"`
+}
+
+// diskDeviceMapping is one disk of an image. An imageshare image is one
+// system disk; Size is a string of GiB in both SDKs' models.
+type diskDeviceMapping struct {
+	Type     string `json:"Type" xml:"Type"`
+	Device   string `json:"Device" xml:"Device"`
+	Size     string `json:"Size" xml:"Size"`
+	Format   string `json:"Format" xml:"Format"`
+	Progress string `json:"Progress" xml:"Progress"`
 }
 
 type tags struct {
 	Tag []tag `json:"Tag" xml:"Tag"`
 }
 
-// tag is one image tag; imageshare tags are plain labels, so each is a key
-// with an empty value.
+// tag is one key/value tag. An image's key tags come first, then its
+// CompShare labels, each as a key with an empty value (docs/aliyun.md
+// "Tags").
 type tag struct {
 	TagKey   string `json:"TagKey" xml:"TagKey"`
 	TagValue string `json:"TagValue" xml:"TagValue"`
@@ -114,7 +141,8 @@ func (h *handler) describeImages(ctx context.Context, c *call) (any, error) {
 	default:
 		src, ok := ownerSources[alias]
 		if !ok {
-			return nil, errInvalid("ImageOwnerAlias", "it must be one of self, others, system, marketplace")
+			return nil, newError(http.StatusBadRequest, "InvalidImageOwnerAlias.ValueNotSupported",
+				"The specified ImageOwnerAlias is not supported: it must be one of self, others, system, marketplace.")
 		}
 		sources = []ownerSource{src}
 	}
@@ -142,6 +170,10 @@ func (h *handler) describeImages(ctx context.Context, c *call) (any, error) {
 			f.Statuses = append(f.Statuses, st)
 		}
 	}
+	df, ae := applyDescribeFilters(c.params, &f)
+	if ae != nil {
+		return nil, ae
+	}
 	if dryRun, ae := c.params.boolean("DryRun"); ae != nil {
 		return nil, ae
 	} else if dryRun != nil && *dryRun {
@@ -155,7 +187,7 @@ func (h *handler) describeImages(ctx context.Context, c *call) (any, error) {
 		PageSize:   size,
 		Images:     images{Image: []imageItem{}},
 	}
-	if len(f.Statuses) == 0 {
+	if len(f.Statuses) == 0 || df.matchNone {
 		return resp, nil // only statuses that match nothing were asked for
 	}
 	now := h.now()
@@ -165,6 +197,9 @@ func (h *handler) describeImages(ctx context.Context, c *call) (any, error) {
 	for _, src := range sources {
 		sf := f
 		sf.Scope, sf.Types = src.scope, src.types
+		// Public images of other accounts are "others" when asked for
+		// with IsPublic=true or by id (docs/aliyun.md "Public images").
+		sf.WithPublic = src.scope == imageshare.ScopeShared && ((f.Public != nil && *f.Public) || len(f.IDs) > 0)
 		if want > 0 {
 			sf.Page = imageshare.Page{Offset: skip, Limit: want}
 		} else {
@@ -202,6 +237,11 @@ func splitList(name, v string, limit int) ([]string, *apiError) {
 }
 
 func toImageItem(im *imageshare.Image, alias string, now time.Time) imageItem {
+	sizeGiB := (im.SizeMB + 1023) / 1024
+	osNameEn := im.OSNameEn
+	if osNameEn == "" {
+		osNameEn = im.OSName // an image with no English name recorded
+	}
 	it := imageItem{
 		ImageID:         im.ID,
 		ImageName:       im.Name,
@@ -209,21 +249,42 @@ func toImageItem(im *imageshare.Image, alias string, now time.Time) imageItem {
 		ImageOwnerID:    im.OwnerID,
 		Description:     im.Description,
 		OSName:          im.OSName,
-		OSNameEn:        im.OSName,
+		OSNameEn:        osNameEn,
 		OSType:          im.OSType,
-		Size:            (im.SizeMB + 1023) / 1024,
+		Size:            sizeGiB,
 		Status:          statusToAliyun[im.Status],
 		Progress:        progress(im, now),
 		CreationTime:    im.CreatedAt.UTC().Format(timeShape),
 		IsPublic:        im.IsPublic,
-		Usage:           "none", // imageshare does not track instances made from images
-		Tags:            tags{Tag: make([]tag, 0, len(im.Tags))},
+		// Instances do not record the image they run, so no image is in use
+		// (see imageshare.ImageFilter.InUse).
+		Usage:                "none",
+		Tags:                 tags{Tag: make([]tag, 0, len(im.KeyTags)+len(im.Tags))},
+		Architecture:         im.Architecture,
+		Platform:             im.Platform,
+		BootMode:             im.BootMode,
+		ImageFamily:          im.ImageFamily,
+		ImageVersion:         im.ImageVersion,
+		IsSupportIoOptimized: im.IsSupportIoOptimized,
+		IsSupportCloudinit:   im.IsSupportCloudinit,
+		IsSelfShared:         strconv.FormatBool(im.HasShares),
+		DiskDeviceMappings: diskDeviceMappings{DiskDeviceMapping: []diskDeviceMapping{{
+			Type: "system", Device: "/dev/xvda", Size: strconv.FormatInt(sizeGiB, 10), Progress: "100%",
+		}}},
 	}
 	if it.Status == "" {
 		it.Status = string(im.Status)
 	}
+	if im.Status == imageshare.StatusMaking {
+		it.DiskDeviceMappings.DiskDeviceMapping[0].Progress = it.Progress
+	}
+	for _, t := range im.KeyTags {
+		it.Tags.Tag = append(it.Tags.Tag, tag{TagKey: t.Key, TagValue: t.Value})
+	}
 	for _, t := range im.Tags {
-		it.Tags.Tag = append(it.Tags.Tag, tag{TagKey: t})
+		if !slices.ContainsFunc(im.KeyTags, func(k imageshare.Tag) bool { return k.Key == t }) {
+			it.Tags.Tag = append(it.Tags.Tag, tag{TagKey: t})
+		}
 	}
 	return it
 }

@@ -102,14 +102,36 @@ func bccStatus(im *imageshare.Image) string {
 	return "NotAvailable"
 }
 
+// bccArch is BCC's osArch for an architecture: the architecture and its
+// word size, as BCC's ImageModel examples spell it ("x86_64 (64bit)").
+func bccArch(arch string) string {
+	switch arch {
+	case imageshare.ArchX86_64, imageshare.ArchARM64:
+		return arch + " (64bit)"
+	case imageshare.ArchI386:
+		return arch + " (32bit)"
+	}
+	return arch
+}
+
 func toImageModel(im *imageshare.Image, caller imageshare.Caller) imageModel {
 	sizeGB := int((im.SizeMB + 1023) / 1024)
+	// BCC's osName is the distribution (Ubuntu, CentOS), which Terraform's
+	// baiducloud_images os_name compares; an image recorded without its
+	// platform falls back to its OS name.
+	osName := im.Platform
+	if osName == "" {
+		osName = im.OSName
+	}
 	return imageModel{
 		ID:         im.ID,
 		Name:       im.Name,
 		Type:       bccType(im, caller),
 		OsType:     im.OSType,
-		OsName:     im.OSName,
+		OsName:     osName,
+		OsVersion:  im.OSVersion,
+		OsArch:     bccArch(im.Architecture),
+		OsLang:     im.OSLang,
 		CreateTime: im.CreatedAt.UTC().Format(timestampLayout),
 		Status:     bccStatus(im),
 		Desc:       im.Description,
@@ -157,7 +179,9 @@ func parseListQuery(q map[string][]string) (*listQuery, error) {
 // listFilters returns the domain filters one BCC image type covers.
 func listFilters(imageType string) []imageshare.ImageFilter {
 	owned := imageshare.ImageFilter{Scope: imageshare.ScopeOwned, Types: []imageshare.ImageType{imageshare.ImageCustom}}
-	shared := imageshare.ImageFilter{Scope: imageshare.ScopeShared, Types: []imageshare.ImageType{imageshare.ImageCustom}}
+	// Other accounts' public images are listed as Sharing, with the
+	// images shared explicitly (docs/baidu.md "Public images").
+	shared := imageshare.ImageFilter{Scope: imageshare.ScopeShared, Types: []imageshare.ImageType{imageshare.ImageCustom}, WithPublic: true}
 	system := imageshare.ImageFilter{Scope: imageshare.ScopePlatform, Types: []imageshare.ImageType{imageshare.ImageSystem}}
 	app := imageshare.ImageFilter{Scope: imageshare.ScopePlatform, Types: []imageshare.ImageType{imageshare.ImageApp}}
 	switch imageType {

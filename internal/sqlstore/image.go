@@ -18,7 +18,14 @@ func ImageWhere(d Dialect, f imageshare.ImageFilter) (string, []any, error) {
 	case imageshare.ScopeOwned:
 		w.And(`owner_id = ` + args.Add(f.AccountID))
 	case imageshare.ScopeShared:
-		w.And(`id IN (SELECT image_id FROM shares WHERE account_id = ` + args.Add(f.AccountID) + `)`)
+		shared := `id IN (SELECT image_id FROM shares WHERE account_id = ` + args.Add(f.AccountID) + `)`
+		if f.WithPublic {
+			// Another account's public image; a platform image's NULL
+			// owner is never "another account" here (it is listed by
+			// ScopePlatform).
+			shared = `(` + shared + ` OR (is_public AND owner_id <> ` + args.Add(f.AccountID) + `))`
+		}
+		w.And(shared)
 	case imageshare.ScopePlatform:
 		w.And(`type IN (` + args.Add(string(imageshare.ImageSystem)) + `, ` + args.Add(string(imageshare.ImageApp)) + `)`)
 	default:
@@ -48,7 +55,60 @@ func ImageWhere(d Dialect, f imageshare.ImageFilter) (string, []any, error) {
 	if f.Author != "" {
 		w.And(`author = ` + args.Add(f.Author))
 	}
+	describeWhere(&w, args, f)
 	return w.String(), args.Values, nil
+}
+
+// describeWhere adds the conditions of the filters DescribeImages brings
+// (docs/aliyun.md).
+func describeWhere(w *Where, args *Args, f imageshare.ImageFilter) {
+	if f.Public != nil {
+		w.And(`is_public = ` + args.Add(*f.Public))
+	}
+	if f.OwnerID != 0 {
+		w.And(`owner_id = ` + args.Add(f.OwnerID))
+	}
+	if f.OSType != "" {
+		w.And(`os_type = ` + args.Add(f.OSType))
+	}
+	if f.Architecture != "" {
+		w.And(`architecture = ` + args.Add(f.Architecture))
+	}
+	if f.ImageFamily != "" {
+		w.And(`image_family = ` + args.Add(f.ImageFamily))
+	}
+	if f.IsSupportIoOptimized != nil {
+		w.And(`is_support_io_optimized = ` + args.Add(*f.IsSupportIoOptimized))
+	}
+	if f.IsSupportCloudinit != nil {
+		w.And(`is_support_cloudinit = ` + args.Add(*f.IsSupportCloudinit))
+	}
+	// A CompShare label reads as a key tag with an empty value
+	// (docs/aliyun.md "Tags"), so it matches a key with any or no value.
+	for _, t := range f.KeyTags {
+		switch {
+		case t.AnyValue:
+			w.And(`(id IN (SELECT image_id FROM image_key_tags WHERE tag_key = ` + args.Add(t.Key) +
+				`) OR id IN (SELECT image_id FROM image_tags WHERE tag = ` + args.Add(t.Key) + `))`)
+		case t.Value == "":
+			w.And(`(id IN (SELECT image_id FROM image_key_tags WHERE tag_key = ` + args.Add(t.Key) + ` AND tag_value = ''` +
+				`) OR id IN (SELECT image_id FROM image_tags WHERE tag = ` + args.Add(t.Key) + `))`)
+		default:
+			w.And(`id IN (SELECT image_id FROM image_key_tags WHERE tag_key = ` + args.Add(t.Key) + ` AND tag_value = ` + args.Add(t.Value) + `)`)
+		}
+	}
+	if !f.CreatedFrom.IsZero() {
+		w.And(`created_at >= ` + args.Add(Nanos(f.CreatedFrom)))
+	}
+	if !f.CreatedTo.IsZero() {
+		w.And(`created_at <= ` + args.Add(Nanos(f.CreatedTo)))
+	}
+	// Nothing records an image's instances, snapshot or resource group
+	// yet (see ImageFilter): these filters match nothing rather than
+	// being ignored.
+	if (f.InUse != nil && *f.InUse) || f.SnapshotID != "" || f.ResourceGroupID != "" {
+		w.And(`1 = 0`)
+	}
 }
 
 // Sets collects the assignments of an UPDATE's SET.
@@ -106,6 +166,19 @@ func ImageSets(sets *Sets, u imageshare.ImageUpdate) error {
 	}
 	if u.BuildDoneAt != nil {
 		sets.Set("build_done_at", Nanos(*u.BuildDoneAt))
+	}
+	return nil
+}
+
+// CheckKeyTags refuses a key tag list with an empty or repeated key.
+func CheckKeyTags(tags []imageshare.Tag) error {
+	seen := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		if t.Key == "" || seen[t.Key] {
+			return imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonInvalidParameter,
+				"tag keys must be non-empty and distinct, got %q", t.Key)
+		}
+		seen[t.Key] = true
 	}
 	return nil
 }
