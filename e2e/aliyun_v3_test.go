@@ -464,8 +464,8 @@ func TestAliyun_UnknownParametersRefused(t *testing.T) {
 	owner, key := srv.Account(t, "")
 	im := customImage(t, srv, owner, aliyunRegion)
 	for _, tc := range []struct{ action, name, value string }{
-		{"DescribeImages", "OSType", "linux"},
-		{"DescribeImages", "Tag.1.Key", "k"},
+		{"DescribeImages", "OSTypes", "linux"},
+		{"DescribeImages", "Tag.1.Name", "k"},
 		{"DescribeImages", "OwnerId", "1"},
 		{"ModifyImageSharePermission", "AddAccount", "1"},
 		{"ModifyImageSharePermission", "ImageId.1", im.ID},
@@ -483,9 +483,10 @@ func TestAliyun_UnknownParametersRefused(t *testing.T) {
 	if _, err := srv.Store.FindImageByID(t.Context(), im.ID); err != nil {
 		t.Fatalf("a refused call changed the image: %v", err)
 	}
-	// Through the Tea SDK's V3: a filter it sends is refused the same way.
-	_, err := teaECSClient(t, srv, key).DescribeImages(&teaecs.DescribeImagesRequest{RegionId: dara.String(aliyunRegion), Architecture: dara.String("x86_64")})
+	// Through the Tea SDK's V3: a parameter it sends that is not served
+	// (acting for another owner) is refused the same way.
+	_, err := teaECSClient(t, srv, key).DescribeImages(&teaecs.DescribeImagesRequest{RegionId: dara.String(aliyunRegion), OwnerId: dara.Int64(1)})
 	if status, code := teaErrorStatus(err); status != 400 || code != "InvalidParameter" {
-		t.Fatalf("V3 DescribeImages with Architecture: %v", err)
+		t.Fatalf("V3 DescribeImages with OwnerId: %v", err)
 	}
 }

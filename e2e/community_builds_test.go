@@ -40,6 +40,24 @@ func (b *logBuffer) finished() []string {
 	return ids
 }
 
+// waitLogged waits until the logs, together, name n finished builds: a
+// finisher commits a build before it logs it, so the store can say
+// Available a moment before the line is written.
+func waitLogged(t *testing.T, n int, logs ...*logBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := 0
+		for _, l := range logs {
+			got += len(l.finished())
+		}
+		if got >= n || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // replica starts a server on the store dsn with its own log; stop closes it
 // (once; the test's end closes it too if stop was not called).
 func replica(t *testing.T, dsn string, clk *testClock, build time.Duration) (srv *apptest.Server, logs *logBuffer, stop func()) {
@@ -107,6 +125,7 @@ func TestCommunity_RestartDuringBuild(t *testing.T) {
 	}
 	clk.Add(15 * time.Second)
 	waitStored(t, second.Store, []string{id})
+	waitLogged(t, 1, logs)
 	if got := logs.finished(); len(got) != 1 || got[0] != id {
 		t.Fatalf("the restarted server's finisher logged %q, want %s", got, id)
 	}
@@ -140,6 +159,7 @@ func TestCommunity_ReplicasFinishEachBuildOnce(t *testing.T) {
 	}
 	clk.Add(5 * time.Second)
 	waitStored(t, a.Store, ids)
+	waitLogged(t, len(ids), logsA, logsB)
 	count := map[string]int{}
 	for _, id := range append(logsA.finished(), logsB.finished()...) {
 		count[id]++
