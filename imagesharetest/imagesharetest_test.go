@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"imageshare"
+	"imageshare/app/apptest"
 	"imageshare/imagesharetest"
 )
 
@@ -88,5 +89,28 @@ func TestStartSeedResetSnapshot(t *testing.T) {
 	dirs, _ = filepath.Glob(filepath.Join(tmp, "*"))
 	if len(dirs) != 0 {
 		t.Fatalf("left behind after Stop: %v", dirs)
+	}
+}
+
+// Options.DB serves another store: the tests' own (a SQLite file, or a
+// PostgreSQL schema with IMAGESHARE_TEST_DB=postgres), where a reset and
+// a restore work the same.
+func TestOtherStore(t *testing.T) {
+	srv := imagesharetest.Start(t, imagesharetest.Options{DB: apptest.StoreDSN(t), Seed: testSeed})
+	ctx := context.Background()
+	if err := srv.Snapshot("s"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Reset(true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Main.Service.FindImage(ctx, "compshareImage-ci-1"); !imageshare.IsKind(err, imageshare.KindNotFound) {
+		t.Fatalf("after an empty reset: %v", err)
+	}
+	if err := srv.Restore("s"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Main.Service.FindImage(ctx, "compshareImage-ci-1"); err != nil {
+		t.Fatalf("after restore: %v", err)
 	}
 }
