@@ -12,8 +12,9 @@ import (
 // would use it: imagesharetest/testdata/exttest (its own go.mod, requiring
 // imageshare through a replace) is copied to a temporary directory, its
 // replace pointed at this checkout, and `go test` run there, offline
-// (GOPROXY=off: everything it needs is in the module cache, go.sum lists
-// it). Its test starts a server, calls it with the UCloud SDK, sees an
+// (GOPROXY=off: everything it needs is in the module cache; go.sum lists
+// it, with the main module's sums added, and -mod=mod lets the copy's
+// go.mod follow the main module's requirements). Its test starts a server, calls it with the UCloud SDK, sees an
 // injected fault as a RetCodeError and resets.
 func TestImagesharetestFromExternalModule(t *testing.T) {
 	if testing.Short() {
@@ -41,13 +42,22 @@ func TestImagesharetestFromExternalModule(t *testing.T) {
 			}
 			b = []byte(strings.Replace(string(b), old, "replace imageshare => "+root, 1))
 		}
+		if name == "go.sum" {
+			// The main module's sums too: when its requirements move
+			// (a dependency upgraded), the copy still verifies offline.
+			main, err := os.ReadFile(filepath.Join(root, "go.sum"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = append(b, main...)
+		}
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	cmd := exec.Command(goBin, "test", "-count=1", "-v", "./...")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOWORK=off", "GOFLAGS=-mod=readonly")
+	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOWORK=off", "GOFLAGS=-mod=mod")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("go test in the external module: %v\n%s", err, out)
