@@ -10,6 +10,8 @@
 //	POST /admin/versions/{id}/online
 //	POST /admin/instances               {"id","account_id","region","gpu_type"}
 //
+// and, with Options.CI, the CI conveniences listed in ci.go.
+//
 // Without a token the API is off: every request is answered 404 with the
 // error code "admin_disabled".
 package admin
@@ -36,8 +38,12 @@ type Options struct {
 	Token string
 	// Logger receives internal errors; nil discards.
 	Logger *slog.Logger
-	// MaxBodyBytes bounds a request body (default 64 KiB).
+	// MaxBodyBytes bounds a request body (default 64 KiB; a seed document
+	// sent to /admin/seed may have 8 MiB).
 	MaxBodyBytes int64
+	// CI, when set, serves the CI endpoints (ci.go): records, reset,
+	// snapshots and fault injection.
+	CI CI
 }
 
 const defaultMaxBody = 64 << 10
@@ -49,11 +55,12 @@ type handler struct {
 	log     *slog.Logger
 	maxBody int64
 	mux     *http.ServeMux
+	ci      CI
 }
 
 // New returns the admin API over op.
 func New(op imageshare.CommunityOperator, opts Options) http.Handler {
-	h := &handler{op: op, log: opts.Logger, maxBody: opts.MaxBodyBytes, enabled: opts.Token != ""}
+	h := &handler{op: op, log: opts.Logger, maxBody: opts.MaxBodyBytes, enabled: opts.Token != "", ci: opts.CI}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -70,6 +77,9 @@ func New(op imageshare.CommunityOperator, opts Options) http.Handler {
 	h.mux.HandleFunc("POST /admin/versions/{id}/offline", h.setOnline(false))
 	h.mux.HandleFunc("POST /admin/versions/{id}/online", h.setOnline(true))
 	h.mux.HandleFunc("POST /admin/instances", h.createInstance)
+	if h.ci != nil {
+		h.mountCI()
+	}
 	return h
 }
 
@@ -98,7 +108,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "", "no admin endpoint "+clip(wiretext.Sanitize(r.Method+" "+r.URL.Path)))
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
+	limit := h.maxBody
+	if r.URL.Path == "/admin/seed" {
+		limit = max(limit, seedMaxBody)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	h.mux.ServeHTTP(w, r)
 }
 

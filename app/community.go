@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"imageshare/admin"
+	"imageshare/core"
 )
 
 // startBuildFinisher runs the core's build finisher until Close. Every
@@ -41,9 +42,10 @@ func (m *Main) stopBuildFinisher() {
 
 // mountAdmin serves the admin API at /admin/. Without Config.AdminToken
 // the API is off and answers every request 404 "admin_disabled".
-func (m *Main) mountAdmin(mux *http.ServeMux) {
-	mux.Handle("/admin/", admin.New(m.Service, admin.Options{
+func (m *Main) mountAdmin(mux *http.ServeMux, svc *core.Service) {
+	mux.Handle("/admin/", admin.New(svc, admin.Options{
 		Token:  m.Config.AdminToken,
 		Logger: m.Config.Logger.With("component", "admin"),
+		CI:     ciBackend{m: m, svc: svc}, // ci.go
 	}))
 }

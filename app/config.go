@@ -22,7 +22,9 @@ import (
 type Config struct {
 	// Listen is the TCP address to serve on ("127.0.0.1:8080"; ":0" picks a port).
 	Listen string
-	// DB is the store DSN: "sqlite:PATH" (PATH may be ":memory:").
+	// DB is the store DSN: "sqlite:PATH" or a PostgreSQL one. PATH
+	// ":memory:" is a throwaway database: a file in a temporary directory
+	// removed when the server closes (ci.go), so that snapshots can copy it.
 	DB string
 	// SeedFile, when set, is loaded at start; loading it again changes nothing.
 	SeedFile string
@@ -47,6 +49,10 @@ type Config struct {
 	// AdminToken is the bearer token of the admin API at /admin/; empty
 	// turns the admin API off.
 	AdminToken string
+	// AdminListen, when set, is the address of a second listener that
+	// serves /metrics and /admin/ (and /healthz), off the tenants' port:
+	// on Listen those paths then answer 404 (docs/deploy.md).
+	AdminListen string
 	// BuildDuration is how long a custom image build takes; 0 (or a
 	// negative value) means builds finish at once, as --build-duration 0
 	// does. DefaultConfig's is imageshare.DefaultBuildDuration (3s).

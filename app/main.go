@@ -19,6 +19,7 @@ import (
 	"imageshare/dialect/ucloud"
 	"imageshare/internal/clientip"
 	"imageshare/internal/dsn"
+	"imageshare/internal/fault"
 	"imageshare/internal/obs"
 	"imageshare/internal/ratelimit"
 	"imageshare/seed"
@@ -49,11 +50,18 @@ type Main struct {
 
 	stopFinisher context.CancelFunc // stops the build finisher (community.go)
 	finisherDone chan struct{}
+
+	// Faults are the fault rules of the admin API (internal/fault); every
+	// API request carries them to the dialect kit.
+	Faults *fault.Injector
+	ci     ciState // reset, snapshots, the live handlers (ci.go)
 }
 
 // New returns a Main for cfg (defaults applied); Open starts it.
 func New(cfg Config) *Main {
-	return &Main{Config: cfg.Defaults(), Metrics: obs.NewMetrics()}
+	m := &Main{Config: cfg.Defaults(), Metrics: obs.NewMetrics(), Faults: fault.New()}
+	m.Faults.OnInject = m.Metrics.FaultInjected
+	return m
 }
 
 // Open opens the store, loads the seed and demo data, and starts serving.
@@ -72,8 +80,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Config.Listen, err)
 	}
 	m.listener = ln
+	m.renew(m.Service) // ci.go: the handlers a reset replaces
 	m.server = &http.Server{
-		Handler: m.Handler(),
+		Handler: http.HandlerFunc(m.serveTenants),
 		// Headers have their own short bound; an API request's body has
 		// its own too (Config.BodyReadTimeout, limits.go), read before it
 		// takes a concurrency slot. ReadTimeout is the whole request's
@@ -98,6 +107,10 @@ func (m *Main) Open(ctx context.Context) error {
 		m.serveErr = m.server.Serve(served)
 		close(m.served)
 	}()
+	if err := m.openAdmin(); err != nil { // ci.go
+		m.Close()
+		return err
+	}
 	m.startBuildFinisher()
 	m.Config.Logger.Info("serving", "addr", ln.Addr().String(), "db", dsn.Redact(m.Config.DB))
 	return nil
@@ -106,8 +119,13 @@ func (m *Main) Open(ctx context.Context) error {
 // OpenService opens the store and the core service and loads seed data,
 // without serving HTTP: the admin CLI uses it.
 func (m *Main) OpenService(ctx context.Context) error {
-	store, err := OpenStore(ctx, m.Config.DB)
+	db, err := m.storeDSN() // ci.go: sqlite::memory: is a temporary file
 	if err != nil {
+		return err
+	}
+	store, err := OpenStore(ctx, db)
+	if err != nil {
+		m.removeMemory()
 		return err
 	}
 	m.Metrics.WatchStore(store, readyTimeout, m.Config.Logger)
@@ -115,32 +133,33 @@ func (m *Main) OpenService(ctx context.Context) error {
 	// between replicas; see overloadGuards.
 	m.sharedBuckets, _ = store.(ratelimit.Shared)
 	m.Store = obs.InstrumentStore(store, m.Metrics)
-	m.Service = core.New(m.Store, core.Config{MaxSharesPerImage: m.Config.MaxSharesPerImage, Now: m.Config.Now, BuildDuration: m.Config.BuildDuration})
-	if err := m.loadData(ctx); err != nil {
+	m.Service = core.New(m.Store, m.coreConfig())
+	if err := m.loadData(ctx, m.Service, true); err != nil {
 		store.Close()
+		m.removeMemory()
 		return err
 	}
 	return nil
 }
 
-// loadData applies the seed file and the demo data through the core's
-// operator interface. A deployment whose store serves no region, loading
+// loadData applies the seed file and the demo data (when seeded is set)
+// through the core's operator interface op. A deployment whose store serves no region, loading
 // no data that names one, serves DefaultRegions; they are added first, so
 // that the seed's records in them pass the core's region rule.
-func (m *Main) loadData(ctx context.Context) error {
+func (m *Main) loadData(ctx context.Context, op core.Operator, seeded bool) error {
 	var files []*seed.File
 	var names []string
-	if m.Config.SeedFile != "" {
+	if seeded && m.Config.SeedFile != "" {
 		f, err := seed.ReadFile(m.Config.SeedFile)
 		if err != nil {
 			return err
 		}
 		files, names = append(files, f), append(names, "seed "+m.Config.SeedFile)
 	}
-	if m.Config.Demo {
+	if seeded && m.Config.Demo {
 		files, names = append(files, seed.Demo()), append(names, "demo data")
 	}
-	regions, err := m.Service.Regions(ctx)
+	regions, err := op.Regions(ctx)
 	if err != nil {
 		return err
 	}
@@ -150,13 +169,13 @@ func (m *Main) loadData(ctx context.Context) error {
 	}
 	if len(regions) == 0 && !named {
 		for _, r := range DefaultRegions {
-			if err := m.Service.AddRegion(ctx, r); err != nil {
+			if err := op.AddRegion(ctx, r); err != nil {
 				return err
 			}
 		}
 	}
 	for i, f := range files {
-		if err := seed.Apply(ctx, m.Service, f); err != nil {
+		if err := seed.Apply(ctx, op, f); err != nil {
 			return fmt.Errorf("%s: %w", names[i], err)
 		}
 	}
@@ -164,25 +183,36 @@ func (m *Main) loadData(ctx context.Context) error {
 }
 
 // Handler returns the HTTP handler of all three dialects on one port.
-func (m *Main) Handler() http.Handler {
+func (m *Main) Handler() http.Handler { return m.handlerFor(m.Service) }
+
+// handlerFor is Handler over svc (a reset gives a fresh one: ci.go).
+func (m *Main) handlerFor(svc *core.Service) http.Handler {
 	log := m.Config.Logger
 	extra := m.opsMux()
-	m.mountAdmin(extra)
+	if m.Config.AdminListen == "" {
+		extra.Handle("GET /metrics", m.Metrics.Handler())
+		m.mountAdmin(extra, svc)
+	} else {
+		// Served on the admin listener only (ci.go), and not found here
+		// rather than left to a dialect's router.
+		extra.Handle("/metrics", http.NotFoundHandler())
+		extra.Handle("/admin/", http.NotFoundHandler())
+	}
 	limiter, gate := m.overloadGuards() // limits.go
 	m.gate = gate
-	return obs.Middleware(clientip.Trusted(m.Config.TrustedProxies, limitConcurrency(gate, extra, m.Config.MaxBodyBytes, m.Config.BodyReadTimeout, &router{
-		ucloud: ucloud.New(m.Service, ucloud.Options{
+	return m.withFaults(obs.Middleware(clientip.Trusted(m.Config.TrustedProxies, limitConcurrency(gate, extra, m.Config.MaxBodyBytes, m.Config.BodyReadTimeout, &router{
+		ucloud: ucloud.New(svc, ucloud.Options{
 			AccountIDType: m.Config.UCloudAccountIDType,
 			Logger:        log.With("dialect", "ucloud"),
 			MaxBodyBytes:  m.Config.MaxBodyBytes,
 			RateLimit:     limiter,
 		}),
-		aliyun: aliyun.New(m.Service, aliyun.Options{
+		aliyun: aliyun.New(svc, aliyun.Options{
 			Logger:       log.With("dialect", "aliyun"),
 			MaxBodyBytes: m.Config.MaxBodyBytes,
 			RateLimit:    limiter,
 		}),
-		baidu: baidu.New(m.Service, baidu.Options{
+		baidu: baidu.New(svc, baidu.Options{
 			DefaultRegion: m.Config.BaiduDefaultRegion,
 			Logger:        log.With("dialect", "baidu"),
 			MaxBodyBytes:  m.Config.MaxBodyBytes,
@@ -190,7 +220,15 @@ func (m *Main) Handler() http.Handler {
 		}),
 		maxBody: m.Config.MaxBodyBytes,
 		extra:   extra,
-	})), m.Metrics, log)
+	})), m.Metrics, log))
+}
+
+// withFaults puts the fault rules on each request's context, where the
+// dialect kit looks for them (internal/fault).
+func (m *Main) withFaults(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(fault.NewContext(r.Context(), m.Faults)))
+	})
 }
 
 // Addr is the address the server listens on.
@@ -237,11 +275,15 @@ func (m *Main) Close() error {
 		}
 		m.server = nil
 	}
+	if err := m.closeAdmin(); err != nil { // ci.go
+		errs = append(errs, err)
+	}
 	m.stopBuildFinisher()
 	if m.Store != nil {
 		if err := m.Store.Close(); err != nil {
 			errs = append(errs, err)
 		}
 	}
+	m.removeMemory()
 	return errors.Join(errs...)
 }

@@ -25,7 +25,8 @@ const readyTimeout = 2 * time.Second
 //   - GET /readyz: readiness; 200 when the store answers and has every
 //     migration applied (Store.Ping), 503 otherwise;
 //   - GET /info: what this server is, as JSON (Info);
-//   - GET /metrics: Prometheus metrics (see docs/deploy.md).
+//   - GET /metrics: Prometheus metrics (see docs/deploy.md), added by
+//     handlerFor here or on the admin listener (ci.go).
 func (m *Main) opsMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +54,6 @@ func (m *Main) opsMux() *http.ServeMux {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	mux.HandleFunc("GET /info", m.serveInfo)
-	mux.Handle("GET /metrics", m.Metrics.Handler())
 	return mux
 }
 

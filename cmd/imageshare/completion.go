@@ -56,6 +56,7 @@ func completionTable() map[string]completionCommand {
 		"migrate":    {flags: []string{"--db"}},
 		"export":     {flags: []string{"--db", "--out"}},
 		"import":     {flags: []string{"--db", "--in"}},
+		"ci":         {subs: ciSubcommands, flags: ciFlagNames},
 		"completion": {subs: []string{"bash", "zsh"}},
 		"version":    {},
 		"help":       {},

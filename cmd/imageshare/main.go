@@ -82,6 +82,9 @@ IMAGESHARE_PRIVATE_KEY, IMAGESHARE_REGION; tables, or JSON with --json):
   imageshare publish IMAGE [--price YUAN] [--version V] [--tag TAG]...
   imageshare completion bash|zsh
 
+CI conveniences against a running server's admin API (run "imageshare ci -h"):
+  imageshare ci reset [--empty] | snapshot save|restore|rm|ls | seed FILE | account create | key create | fault add|ls|rm|clear
+
 The store commands take --db DSN (env IMAGESHARE_DB, default sqlite:./imageshare.db);
 a DSN is sqlite:PATH, postgres://USER@HOST/DB or host=HOST dbname=DB ... (docs/postgres.md).
 Run "imageshare COMMAND -h" for a command's flags.
@@ -139,6 +142,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return groupCmd(ctx, rest, stdout, stderr)
 	case "policy":
 		return policyCmd(ctx, rest, stdout, stderr)
+	case "ci":
+		return ciCmd(ctx, rest, stdout, stderr) // ci.go
 	case "completion":
 		return completionCmd(rest, stdout, stderr)
 	case "version", "--version", "-version":

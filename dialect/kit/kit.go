@@ -173,7 +173,7 @@ func (ex *Exchange) Name(action string) {
 // secret, the key's request rate is checked with the request's context
 // (after the signature, so that nobody can spend another tenant's bucket:
 // SECURITY.md), and the caller is built with the request's source address
-// and transport.
+// and transport. Last, a fault injected for the action (fault.go) applies.
 func (ex *Exchange) Authenticate(ctx context.Context, keyID string, verify func(secret string) error) error {
 	key, err := ex.d.Svc.Authenticate(ctx, keyID)
 	if err != nil {
@@ -189,7 +189,7 @@ func (ex *Exchange) Authenticate(ctx context.Context, keyID string, verify func(
 	ex.Caller = imageshare.CallerOf(key)
 	ex.Caller.SourceIP, ex.Caller.SecureTransport = clientip.Of(ex.R), clientip.Secure(ex.R)
 	ex.info.AccountID = key.AccountID
-	return nil
+	return ex.injectFault(ctx)
 }
 
 // Resolve puts the action the request runs and the region it addresses

@@ -32,6 +32,7 @@ type Metrics struct {
 	storeErrors  *prometheus.CounterVec   // method
 	shareChanges *prometheus.CounterVec   // change
 	buildInfo    prometheus.Gauge         // constant labels version, revision
+	faults       *prometheus.CounterVec   // dialect, action, kind
 }
 
 // Label values for requests that name no action the dialect serves; the
@@ -68,6 +69,10 @@ func NewMetrics() *Metrics {
 			Name: "imageshare_share_changes_total",
 			Help: "Share grants added and removed through this server, by change (added, removed).",
 		}, []string{"change"}),
+		faults: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "imageshare_faults_injected_total",
+			Help: "API calls a fault rule of the admin API applied to (internal/fault), by dialect, action and kind (error, delay).",
+		}, []string{"dialect", "action", "kind"}),
 	}
 	// The build is a constant 1 whose labels say which one runs, the usual
 	// shape of a *_build_info metric: a join on it labels any other series
@@ -79,7 +84,7 @@ func NewMetrics() *Metrics {
 		ConstLabels: prometheus.Labels{"version": bi.Version, "revision": bi.Revision},
 	})
 	m.buildInfo.Set(1)
-	m.Registry.MustRegister(m.requests, m.latency, m.inFlight, m.storeLatency, m.storeErrors, m.shareChanges, m.buildInfo,
+	m.Registry.MustRegister(m.requests, m.latency, m.inFlight, m.storeLatency, m.storeErrors, m.shareChanges, m.buildInfo, m.faults,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Both change labels exist from the start, so a rate over them is
 	// defined before the first share.
@@ -91,6 +96,12 @@ func NewMetrics() *Metrics {
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+}
+
+// FaultInjected counts one call a fault rule applied to; kind is "error"
+// or "delay". Action is an action-table name, never a caller's string.
+func (m *Metrics) FaultInjected(dialect, action, kind string) {
+	m.faults.WithLabelValues(dialect, action, kind).Inc()
 }
 
 // observeRequest counts one served API request.
