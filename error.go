@@ -89,6 +89,10 @@ const (
 	// ReasonOverloaded: the server is at its bound on concurrent requests
 	// (KindLimitExceeded); nothing was done, the call may be retried later.
 	ReasonOverloaded Reason = "Overloaded"
+	// ReasonAccountQuota: the change would take the account over one of
+	// its quotas (custom images, community versions, bytes of image
+	// texts; see Quota) (KindLimitExceeded); nothing was changed.
+	ReasonAccountQuota Reason = "AccountQuota"
 )
 
 // Error is the one error type of the domain. Message is safe to show to

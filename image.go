@@ -136,4 +136,10 @@ type ImageUpdate struct {
 	IsPublic    *bool
 	SizeMB      *int64
 	BuildDoneAt *time.Time
+
+	// Quota, when its MaxTextBytes is set, refuses (KindLimitExceeded,
+	// ReasonAccountQuota) an update that grows the owner's image texts
+	// past it; an update that shrinks them always passes. Its other
+	// fields do not apply to an update.
+	Quota Quota
 }

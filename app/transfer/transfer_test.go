@@ -63,12 +63,12 @@ func populate(t *testing.T, s imageshare.Store) {
 		SourceGPUType: "4090", SourceInstance: "uhost-1", FailedReason: "none", GroupID: "g-1", VersionName: "v1",
 		VersionDesc: "first", CreatedCount: 3, FavoritesCount: 4, ImageUseTime: 5, PublishedAt: base.Add(3), IsPublic: true,
 		OSName: "Ubuntu", OSType: "linux", BuildStartedAt: base.Add(4), BuildDoneAt: base.Add(5)}
-	ok(t, s.CreateCustomImage(ctx, full))
+	ok(t, s.CreateCustomImage(ctx, full, imageshare.Quota{}))
 	ok(t, s.CreateCustomImage(ctx, &imageshare.Image{ID: "img-2", Region: "cn-wlcb", OwnerID: alice.ID, Type: imageshare.ImageCustom,
-		Status: imageshare.StatusAvailable, Name: "second", Price: 1e-300, CreatedAt: base.Add(6)}))
+		Status: imageshare.StatusAvailable, Name: "second", Price: 1e-300, CreatedAt: base.Add(6)}, imageshare.Quota{}))
 	ok(t, s.CreateVersion(ctx, &imageshare.Image{ID: "ver-1", Region: "cn-wlcb", OwnerID: alice.ID, Type: imageshare.ImageCommunity,
 		Status: imageshare.StatusAvailable, Name: "Stable Diffusion XL", Author: "Ålice", GroupID: "g-1", VersionName: "v1",
-		Visibility: 1, Price: 2.5, Tags: []string{"aigc"}, CreatedAt: base.Add(7), PublishedAt: base.Add(8)}, "img-full"))
+		Visibility: 1, Price: 2.5, Tags: []string{"aigc"}, CreatedAt: base.Add(7), PublishedAt: base.Add(8)}, "img-full", imageshare.Quota{}))
 	_, err := s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: "img-full", Add: []int64{big.ID, carol.ID}, By: alice.ID, At: base.Add(9)})
 	ok(t, err)
 	ok(t, s.UseNonce(ctx, "live-nonce", time.Now(), time.Now().Add(time.Hour)))
