@@ -115,7 +115,7 @@ func (m *Main) OpenService(ctx context.Context) error {
 	// between replicas; see overloadGuards.
 	m.sharedBuckets, _ = store.(ratelimit.Shared)
 	m.Store = obs.InstrumentStore(store, m.Metrics)
-	m.Service = core.New(m.Store, core.Config{MaxSharesPerImage: m.Config.MaxSharesPerImage, Now: m.Config.Now, BuildDuration: m.Config.BuildDuration})
+	m.Service = core.New(m.Store, core.Config{MaxSharesPerImage: m.Config.MaxSharesPerImage, Now: m.Config.Now, BuildDuration: m.Config.BuildDuration, Limits: m.Config.Limits})
 	if err := m.loadData(ctx); err != nil {
 		store.Close()
 		return err

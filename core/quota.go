@@ -43,8 +43,8 @@ func DefaultLimits() Limits {
 	}
 }
 
-// withDefaults fills l's zero fields from DefaultLimits.
-func (l Limits) withDefaults() Limits {
+// WithDefaults fills l's zero fields from DefaultLimits.
+func (l Limits) WithDefaults() Limits {
 	d := DefaultLimits()
 	def := func(v *int, d int) {
 		if *v == 0 {

@@ -42,7 +42,7 @@ var _ imageshare.Service = (*Service)(nil)
 
 // New returns a Service over store.
 func New(store imageshare.Store, cfg Config) *Service {
-	s := &Service{store: store, maxShares: cfg.MaxSharesPerImage, now: cfg.Now, build: cfg.BuildDuration, ram: newPrincipals(), limits: cfg.Limits.withDefaults()}
+	s := &Service{store: store, maxShares: cfg.MaxSharesPerImage, now: cfg.Now, build: cfg.BuildDuration, ram: newPrincipals(), limits: cfg.Limits.WithDefaults()}
 	if s.maxShares <= 0 {
 		s.maxShares = imageshare.DefaultMaxSharesPerImage
 	}
