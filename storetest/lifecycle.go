@@ -20,6 +20,7 @@ func runCommunity(t *testing.T, newStore newStoreFunc) {
 	t.Run("FindVersionGroups", func(t *testing.T) { testFindVersionGroups(t, newStore) })
 	t.Run("CommunitySearchFollowsWrites", func(t *testing.T) { testCommunitySearchFollowsWrites(t, newStore) })
 	t.Run("ListCatalogTags", func(t *testing.T) { testListCatalogTags(t, newStore) })
+	t.Run("Quota", func(t *testing.T) { testQuota(t, newStore) })
 }
 
 func custom(id string, owner int64, name string) *imageshare.Image {
