@@ -36,15 +36,19 @@ func (s *Store) CreateCustomImage(ctx context.Context, im *imageshare.Image, q i
 	})
 }
 
-// lockOwner takes the owner's account row lock (FOR NO KEY UPDATE, which
-// leaves other writers' foreign-key checks alone) for the rest of tx, or
-// returns ReasonAccountNotFound. Every change that counts against an
-// owner's quota (a create, an update with a text quota) takes it first,
-// so such changes of one owner take turns on every replica and each
-// reads the others' rows when it checks the quota.
+// lockOwner takes the owner's account row for the rest of tx, or returns
+// ReasonAccountNotFound. Every change that counts against an owner's
+// quota (a create, an update with a text quota) takes it first, so such
+// changes of one owner take turns on every replica. It writes the row (a
+// no-op update of an unindexed column: a heap-only tuple, and a lock that
+// leaves other writers' foreign-key checks alone, as FOR NO KEY UPDATE
+// does) rather than only locking it, so that a serializable transaction
+// (CreateVersion) that waited for another's change fails with a
+// serialization error and runs again with a snapshot that sees it: with a
+// lock alone it would read the owner's usage as of before the wait.
 func lockOwner(ctx context.Context, tx pgx.Tx, ownerID int64) error {
 	var owner int64
-	err := tx.QueryRow(ctx, `SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE`, ownerID).Scan(&owner)
+	err := tx.QueryRow(ctx, `UPDATE accounts SET created_at = created_at WHERE id = $1 RETURNING id`, ownerID).Scan(&owner)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return sqlstore.AccountNotFound("id", ownerID)
 	}

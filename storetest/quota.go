@@ -154,6 +154,57 @@ func testQuota(t *testing.T, newStore newStoreFunc) {
 			t.Fatalf("%d versions acknowledged and %d stored, want %d and %d", created, total, quota, quota)
 		}
 	})
+	t.Run("ConcurrentTextBytes", func(t *testing.T) {
+		// Custom images and versions of one account, each with 1,000
+		// bytes of readme, race a text quota that fits exactly four of
+		// them (and the sources' names): exactly four are acknowledged,
+		// whichever kinds they are, and the stored texts stay within it.
+		s := newStore(t)
+		a := account(t, s, "a@example.com")
+		const racers = 12
+		for i := range racers {
+			ok(t, s.CreateCustomImage(ctx, custom(fmt.Sprintf("src-%d", i), a.ID, fmt.Sprintf("s%02d", i)), imageshare.Quota{}))
+		}
+		base := int64(racers * 3) // the sources' names
+		one := int64(len("c-00") + 1000)
+		q := imageshare.Quota{MaxTextBytes: base + 4*one}
+		errs := make([]error, racers)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range racers {
+			wg.Go(func() {
+				<-start
+				if i%2 == 0 {
+					im := custom(fmt.Sprintf("c-%02d", i), a.ID, fmt.Sprintf("c-%02d", i))
+					im.Readme = strings.Repeat("r", 1000)
+					errs[i] = s.CreateCustomImage(ctx, im, q)
+					return
+				}
+				v := version(fmt.Sprintf("v-%02d", i), a.ID, fmt.Sprintf("g-%d", i), "v1")
+				v.Name, v.Readme = fmt.Sprintf("v-%02d", i), strings.Repeat("r", 1000)
+				errs[i] = s.CreateVersion(ctx, v, fmt.Sprintf("src-%d", i), q)
+			})
+		}
+		close(start)
+		wg.Wait()
+		created := 0
+		for _, err := range errs {
+			if err == nil {
+				created++
+				continue
+			}
+			wantErr(t, err, imageshare.KindLimitExceeded, imageshare.ReasonAccountQuota)
+		}
+		images, _, err := s.FindImages(ctx, imageshare.ImageFilter{Scope: imageshare.ScopeOwned, AccountID: a.ID})
+		ok(t, err)
+		var stored int64
+		for _, im := range images {
+			stored += imageshare.TextBytesOf(im)
+		}
+		if created != 4 || stored > q.MaxTextBytes {
+			t.Fatalf("%d creates acknowledged, %d bytes of texts stored; want 4 and at most %d", created, stored, q.MaxTextBytes)
+		}
+	})
 }
 
 // wantMissing fails unless the image id is absent.
