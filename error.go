@@ -98,6 +98,10 @@ const (
 	// which no account owns (KindForbidden). Another tenant's image is never
 	// answered with it: that stays ReasonImageNotFound, like a missing id.
 	ReasonNotDeletable Reason = "NotDeletable"
+	// ReasonAccountQuota: the change would take the account over one of
+	// its quotas (custom images, community versions, bytes of image
+	// texts; see Quota) (KindLimitExceeded); nothing was changed.
+	ReasonAccountQuota Reason = "AccountQuota"
 )
 
 // Error is the one error type of the domain. Message is safe to show to

@@ -235,4 +235,10 @@ type ImageUpdate struct {
 	BuildDoneAt *time.Time
 	// KeyTags replaces the image's key/value tags.
 	KeyTags *[]Tag
+
+	// Quota, when its MaxTextBytes is set, refuses (KindLimitExceeded,
+	// ReasonAccountQuota) an update that grows the owner's image texts
+	// past it; an update that shrinks them always passes. Its other
+	// fields do not apply to an update.
+	Quota Quota
 }

@@ -15,8 +15,13 @@ type CommunityStore interface {
 	// and the insert are one transaction. Returns KindConflict
 	// (ReasonDuplicateName) for a taken name, KindConflict
 	// (ReasonImageConflict) for a taken id and KindNotFound
-	// (ReasonAccountNotFound) if the owner does not exist.
-	CreateCustomImage(ctx context.Context, im *Image) error
+	// (ReasonAccountNotFound) if the owner does not exist. If the owner
+	// would then have more Custom images than q.MaxCustomImages, or more
+	// bytes of image texts than q.MaxTextBytes, it fails with
+	// KindLimitExceeded (ReasonAccountQuota), inserting nothing: checked in
+	// the same transaction, so concurrent creates cannot pass the quota
+	// together.
+	CreateCustomImage(ctx context.Context, im *Image, q Quota) error
 
 	// FinishBuilds marks Available every Making image whose BuildDoneAt is
 	// at or before now (a zero BuildDoneAt counts as due), at most limit of
@@ -38,8 +43,12 @@ type CommunityStore interface {
 	// does not exist, KindConflict (ReasonDuplicateName) if the group
 	// already has a Community image whose VersionName is v.VersionName,
 	// KindConflict (ReasonImageConflict) for a taken id and KindNotFound
-	// (ReasonAccountNotFound) if the owner does not exist.
-	CreateVersion(ctx context.Context, v *Image, sourceID string) error
+	// (ReasonAccountNotFound) if the owner does not exist. Like
+	// CreateCustomImage it fails with KindLimitExceeded
+	// (ReasonAccountQuota), in the same transaction, if the owner would have
+	// more Community images than q.MaxCommunityVersions or more bytes of
+	// image texts than q.MaxTextBytes.
+	CreateVersion(ctx context.Context, v *Image, sourceID string, q Quota) error
 
 	// FindCommunityImages returns the Community images matching f, ordered
 	// by f.Sort, and the number matching before paging. Name and Fuzzy

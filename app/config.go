@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"imageshare"
+	"imageshare/core"
 )
 
 // Config is everything a running imageshare needs. DefaultConfig is the
@@ -33,6 +34,12 @@ type Config struct {
 	// MaxSharesPerImage caps the accounts one image is shared with
 	// (default imageshare.DefaultMaxSharesPerImage).
 	MaxSharesPerImage int
+	// Limits are the per-account quotas (custom images, community
+	// versions, total bytes of image texts; a negative quota is no bound)
+	// and the bounds on one image's name, description, readme and cover
+	// (core/quota.go; SECURITY.md). Zero fields take DefaultConfig's,
+	// core.DefaultLimits.
+	Limits core.Limits
 	// UCloudAccountIDType is "auto", "integer" or "string" (docs/protocols.md section 5).
 	UCloudAccountIDType string
 	// BaiduDefaultRegion is the region of BCE requests whose host names none.
@@ -130,6 +137,7 @@ func DefaultConfig() Config {
 		Listen:                "127.0.0.1:8080",
 		DB:                    "sqlite:./imageshare.db",
 		MaxSharesPerImage:     imageshare.DefaultMaxSharesPerImage,
+		Limits:                core.DefaultLimits(),
 		UCloudAccountIDType:   "auto",
 		BaiduDefaultRegion:    "bj",
 		MaxBodyBytes:          1 << 20,
@@ -153,6 +161,7 @@ func (c Config) Defaults() Config {
 	if c.MaxSharesPerImage <= 0 {
 		c.MaxSharesPerImage = d.MaxSharesPerImage
 	}
+	c.Limits = c.Limits.WithDefaults()
 	if c.UCloudAccountIDType == "" {
 		c.UCloudAccountIDType = d.UCloudAccountIDType
 	}

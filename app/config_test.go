@@ -19,7 +19,7 @@ func TestDefaultsAreDefaultConfig(t *testing.T) {
 		got.UCloudAccountIDType != want.UCloudAccountIDType || got.BaiduDefaultRegion != want.BaiduDefaultRegion ||
 		got.MaxBodyBytes != want.MaxBodyBytes || got.ShutdownTimeout != want.ShutdownTimeout ||
 		got.BuildDuration != want.BuildDuration || got.BuildCheckInterval != want.BuildCheckInterval ||
-		got.MaxConcurrentRequests != want.MaxConcurrentRequests {
+		got.MaxConcurrentRequests != want.MaxConcurrentRequests || got.Limits != want.Limits {
 		t.Fatalf("Config{}.Defaults() = %+v\nDefaultConfig() = %+v", got, want)
 	}
 	if d := app.DefaultConfig(); d.BuildDuration != imageshare.DefaultBuildDuration || d.MaxSharesPerImage != imageshare.DefaultMaxSharesPerImage {

@@ -51,10 +51,10 @@ func (s *Service) PublishImage(ctx context.Context, c imageshare.Caller, r image
 		return nil, err
 	}
 	if err := checkFields(
-		textField{"description", r.Description, imageshare.MaxDescriptionBytes},
-		textField{"readme", r.Readme, imageshare.MaxReadmeBytes},
-		textField{"cover", r.Cover, imageshare.MaxCoverBytes},
-		textField{"version description", &r.VersionDesc, imageshare.MaxDescriptionBytes},
+		s.description("description", r.Description),
+		s.readme(r.Readme),
+		s.cover(r.Cover),
+		s.description("version description", &r.VersionDesc),
 	); err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (s *Service) PublishImage(ctx context.Context, c imageshare.Caller, r image
 	}
 	name := src.Name
 	if r.Name != "" {
-		if name, err = imageName("community image name", r.Name); err != nil {
+		if name, err = s.imageName("community image name", r.Name); err != nil {
 			return nil, err
 		}
 	}
@@ -121,11 +121,11 @@ func (s *Service) PublishImage(ctx context.Context, c imageshare.Caller, r image
 		v.Softwares = *r.Softwares
 	}
 	if r.VersionName != "" {
-		if v.VersionName, err = imageName("version name", r.VersionName); err != nil {
+		if v.VersionName, err = s.imageName("version name", r.VersionName); err != nil {
 			return nil, err
 		}
 		v.ID = NewImageID()
-		return v, s.store.CreateVersion(ctx, v, src.ID)
+		return v, s.store.CreateVersion(ctx, v, src.ID, s.limits.quota())
 	}
 	// The default name is v<N>, N one more than the group's versions; a
 	// publication racing this one may take it first, then try the next.
@@ -136,7 +136,7 @@ func (s *Service) PublishImage(ctx context.Context, c imageshare.Caller, r image
 	for i := range versionNameTries {
 		v.ID = NewImageID()
 		v.VersionName = fmt.Sprintf("v%d", n+1+i)
-		err = s.store.CreateVersion(ctx, v, src.ID)
+		err = s.store.CreateVersion(ctx, v, src.ID, s.limits.quota())
 		if imageshare.ErrorReason(err) != imageshare.ReasonDuplicateName {
 			break
 		}

@@ -49,13 +49,14 @@ func checkFields(fields ...textField) error {
 	return nil
 }
 
-// imageName trims and checks an image or version name.
-func imageName(what, name string) (string, error) {
+// imageName trims and checks an image or version name of at most limit
+// bytes (Service.imageName gives the configured limit).
+func imageName(what, name string, limit int) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return "", imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonMissingParameter, "%s is required", what)
 	}
-	return name, checkText(what, name, imageshare.MaxImageNameBytes)
+	return name, checkText(what, name, limit)
 }
 
 // cleanTags trims tags, drops repeats and checks the bounds.
@@ -122,11 +123,11 @@ func (s *Service) CreateCustomImage(ctx context.Context, c imageshare.Caller, r 
 	if err := s.authorize(ctx, c, imageshare.OpCreateCustomImage, imageshare.ResourceInstance, r.Region, r.InstanceID); err != nil {
 		return nil, err
 	}
-	name, err := imageName("image name", r.Name)
+	name, err := s.imageName("image name", r.Name)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkText("description", r.Description, imageshare.MaxDescriptionBytes); err != nil {
+	if err := checkFields(s.description("description", &r.Description)); err != nil {
 		return nil, err
 	}
 	if err := checkSoftware(r.Softwares); err != nil {
@@ -161,7 +162,7 @@ func (s *Service) CreateCustomImage(ctx context.Context, c imageshare.Caller, r 
 		im.Softwares = *r.Softwares
 	}
 	s.startBuild(im, s.now().UTC())
-	if err := s.store.CreateCustomImage(ctx, im); err != nil {
+	if err := s.store.CreateCustomImage(ctx, im, s.limits.quota()); err != nil {
 		return nil, err
 	}
 	return im, nil
@@ -177,9 +178,9 @@ func (s *Service) EditImage(ctx context.Context, c imageshare.Caller, imageID, r
 	}
 	var u imageshare.ImageUpdate
 	if err := checkFields(
-		textField{"description", e.Description, imageshare.MaxDescriptionBytes},
-		textField{"readme", e.Readme, imageshare.MaxReadmeBytes},
-		textField{"cover", e.Cover, imageshare.MaxCoverBytes},
+		s.description("description", e.Description),
+		s.readme(e.Readme),
+		s.cover(e.Cover),
 	); err != nil {
 		return nil, err
 	}
@@ -223,6 +224,7 @@ func (s *Service) EditImage(ctx context.Context, c imageshare.Caller, imageID, r
 		}
 		u.Softwares = &sw
 	}
+	u.Quota = s.limits.quota()
 	im, err = s.store.UpdateImage(ctx, im.ID, u)
 	if err != nil {
 		return nil, err
@@ -249,7 +251,7 @@ func (s *Service) CopyCustomImage(ctx context.Context, c imageshare.Caller, imag
 	if strings.TrimSpace(name) == "" {
 		name = src.Name + "-copy"
 	}
-	if name, err = imageName("target image name", name); err != nil {
+	if name, err = s.imageName("target image name", name); err != nil {
 		return nil, err
 	}
 	cp := &imageshare.Image{
@@ -261,7 +263,7 @@ func (s *Service) CopyCustomImage(ctx context.Context, c imageshare.Caller, imag
 	}
 	cp.CopyOSFacts(src)
 	s.startBuild(cp, s.now().UTC())
-	if err := s.store.CreateCustomImage(ctx, cp); err != nil {
+	if err := s.store.CreateCustomImage(ctx, cp, s.limits.quota()); err != nil {
 		return nil, err
 	}
 	return cp, nil

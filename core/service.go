@@ -22,6 +22,9 @@ type Config struct {
 	// negative value) means builds finish at once. The server's default,
 	// imageshare.DefaultBuildDuration, is app.DefaultConfig's.
 	BuildDuration time.Duration
+	// Limits are the per-account quotas and text bounds (quota.go); zero
+	// fields take DefaultLimits'.
+	Limits Limits
 }
 
 // Service is the domain service. It is safe for concurrent use.
@@ -32,13 +35,14 @@ type Service struct {
 	build     time.Duration // see Config.BuildDuration
 	ram       *principals   // sub-users' compiled policies (ram.go)
 	regions   regionSet     // regions known to be served (regions.go)
+	limits    Limits        // quotas and text bounds (quota.go)
 }
 
 var _ imageshare.Service = (*Service)(nil)
 
 // New returns a Service over store.
 func New(store imageshare.Store, cfg Config) *Service {
-	s := &Service{store: store, maxShares: cfg.MaxSharesPerImage, now: cfg.Now, build: cfg.BuildDuration, ram: newPrincipals()}
+	s := &Service{store: store, maxShares: cfg.MaxSharesPerImage, now: cfg.Now, build: cfg.BuildDuration, ram: newPrincipals(), limits: cfg.Limits.WithDefaults()}
 	if s.maxShares <= 0 {
 		s.maxShares = imageshare.DefaultMaxSharesPerImage
 	}

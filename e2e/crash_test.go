@@ -128,7 +128,9 @@ func TestCrash_AcknowledgedChangesSurviveSIGKILL(t *testing.T) {
 	seed, dsn := crashSeed(t), apptest.StoreDSN(t)
 	st := &crashState{shared: map[string]bool{}, unknown: map[string]bool{}, created: map[string]string{}, pending: map[string]bool{}}
 	start := func() *childproc.Server {
-		return childproc.Start(t, "--db", dsn, "--seed", seed, "--build-duration", "0")
+		// The creator makes images as fast as it can for every cycle: no
+		// quota on them, or it would be refused, not killed.
+		return childproc.Start(t, "--db", dsn, "--seed", seed, "--build-duration", "0", "--max-custom-images-per-account", "-1")
 	}
 	for cycle := 0; cycle < cycles; cycle++ {
 		srv := start()

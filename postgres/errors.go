@@ -56,7 +56,20 @@ func retryable(err error) bool {
 // mapError passes domain errors through, reports a database that is
 // unreachable, overloaded or too slow as KindUnavailable (the call may be
 // retried), and wraps anything else as an internal failure of op.
-func mapError(op string, err error) error { return sqlstore.MapError(op, err, isUnavailable) }
+func mapError(op string, err error) error {
+	return sqlstore.MapWriteError(op, err, cannotWrite, isUnavailable)
+}
+
+// cannotWrite reports whether err says the database cannot be written: a
+// full disk (53100) or a read-only transaction (25006: a standby, or
+// default_transaction_read_only).
+func cannotWrite(err error) bool {
+	switch pgCode(err) {
+	case "53100", "25006":
+		return true
+	}
+	return false
+}
 
 func unavailable(op string, err error) *imageshare.Error { return sqlstore.Unavailable(op, err) }
 

@@ -204,6 +204,24 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u imageshare.ImageUp
 	}
 	var im *imageshare.Image
 	err := s.inTx(ctx, op, writeTx, func(tx pgx.Tx) error {
+		// With a text quota, the owner's lock comes first, as in every
+		// change counted against the owner's quota (lockOwner); the
+		// owner of an image never changes, so it is read unlocked.
+		var owner, before int64
+		if u.Quota.MaxTextBytes > 0 {
+			err := tx.QueryRow(ctx, imageTextBytesQuery, id).Scan(&before, &owner)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return sqlstore.ImageNotFound(id)
+			}
+			if err != nil {
+				return err
+			}
+			if owner != 0 {
+				if err := lockOwner(ctx, tx, owner); err != nil {
+					return err
+				}
+			}
+		}
 		// The row lock orders this update with share changes and deletes
 		// of the same image on every replica.
 		if err := lockImage(ctx, tx, id); err != nil {
@@ -212,6 +230,9 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u imageshare.ImageUp
 		if sets.Len() > 0 {
 			q := `UPDATE images SET ` + sets.String() + ` WHERE id = ` + sqlstore.Dollar(len(args.Values)+1)
 			if _, err := tx.Exec(ctx, q, append(args.Values, id)...); err != nil {
+				return err
+			}
+			if err := checkTextQuota(ctx, tx, id, owner, before, u.Quota); err != nil {
 				return err
 			}
 		}
@@ -239,6 +260,27 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u imageshare.ImageUp
 		return nil, err
 	}
 	return im, nil
+}
+
+// checkTextQuota refuses, rolling tx back, an update that grew the texts
+// of owner's image id (before bytes, read under the owner's lock) and took
+// the owner's total over q.MaxTextBytes.
+func checkTextQuota(ctx context.Context, tx pgx.Tx, id string, owner, before int64, q imageshare.Quota) error {
+	if q.MaxTextBytes <= 0 || owner == 0 {
+		return nil
+	}
+	var after int64
+	if err := tx.QueryRow(ctx, imageTextBytesQuery, id).Scan(&after, &owner); err != nil {
+		return err
+	}
+	if after <= before {
+		return nil
+	}
+	var u sqlstore.Usage
+	if err := u.Scan(tx.QueryRow(ctx, ownerUsageQuery, owner).Scan); err != nil {
+		return err
+	}
+	return sqlstore.CheckTextQuota(q, u.TextBytes, u.TextBytes-(after-before))
 }
 
 // lockImage takes the image's row lock for the rest of tx, or returns

@@ -15,15 +15,11 @@ import (
 // CreateCustomImage implements imageshare.Store. The owner's account row
 // is locked (FOR NO KEY UPDATE, which leaves foreign-key checks of other
 // writers alone) before the name check, so two replicas creating custom
-// images for one owner take turns and a name cannot be taken twice.
-func (s *Store) CreateCustomImage(ctx context.Context, im *imageshare.Image) error {
+// images for one owner take turns and a name cannot be taken twice, nor
+// the owner's quota passed (lockOwner).
+func (s *Store) CreateCustomImage(ctx context.Context, im *imageshare.Image, q imageshare.Quota) error {
 	return s.inTx(ctx, "postgres.CreateCustomImage", writeTx, func(tx pgx.Tx) error {
-		var owner int64
-		err := tx.QueryRow(ctx, `SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE`, im.OwnerID).Scan(&owner)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return sqlstore.AccountNotFound("id", im.OwnerID)
-		}
-		if err != nil {
+		if err := lockOwner(ctx, tx, im.OwnerID); err != nil {
 			return err
 		}
 		var taken bool
@@ -33,8 +29,43 @@ func (s *Store) CreateCustomImage(ctx context.Context, im *imageshare.Image) err
 		if err := sqlstore.Refuse(taken, sqlstore.DuplicateImageName(im.Name)); err != nil {
 			return err
 		}
-		return insertImage(ctx, tx, im)
+		if err := insertImage(ctx, tx, im); err != nil {
+			return err
+		}
+		return checkQuota(ctx, tx, im, q)
 	})
+}
+
+// lockOwner takes the owner's account row for the rest of tx, or returns
+// ReasonAccountNotFound. Every change that counts against an owner's
+// quota (a create, an update with a text quota) takes it first, so such
+// changes of one owner take turns on every replica. It writes the row (a
+// no-op update of an unindexed column: a heap-only tuple, and a lock that
+// leaves other writers' foreign-key checks alone, as FOR NO KEY UPDATE
+// does) rather than only locking it, so that a serializable transaction
+// (CreateVersion) that waited for another's change fails with a
+// serialization error and runs again with a snapshot that sees it: with a
+// lock alone it would read the owner's usage as of before the wait.
+func lockOwner(ctx context.Context, tx pgx.Tx, ownerID int64) error {
+	var owner int64
+	err := tx.QueryRow(ctx, `UPDATE accounts SET created_at = created_at WHERE id = $1 RETURNING id`, ownerID).Scan(&owner)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sqlstore.AccountNotFound("id", ownerID)
+	}
+	return err
+}
+
+// checkQuota refuses, rolling tx back, a create that took im's owner over
+// q: the owner's usage is read after the insert, under lockOwner.
+func checkQuota(ctx context.Context, tx pgx.Tx, im *imageshare.Image, q imageshare.Quota) error {
+	if q == (imageshare.Quota{}) {
+		return nil
+	}
+	var u sqlstore.Usage
+	if err := u.Scan(tx.QueryRow(ctx, ownerUsageQuery, im.OwnerID).Scan); err != nil {
+		return err
+	}
+	return sqlstore.CheckQuota(q, im.Type, u)
 }
 
 // FinishBuilds implements imageshare.Store. The due builds are locked
@@ -106,8 +137,15 @@ var serializableTx = pgx.TxOptions{IsoLevel: pgx.Serializable}
 // CreateVersion implements imageshare.Store. Versions of one group may be
 // created from different source images, so no single row stands for the
 // group to lock: the version-name check relies on serializable isolation.
-func (s *Store) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID string) error {
+// The owner's quota is checked under lockOwner, taken first, as every
+// change that counts against it does.
+func (s *Store) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID string, q imageshare.Quota) error {
 	return s.inTx(ctx, "postgres.CreateVersion", serializableTx, func(tx pgx.Tx) error {
+		if q != (imageshare.Quota{}) {
+			if err := lockOwner(ctx, tx, v.OwnerID); err != nil {
+				return err
+			}
+		}
 		var found string
 		err := tx.QueryRow(ctx, `SELECT id FROM images WHERE id = $1 FOR UPDATE`, sourceID).Scan(&found)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -126,6 +164,9 @@ func (s *Store) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID
 		if err := insertImage(ctx, tx, v); err != nil {
 			return err
 		}
+		if err := checkQuota(ctx, tx, v, q); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `UPDATE images SET group_id = $1 WHERE id = $2`, v.GroupID, sourceID)
 		return err
 	})
@@ -135,4 +176,6 @@ func (s *Store) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID
 var (
 	customNameTakenQuery = sqlstore.Rebind(sqlstore.Dollar, sqlstore.CustomNameTakenQuery)
 	versionTakenQuery    = sqlstore.Rebind(sqlstore.Dollar, sqlstore.VersionTakenQuery)
+	ownerUsageQuery      = sqlstore.Rebind(sqlstore.Dollar, sqlstore.OwnerUsageQuery)
+	imageTextBytesQuery  = sqlstore.Rebind(sqlstore.Dollar, sqlstore.ImageTextBytesQuery)
 )

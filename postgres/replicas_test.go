@@ -225,7 +225,7 @@ func TestCreateVersionNameAcrossReplicas(t *testing.T) {
 	const publishers = 16
 	for i := range publishers {
 		if err := rs[0].CreateCustomImage(ctx, &imageshare.Image{ID: fmt.Sprintf("src-%d", i), Region: "cn-wlcb", OwnerID: owner.ID,
-			Type: imageshare.ImageCustom, Status: imageshare.StatusAvailable, Name: fmt.Sprintf("src %d", i)}); err != nil {
+			Type: imageshare.ImageCustom, Status: imageshare.StatusAvailable, Name: fmt.Sprintf("src %d", i)}, imageshare.Quota{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -237,7 +237,7 @@ func TestCreateVersionNameAcrossReplicas(t *testing.T) {
 			<-start
 			results <- rs[i%2].CreateVersion(ctx, &imageshare.Image{ID: fmt.Sprintf("v-%d", i), Region: "cn-wlcb", OwnerID: owner.ID,
 				Type: imageshare.ImageCommunity, Status: imageshare.StatusReviewing, Name: "pub", GroupID: "g-1", VersionName: "v1"},
-				fmt.Sprintf("src-%d", i))
+				fmt.Sprintf("src-%d", i), imageshare.Quota{})
 		})
 	}
 	close(start)

@@ -14,7 +14,20 @@ import (
 
 // mapError passes domain errors through and wraps anything else as an
 // internal failure of op.
-func mapError(op string, err error) error { return sqlstore.MapError(op, err, nil) }
+func mapError(op string, err error) error {
+	return sqlstore.MapWriteError(op, err, cannotWrite, nil)
+}
+
+// cannotWrite reports whether err says the database cannot be written:
+// an I/O error (the immutable or read-only file EPERM gives), a full
+// disk, a read-only database, a file it may not open or lock.
+func cannotWrite(err error) bool {
+	switch sqliteCode(err) & 0xff {
+	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM:
+		return true
+	}
+	return false
+}
 
 // isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
 func isUnique(err error) bool {

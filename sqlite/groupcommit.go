@@ -130,7 +130,7 @@ func (s *Store) commitGroup(batch []*groupWrite) {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		for _, w := range live {
-			w.err = imageshare.Internal(w.op, err)
+			w.err = mapError(w.op, err)
 		}
 		return
 	}
@@ -199,7 +199,7 @@ func abortGroup(tx *sql.Tx, live []*groupWrite, err error) {
 	_ = tx.Rollback()
 	for _, w := range live {
 		if w.err == nil && w.pv == nil {
-			w.err = imageshare.Internal(w.op, err)
+			w.err = mapError(w.op, err)
 		}
 	}
 }

@@ -190,16 +190,20 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u imageshare.ImageUp
 	}
 	var im *imageshare.Image
 	err := s.writeTx(ctx, "sqlite.UpdateImage", func(tx *sql.Tx) error {
-		var exists int
-		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM images WHERE id = ?`, id).Scan(&exists)
+		var before int64
+		var owner int64
+		err := tx.QueryRowContext(ctx, sqlstore.ImageTextBytesQuery, id).Scan(&before, &owner)
+		if errors.Is(err, sql.ErrNoRows) {
+			return sqlstore.ImageNotFound(id)
+		}
 		if err != nil {
 			return err
 		}
-		if exists == 0 {
-			return sqlstore.ImageNotFound(id)
-		}
 		if sets.Len() > 0 {
 			if _, err := tx.ExecContext(ctx, `UPDATE images SET `+sets.String()+` WHERE id = ?`, append(args.Values, id)...); err != nil {
+				return err
+			}
+			if err := checkTextQuota(ctx, tx, id, owner, before, u.Quota); err != nil {
 				return err
 			}
 		}
@@ -226,6 +230,28 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u imageshare.ImageUp
 		return nil, err
 	}
 	return im, nil
+}
+
+// checkTextQuota refuses, rolling the transaction back, an update that
+// grew the texts of owner's image id (before bytes before it) and took
+// the owner's total over q.MaxTextBytes. The owner's total is read only
+// when the image grew.
+func checkTextQuota(ctx context.Context, tx *sql.Tx, id string, owner, before int64, q imageshare.Quota) error {
+	if q.MaxTextBytes <= 0 || owner == 0 {
+		return nil
+	}
+	var after int64
+	if err := tx.QueryRowContext(ctx, sqlstore.ImageTextBytesQuery, id).Scan(&after, &owner); err != nil {
+		return err
+	}
+	if after <= before {
+		return nil
+	}
+	var u sqlstore.Usage
+	if err := u.Scan(tx.QueryRowContext(ctx, sqlstore.OwnerUsageQuery, owner).Scan); err != nil {
+		return err
+	}
+	return sqlstore.CheckTextQuota(q, u.TextBytes, u.TextBytes-(after-before))
 }
 
 // DeleteImage implements imageshare.Store. The status and "is it

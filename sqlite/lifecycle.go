@@ -10,11 +10,11 @@ import (
 	"imageshare/internal/sqlstore"
 )
 
-// CreateCustomImage implements imageshare.Store. The name check and the
-// insert share one write transaction; the single writer connection (and
-// BEGIN IMMEDIATE across processes) keeps a concurrent create out between
-// them.
-func (s *Store) CreateCustomImage(ctx context.Context, im *imageshare.Image) error {
+// CreateCustomImage implements imageshare.Store. The name check, the
+// insert and the quota check share one write transaction; the single
+// writer connection (and BEGIN IMMEDIATE across processes) keeps a
+// concurrent create out between them.
+func (s *Store) CreateCustomImage(ctx context.Context, im *imageshare.Image, q imageshare.Quota) error {
 	return s.writeTx(ctx, "sqlite.CreateCustomImage", func(tx *sql.Tx) error {
 		var taken bool
 		if err := tx.QueryRowContext(ctx, sqlstore.CustomNameTakenQuery, im.OwnerID, im.Name).Scan(&taken); err != nil {
@@ -23,8 +23,25 @@ func (s *Store) CreateCustomImage(ctx context.Context, im *imageshare.Image) err
 		if err := sqlstore.Refuse(taken, sqlstore.DuplicateImageName(im.Name)); err != nil {
 			return err
 		}
-		return insertImage(ctx, tx, im)
+		if err := insertImage(ctx, tx, im); err != nil {
+			return err
+		}
+		return checkQuota(ctx, tx, im, q)
 	})
+}
+
+// checkQuota refuses, rolling the transaction back, a create that took
+// im's owner over q: the count is read after the insert, in the insert's
+// transaction.
+func checkQuota(ctx context.Context, tx *sql.Tx, im *imageshare.Image, q imageshare.Quota) error {
+	if q == (imageshare.Quota{}) {
+		return nil
+	}
+	var u sqlstore.Usage
+	if err := u.Scan(tx.QueryRowContext(ctx, sqlstore.OwnerUsageQuery, im.OwnerID).Scan); err != nil {
+		return err
+	}
+	return sqlstore.CheckQuota(q, im.Type, u)
 }
 
 // FinishBuilds implements imageshare.Store. One UPDATE both picks the due
@@ -81,7 +98,7 @@ func (s *Store) ChangeImageStatus(ctx context.Context, c imageshare.StatusChange
 }
 
 // CreateVersion implements imageshare.Store.
-func (s *Store) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID string) error {
+func (s *Store) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID string, q imageshare.Quota) error {
 	return s.writeTx(ctx, "sqlite.CreateVersion", func(tx *sql.Tx) error {
 		var exists bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM images WHERE id = ?)`, sourceID).Scan(&exists); err != nil {
@@ -98,6 +115,9 @@ func (s *Store) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID
 			return err
 		}
 		if err := insertImage(ctx, tx, v); err != nil {
+			return err
+		}
+		if err := checkQuota(ctx, tx, v, q); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE images SET group_id = ? WHERE id = ?`, v.GroupID, sourceID)

@@ -167,7 +167,7 @@ func (s *Store) readTx(ctx context.Context, op string, fn func(tx *sql.Tx) error
 func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return imageshare.Internal(op, err)
+		return mapError(op, err)
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {

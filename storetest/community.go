@@ -266,10 +266,10 @@ func testCommunitySearchFollowsWrites(t *testing.T, newStore newStoreFunc) {
 	ctx := context.Background()
 	s := newStore(t)
 	a := account(t, s, "a@example.com")
-	ok(t, s.CreateCustomImage(ctx, custom("src", a.ID, "Whisper Source")))
+	ok(t, s.CreateCustomImage(ctx, custom("src", a.ID, "Whisper Source"), imageshare.Quota{}))
 	v := version("v-1", a.ID, "g-1", "v1")
 	v.Name = "Whisper Large"
-	ok(t, s.CreateVersion(ctx, v, "src"))
+	ok(t, s.CreateVersion(ctx, v, "src", imageshare.Quota{}))
 	byName := func(q string) imageshare.CommunityFilter { return imageshare.CommunityFilter{Name: q} }
 	wantCommunity(t, s, byName("whisper"), []string{"v-1"}, 1)
 	newName := "Faster Whisper"
@@ -282,7 +282,7 @@ func testCommunitySearchFollowsWrites(t *testing.T, newStore newStoreFunc) {
 	// The id is free again and the new row is found under its own name.
 	v = version("v-1", a.ID, "g-1", "v1")
 	v.Name = "Bark"
-	ok(t, s.CreateVersion(ctx, v, "src"))
+	ok(t, s.CreateVersion(ctx, v, "src", imageshare.Quota{}))
 	wantCommunity(t, s, byName("whisper"), nil, 0)
 	wantCommunity(t, s, byName("bar"), []string{"v-1"}, 1)
 }

@@ -20,6 +20,7 @@ func runCommunity(t *testing.T, newStore newStoreFunc) {
 	t.Run("FindVersionGroups", func(t *testing.T) { testFindVersionGroups(t, newStore) })
 	t.Run("CommunitySearchFollowsWrites", func(t *testing.T) { testCommunitySearchFollowsWrites(t, newStore) })
 	t.Run("ListCatalogTags", func(t *testing.T) { testListCatalogTags(t, newStore) })
+	t.Run("Quota", func(t *testing.T) { testQuota(t, newStore) })
 }
 
 func custom(id string, owner int64, name string) *imageshare.Image {
@@ -33,7 +34,7 @@ func testCreateCustomImage(t *testing.T, newStore newStoreFunc) {
 		s := newStore(t)
 		a := account(t, s, "a@example.com")
 		want := fullImage("img-full", a.ID)
-		ok(t, s.CreateCustomImage(ctx, want))
+		ok(t, s.CreateCustomImage(ctx, want, imageshare.Quota{}))
 		got, err := s.FindImageByID(ctx, "img-full")
 		ok(t, err)
 		wantImage(t, got, want)
@@ -41,8 +42,8 @@ func testCreateCustomImage(t *testing.T, newStore newStoreFunc) {
 	t.Run("ErrConflictDuplicateName", func(t *testing.T) {
 		s := newStore(t)
 		a := account(t, s, "a@example.com")
-		ok(t, s.CreateCustomImage(ctx, custom("i-1", a.ID, "model")))
-		wantErr(t, s.CreateCustomImage(ctx, custom("i-2", a.ID, "model")), imageshare.KindConflict, imageshare.ReasonDuplicateName)
+		ok(t, s.CreateCustomImage(ctx, custom("i-1", a.ID, "model"), imageshare.Quota{}))
+		wantErr(t, s.CreateCustomImage(ctx, custom("i-2", a.ID, "model"), imageshare.Quota{}), imageshare.KindConflict, imageshare.ReasonDuplicateName)
 		if _, err := s.FindImageByID(ctx, "i-2"); imageshare.ErrorKind(err) != imageshare.KindNotFound {
 			t.Fatalf("refused image was stored (err %v)", err)
 		}
@@ -51,24 +52,24 @@ func testCreateCustomImage(t *testing.T, newStore newStoreFunc) {
 		s := newStore(t)
 		a := account(t, s, "a@example.com")
 		b := account(t, s, "b@example.com")
-		ok(t, s.CreateCustomImage(ctx, custom("i-1", a.ID, "model")))
-		ok(t, s.CreateCustomImage(ctx, custom("i-2", b.ID, "model")))
-		ok(t, s.CreateCustomImage(ctx, custom("i-3", a.ID, "Model")))
+		ok(t, s.CreateCustomImage(ctx, custom("i-1", a.ID, "model"), imageshare.Quota{}))
+		ok(t, s.CreateCustomImage(ctx, custom("i-2", b.ID, "model"), imageshare.Quota{}))
+		ok(t, s.CreateCustomImage(ctx, custom("i-3", a.ID, "Model"), imageshare.Quota{}))
 		// A community version may carry the name of its source image.
 		ok(t, s.CreateImage(ctx, &imageshare.Image{ID: "v-1", Region: "cn-wlcb", OwnerID: a.ID, Type: imageshare.ImageCommunity,
 			Status: imageshare.StatusReviewing, Name: "other"}))
-		ok(t, s.CreateCustomImage(ctx, custom("i-4", a.ID, "other")))
+		ok(t, s.CreateCustomImage(ctx, custom("i-4", a.ID, "other"), imageshare.Quota{}))
 	})
 	t.Run("ErrConflictID", func(t *testing.T) {
 		s := newStore(t)
 		a := account(t, s, "a@example.com")
-		ok(t, s.CreateCustomImage(ctx, custom("i-1", a.ID, "one")))
-		wantErr(t, s.CreateCustomImage(ctx, custom("i-1", a.ID, "two")), imageshare.KindConflict, imageshare.ReasonImageConflict)
+		ok(t, s.CreateCustomImage(ctx, custom("i-1", a.ID, "one"), imageshare.Quota{}))
+		wantErr(t, s.CreateCustomImage(ctx, custom("i-1", a.ID, "two"), imageshare.Quota{}), imageshare.KindConflict, imageshare.ReasonImageConflict)
 	})
 	t.Run("ErrNotFoundOwner", func(t *testing.T) {
 		s := newStore(t)
 		a := account(t, s, "a@example.com")
-		wantErr(t, s.CreateCustomImage(ctx, custom("i-1", a.ID+1000, "one")), imageshare.KindNotFound, imageshare.ReasonAccountNotFound)
+		wantErr(t, s.CreateCustomImage(ctx, custom("i-1", a.ID+1000, "one"), imageshare.Quota{}), imageshare.KindNotFound, imageshare.ReasonAccountNotFound)
 	})
 }
 
@@ -230,10 +231,10 @@ func testCreateVersion(t *testing.T, newStore newStoreFunc) {
 	t.Run("RecordsLineage", func(t *testing.T) {
 		s := newStore(t)
 		a := account(t, s, "a@example.com")
-		ok(t, s.CreateCustomImage(ctx, custom("src", a.ID, "src")))
+		ok(t, s.CreateCustomImage(ctx, custom("src", a.ID, "src"), imageshare.Quota{}))
 		want := version("v-1", a.ID, "g-1", "v1")
 		want.Tags = []string{"llm", "aigc"}
-		ok(t, s.CreateVersion(ctx, want, "src"))
+		ok(t, s.CreateVersion(ctx, want, "src", imageshare.Quota{}))
 		got, err := s.FindImageByID(ctx, "v-1")
 		ok(t, err)
 		wantImage(t, got, want)
@@ -243,7 +244,7 @@ func testCreateVersion(t *testing.T, newStore newStoreFunc) {
 			t.Fatalf("source GroupID = %q, want g-1", src.GroupID)
 		}
 		// A later version in another group moves the lineage.
-		ok(t, s.CreateVersion(ctx, version("v-2", a.ID, "g-2", "v1"), "src"))
+		ok(t, s.CreateVersion(ctx, version("v-2", a.ID, "g-2", "v1"), "src", imageshare.Quota{}))
 		src, err = s.FindImageByID(ctx, "src")
 		ok(t, err)
 		if src.GroupID != "g-2" {
@@ -253,21 +254,21 @@ func testCreateVersion(t *testing.T, newStore newStoreFunc) {
 	t.Run("ErrConflictVersionName", func(t *testing.T) {
 		s := newStore(t)
 		a := account(t, s, "a@example.com")
-		ok(t, s.CreateCustomImage(ctx, custom("src", a.ID, "src")))
-		ok(t, s.CreateVersion(ctx, version("v-1", a.ID, "g-1", "v1"), "src"))
-		wantErr(t, s.CreateVersion(ctx, version("v-2", a.ID, "g-1", "v1"), "src"), imageshare.KindConflict, imageshare.ReasonDuplicateName)
-		ok(t, s.CreateVersion(ctx, version("v-3", a.ID, "g-1", "v2"), "src"))
+		ok(t, s.CreateCustomImage(ctx, custom("src", a.ID, "src"), imageshare.Quota{}))
+		ok(t, s.CreateVersion(ctx, version("v-1", a.ID, "g-1", "v1"), "src", imageshare.Quota{}))
+		wantErr(t, s.CreateVersion(ctx, version("v-2", a.ID, "g-1", "v1"), "src", imageshare.Quota{}), imageshare.KindConflict, imageshare.ReasonDuplicateName)
+		ok(t, s.CreateVersion(ctx, version("v-3", a.ID, "g-1", "v2"), "src", imageshare.Quota{}))
 	})
 	t.Run("ErrConflictID", func(t *testing.T) {
 		s := newStore(t)
 		a := account(t, s, "a@example.com")
-		ok(t, s.CreateCustomImage(ctx, custom("src", a.ID, "src")))
-		wantErr(t, s.CreateVersion(ctx, version("src", a.ID, "g-1", "v1"), "src"), imageshare.KindConflict, imageshare.ReasonImageConflict)
+		ok(t, s.CreateCustomImage(ctx, custom("src", a.ID, "src"), imageshare.Quota{}))
+		wantErr(t, s.CreateVersion(ctx, version("src", a.ID, "g-1", "v1"), "src", imageshare.Quota{}), imageshare.KindConflict, imageshare.ReasonImageConflict)
 	})
 	t.Run("ErrNotFoundSource", func(t *testing.T) {
 		s := newStore(t)
 		a := account(t, s, "a@example.com")
-		wantErr(t, s.CreateVersion(ctx, version("v-1", a.ID, "g-1", "v1"), "missing"), imageshare.KindNotFound, imageshare.ReasonImageNotFound)
+		wantErr(t, s.CreateVersion(ctx, version("v-1", a.ID, "g-1", "v1"), "missing", imageshare.Quota{}), imageshare.KindNotFound, imageshare.ReasonImageNotFound)
 		if _, err := s.FindImageByID(ctx, "v-1"); imageshare.ErrorKind(err) != imageshare.KindNotFound {
 			t.Fatalf("refused version was stored (err %v)", err)
 		}
@@ -275,7 +276,7 @@ func testCreateVersion(t *testing.T, newStore newStoreFunc) {
 	t.Run("ErrNotFoundOwner", func(t *testing.T) {
 		s := newStore(t)
 		a := account(t, s, "a@example.com")
-		ok(t, s.CreateCustomImage(ctx, custom("src", a.ID, "src")))
-		wantErr(t, s.CreateVersion(ctx, version("v-1", a.ID+1000, "g-1", "v1"), "src"), imageshare.KindNotFound, imageshare.ReasonAccountNotFound)
+		ok(t, s.CreateCustomImage(ctx, custom("src", a.ID, "src"), imageshare.Quota{}))
+		wantErr(t, s.CreateVersion(ctx, version("v-1", a.ID+1000, "g-1", "v1"), "src", imageshare.Quota{}), imageshare.KindNotFound, imageshare.ReasonAccountNotFound)
 	})
 }

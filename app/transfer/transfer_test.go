@@ -66,12 +66,12 @@ func populate(t *testing.T, s imageshare.Store) {
 		OSNameEn: "Ubuntu 22.04 64 bit", OSVersion: "22.04", OSLang: "ENG", Platform: "Ubuntu", Architecture: "arm64",
 		BootMode: "UEFI", ImageFamily: "fam", ImageVersion: "v'1", IsSupportIoOptimized: true, IsSupportCloudinit: true,
 		KeyTags: []imageshare.Tag{{Key: "env", Value: "prod"}, {Key: "ключ", Value: ""}}}
-	ok(t, s.CreateCustomImage(ctx, full))
+	ok(t, s.CreateCustomImage(ctx, full, imageshare.Quota{}))
 	ok(t, s.CreateCustomImage(ctx, &imageshare.Image{ID: "img-2", Region: "cn-wlcb", OwnerID: alice.ID, Type: imageshare.ImageCustom,
-		Status: imageshare.StatusAvailable, Name: "second", Price: 1e-300, CreatedAt: base.Add(6)}))
+		Status: imageshare.StatusAvailable, Name: "second", Price: 1e-300, CreatedAt: base.Add(6)}, imageshare.Quota{}))
 	ok(t, s.CreateVersion(ctx, &imageshare.Image{ID: "ver-1", Region: "cn-wlcb", OwnerID: alice.ID, Type: imageshare.ImageCommunity,
 		Status: imageshare.StatusAvailable, Name: "Stable Diffusion XL", Author: "Ålice", GroupID: "g-1", VersionName: "v1",
-		Visibility: 1, Price: 2.5, Tags: []string{"aigc"}, CreatedAt: base.Add(7), PublishedAt: base.Add(8)}, "img-full"))
+		Visibility: 1, Price: 2.5, Tags: []string{"aigc"}, CreatedAt: base.Add(7), PublishedAt: base.Add(8)}, "img-full", imageshare.Quota{}))
 	_, err := s.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: "img-full", Add: []int64{big.ID, carol.ID}, By: alice.ID, At: base.Add(9)})
 	ok(t, err)
 	ok(t, s.UseNonce(ctx, "live-nonce", time.Now(), time.Now().Add(time.Hour)))

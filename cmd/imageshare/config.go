@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"imageshare/app"
+	"imageshare/core"
 	"imageshare/internal/dsn"
 )
 
@@ -81,6 +82,13 @@ func serveSettings() []*setting {
 		{name: "seed", usage: "seed file (YAML or JSON) to load at start"},
 		{name: "demo", kind: kindBool, def: "false", usage: "load the demo dataset and print credentials and example calls"},
 		{name: "max-shares-per-image", kind: kindInt, def: strconv.Itoa(d.MaxSharesPerImage), usage: "per-image cap on shared accounts"},
+		{name: "max-custom-images-per-account", kind: kindInt, def: strconv.Itoa(d.Limits.MaxCustomImages), usage: "custom images one account may have; negative means no bound"},
+		{name: "max-community-versions-per-account", kind: kindInt, def: strconv.Itoa(d.Limits.MaxCommunityVersions), usage: "community versions one account may have published; negative means no bound"},
+		{name: "max-text-bytes-per-account", kind: kindInt, def: strconv.FormatInt(d.Limits.MaxTextBytes, 10), usage: "bytes of all of one account's image names, descriptions, readmes and covers together; negative means no bound"},
+		{name: "max-name-bytes", kind: kindInt, def: strconv.Itoa(d.Limits.MaxNameBytes), usage: "bytes of an image or version name"},
+		{name: "max-description-bytes", kind: kindInt, def: strconv.Itoa(d.Limits.MaxDescriptionBytes), usage: "bytes of an image description or version description"},
+		{name: "max-readme-bytes", kind: kindInt, def: strconv.Itoa(d.Limits.MaxReadmeBytes), usage: "bytes of an image's readme"},
+		{name: "max-cover-bytes", kind: kindInt, def: strconv.Itoa(d.Limits.MaxCoverBytes), usage: "bytes of an image's cover (a URL or base64 image)"},
 		{name: "ucloud-account-id-type", def: d.UCloudAccountIDType, usage: "UCloud AccountSet AccountId type: auto, integer or string"},
 		{name: "baidu-default-region", def: d.BaiduDefaultRegion, usage: "region of BCE requests whose host names none"},
 		{name: "admin-token", secret: true, usage: "bearer token of the admin API at /admin/; empty turns it off (prefer the file or env: flags show in ps)"},
@@ -285,6 +293,13 @@ func (c *serveConfig) validate() error {
 		check("listen", c.str("listen") != "", "an address such as 127.0.0.1:8080"),
 		check("db", validDSN(c.str("db")), dsn.Want),
 		check("max-shares-per-image", c.integer("max-shares-per-image") > 0, "a positive number"),
+		check("max-custom-images-per-account", c.integer("max-custom-images-per-account") != 0, "a positive bound, or negative for none"),
+		check("max-community-versions-per-account", c.integer("max-community-versions-per-account") != 0, "a positive bound, or negative for none"),
+		check("max-text-bytes-per-account", c.integer("max-text-bytes-per-account") != 0, "a positive bound, or negative for none"),
+		check("max-name-bytes", c.integer("max-name-bytes") > 0, "a positive number"),
+		check("max-description-bytes", c.integer("max-description-bytes") > 0, "a positive number"),
+		check("max-readme-bytes", c.integer("max-readme-bytes") > 0, "a positive number"),
+		check("max-cover-bytes", c.integer("max-cover-bytes") > 0, "a positive number"),
 		check("ucloud-account-id-type", oneOf(c.str("ucloud-account-id-type"), "auto", "integer", "string"), "auto, integer or string"),
 		check("baidu-default-region", c.str("baidu-default-region") != "", "a region name"),
 		check("build-duration", c.duration("build-duration") >= 0, "a duration >= 0"),
@@ -352,11 +367,20 @@ func firstErr(errs ...error) error {
 // appConfig returns the resolved settings as an app.Config (no logger).
 func (c *serveConfig) appConfig() app.Config {
 	return app.Config{
-		Listen:                c.str("listen"),
-		DB:                    c.str("db"),
-		SeedFile:              c.str("seed"),
-		Demo:                  c.boolean("demo"),
-		MaxSharesPerImage:     c.integer("max-shares-per-image"),
+		Listen:            c.str("listen"),
+		DB:                c.str("db"),
+		SeedFile:          c.str("seed"),
+		Demo:              c.boolean("demo"),
+		MaxSharesPerImage: c.integer("max-shares-per-image"),
+		Limits: core.Limits{
+			MaxCustomImages:      c.integer("max-custom-images-per-account"),
+			MaxCommunityVersions: c.integer("max-community-versions-per-account"),
+			MaxTextBytes:         int64(c.integer("max-text-bytes-per-account")),
+			MaxNameBytes:         c.integer("max-name-bytes"),
+			MaxDescriptionBytes:  c.integer("max-description-bytes"),
+			MaxReadmeBytes:       c.integer("max-readme-bytes"),
+			MaxCoverBytes:        c.integer("max-cover-bytes"),
+		},
 		UCloudAccountIDType:   c.str("ucloud-account-id-type"),
 		BaiduDefaultRegion:    c.str("baidu-default-region"),
 		AdminToken:            c.str("admin-token"),

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"imageshare/app"
+	"imageshare/core"
 )
 
 // writeFile writes a file in t's temp dir and returns its path.
@@ -117,6 +118,8 @@ func TestConfig_Errors(t *testing.T) {
 		{name: "BadEnumFromFlag", args: []string{"--ucloud-account-id-type", "number"}, want: `(from flag --ucloud-account-id-type): want auto, integer or string`},
 		{name: "BadDSN", args: []string{"--db", "mysql://x"}, want: "want sqlite:PATH, postgres://"},
 		{name: "ZeroShares", args: []string{"--max-shares-per-image", "0"}, want: "want a positive number"},
+		{name: "ZeroImageQuota", args: []string{"--max-custom-images-per-account", "0"}, want: "want a positive bound, or negative for none"},
+		{name: "NegativeReadme", env: map[string]string{"IMAGESHARE_MAX_README_BYTES": "-1"}, want: `max-readme-bytes "-1" (from env IMAGESHARE_MAX_README_BYTES): want a positive number`},
 		{name: "LogFormat", args: []string{"--log-format", "xml"}, want: "want text or json"},
 		{name: "TLSCertWithoutKey", args: []string{"--tls-cert", "cert.pem"}, want: "want tls-cert and tls-key set together"},
 		{name: "TLSKeyFromEnvWithoutCert", env: map[string]string{"IMAGESHARE_TLS_KEY": "key.pem"}, want: "(from env IMAGESHARE_TLS_KEY)"},
@@ -263,7 +266,7 @@ func TestConfig_DefaultsAndBuildDurationZero(t *testing.T) {
 	if got.Listen != want.Listen || got.DB != want.DB || got.MaxSharesPerImage != want.MaxSharesPerImage ||
 		got.UCloudAccountIDType != want.UCloudAccountIDType || got.BaiduDefaultRegion != want.BaiduDefaultRegion ||
 		got.BuildDuration != want.BuildDuration || got.MaxConcurrentRequests != want.MaxConcurrentRequests ||
-		got.ShutdownTimeout != want.ShutdownTimeout {
+		got.ShutdownTimeout != want.ShutdownTimeout || got.Limits != want.Limits {
 		t.Fatalf("serve's defaults %+v\ndiffer from app.DefaultConfig() %+v", got, want)
 	}
 	for _, args := range [][]string{{"--build-duration", "0"}, {"--build-duration", "0s"}} {
@@ -277,6 +280,22 @@ func TestConfig_DefaultsAndBuildDurationZero(t *testing.T) {
 		if d := app.New(conf.appConfig()).Config.BuildDuration; d != 0 {
 			t.Fatalf("%v: after Defaults, BuildDuration = %v, want 0", args, d)
 		}
+	}
+}
+
+// The quota settings reach app.Config's Limits from every layer; a
+// negative quota is no bound, which the core passes to the store as 0.
+func TestConfig_Quotas(t *testing.T) {
+	file := writeFile(t, "q.yaml", "max_custom_images_per_account: 5\nmax_readme_bytes: 1024\n")
+	env := map[string]string{"IMAGESHARE_MAX_TEXT_BYTES_PER_ACCOUNT": "-1", "IMAGESHARE_MAX_COVER_BYTES": "2048"}
+	conf, err := resolveWith(t, env, "--config", file, "--max-community-versions-per-account", "7", "--max-name-bytes", "64", "--max-description-bytes", "512")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := core.Limits{MaxCustomImages: 5, MaxCommunityVersions: 7, MaxTextBytes: -1,
+		MaxNameBytes: 64, MaxDescriptionBytes: 512, MaxReadmeBytes: 1024, MaxCoverBytes: 2048}
+	if got := conf.appConfig().Limits; got != want {
+		t.Fatalf("Limits = %+v, want %+v", got, want)
 	}
 }
 

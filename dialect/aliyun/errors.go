@@ -60,6 +60,8 @@ var errorTable = &kit.ErrorTable{
 		imageshare.ReasonAccountNotFound: {Status: http.StatusNotFound, Code: "InvalidAccount.NotFound", Message: errAccountNotFound().Message},
 		imageshare.ReasonShareToOwner:    {Status: http.StatusNotFound, Code: "InvalidAccount.Forbbiden", Message: "The specified Account does not yourself."},
 		imageshare.ReasonShareQuota:      {Status: http.StatusForbidden, Code: "QuotaExceed.ShareImageUser", Message: "The shared Image user Quota exceeds."},
+		// ECS's CreateImage and CopyImage answer for the custom-image quota.
+		imageshare.ReasonAccountQuota:    {Status: http.StatusForbidden, Code: "QuotaExceed.Image", Message: "The Image Quota exceeds."},
 		imageshare.ReasonTooManyAccounts: {Status: http.StatusBadRequest, Code: "InvalidParameter", Message: errTooManyAccounts().Message},
 		imageshare.ReasonNoAccounts:      {Status: http.StatusBadRequest, Code: "MissingParameter", Message: errMissing("AddAccount.n").Message},
 		imageshare.ReasonImageShared: {Status: http.StatusForbidden, Code: "ImageUseShared",

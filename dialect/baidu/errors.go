@@ -41,6 +41,11 @@ const (
 	codeUnCustomCannotBeShared  = "Image.UnCustomImageCannotBeShared"
 	codeUnCustomCannotBeDeleted = "Image.UnCustomImageCannotBeDeleted"
 	codeCreatingCannotBeDeleted = "Image.CreatingImageCannotBeDeleted"
+
+	// codeExceedQuota: an account over its quota of images or image text
+	// bytes. BCC documents a per-account custom image limit but no code
+	// for it; this one follows the share quota's (prefix and 413).
+	codeExceedQuota = "Image.ExceedQuota"
 )
 
 // apiError is an error in BCE's terms (the kit's shape): the HTTP status
@@ -63,6 +68,7 @@ var errorTable = &kit.ErrorTable{
 		imageshare.ReasonAlreadyShared:   {Status: http.StatusConflict, Code: codeAccountHasBeenShared},
 		imageshare.ReasonNotShared:       {Status: http.StatusBadRequest, Code: codeInvalidAccount},
 		imageshare.ReasonShareQuota:      {Status: http.StatusRequestEntityTooLarge, Code: codeExceedSharedQuota},
+		imageshare.ReasonAccountQuota:    {Status: http.StatusRequestEntityTooLarge, Code: codeExceedQuota},
 		imageshare.ReasonTooManyAccounts: {Status: http.StatusBadRequest, Code: codeInvalidAccount},
 		imageshare.ReasonNoAccounts:      {Status: http.StatusBadRequest, Code: codeAccountListIsEmpty},
 		imageshare.ReasonImageShared:     {Status: http.StatusConflict, Code: codeImageSharedToOthers},

@@ -20,6 +20,7 @@ const (
 	CodeNotCustomImage   = 332 // the action needs a Custom image
 	CodeGroupNotFound    = 333 // GroupId is not one of the caller's version groups
 	CodeVersionNotFound  = 334 // no such community version
+	CodeAccountQuota     = 335 // the account's quota of images, versions or text bytes
 )
 
 func init() {
@@ -33,6 +34,7 @@ func init() {
 		imageshare.ReasonNotDeletable:    CodeNotCustomImage,
 		imageshare.ReasonGroupNotFound:   CodeGroupNotFound,
 		imageshare.ReasonVersionNotFound: CodeVersionNotFound,
+		imageshare.ReasonAccountQuota:    CodeAccountQuota,
 	} {
 		errorTable.Reasons[reason] = ret(code, "")
 	}

@@ -134,9 +134,9 @@ func (s *instrumentedStore) UseNonce(ctx context.Context, nonce string, now, exp
 	return s.Store.UseNonce(ctx, nonce, now, expiresAt)
 }
 
-func (s *instrumentedStore) CreateCustomImage(ctx context.Context, im *imageshare.Image) (err error) {
+func (s *instrumentedStore) CreateCustomImage(ctx context.Context, im *imageshare.Image, q imageshare.Quota) (err error) {
 	defer func(t time.Time) { s.observe("CreateCustomImage", t, err) }(time.Now())
-	return s.Store.CreateCustomImage(ctx, im)
+	return s.Store.CreateCustomImage(ctx, im, q)
 }
 
 func (s *instrumentedStore) FinishBuilds(ctx context.Context, now time.Time, limit int) (_ []string, err error) {
@@ -149,9 +149,9 @@ func (s *instrumentedStore) ChangeImageStatus(ctx context.Context, c imageshare.
 	return s.Store.ChangeImageStatus(ctx, c)
 }
 
-func (s *instrumentedStore) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID string) (err error) {
+func (s *instrumentedStore) CreateVersion(ctx context.Context, v *imageshare.Image, sourceID string, q imageshare.Quota) (err error) {
 	defer func(t time.Time) { s.observe("CreateVersion", t, err) }(time.Now())
-	return s.Store.CreateVersion(ctx, v, sourceID)
+	return s.Store.CreateVersion(ctx, v, sourceID, q)
 }
 
 func (s *instrumentedStore) FindCommunityImages(ctx context.Context, f imageshare.CommunityFilter) (_ []*imageshare.Image, _ int, err error) {

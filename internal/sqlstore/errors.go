@@ -91,6 +91,26 @@ func Unavailable(op string, err error) *imageshare.Error {
 	return &imageshare.Error{Kind: imageshare.KindUnavailable, Op: op, Message: "the database is unavailable; try again", Err: err}
 }
 
+// CannotWrite is the error for a store that reads but cannot write: a
+// full disk, a read-only or immutable file, a read-only database. It is
+// KindUnavailable, so each dialect answers its "temporarily unavailable"
+// error (never a bare 500, never a success), and the request log's line
+// says why (issue 17 finding 9, SECURITY.md).
+func CannotWrite(op string, err error) *imageshare.Error {
+	return &imageshare.Error{Kind: imageshare.KindUnavailable, Op: op,
+		Message: "the store cannot write (a full disk or a read-only file); try again later", Err: err}
+}
+
+// MapWriteError is MapError for a store whose driver error cannotWrite
+// recognises as a store that cannot write: that is CannotWrite.
+func MapWriteError(op string, err error, cannotWrite, unavailable func(error) bool) error {
+	var e *imageshare.Error
+	if err != nil && !errors.As(err, &e) && cannotWrite(err) {
+		return CannotWrite(op, err)
+	}
+	return MapError(op, err, unavailable)
+}
+
 // Violation is the kind of constraint a failed write broke, as a store
 // reads it from its driver's error.
 type Violation int

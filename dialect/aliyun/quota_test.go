@@ -1,0 +1,23 @@
+package aliyun
+
+import (
+	"testing"
+
+	"imageshare"
+)
+
+// The account quota (issue 17 finding 9; core/quota.go) maps to this
+// vendor's own quota error, not to the generic limit error.
+func TestErrorTable_AccountQuota(t *testing.T) {
+	err := imageshare.Errorf(imageshare.KindLimitExceeded, imageshare.ReasonAccountQuota, "an account may have at most 100 custom images")
+	e, internal := errorTable.Map(err)
+	if internal || e.Code != "QuotaExceed.Image" || e.Status != 403 {
+		t.Fatalf("quota error maps to %d %s (internal %v), want 403 QuotaExceed.Image", e.Status, e.Code, internal)
+	}
+	if want := "The Image Quota exceeds."; want != "" && e.Message != want {
+		t.Fatalf("message %q, want %q", e.Message, want)
+	}
+	if e.Message == "" {
+		t.Fatal("no message")
+	}
+}
