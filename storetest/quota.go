@@ -28,7 +28,10 @@ func testQuota(t *testing.T, newStore newStoreFunc) {
 		// The quota is per account, and versions do not count against it.
 		ok(t, s.CreateCustomImage(ctx, custom("i-4", b.ID, "one"), q))
 		ok(t, s.CreateVersion(ctx, version("v-1", a.ID, "g-1", "v1"), "i-1", imageshare.Quota{MaxCommunityVersions: 1}))
-		// A deleted image frees its place.
+		// A deleted image frees its place (once built: an image being
+		// created cannot be deleted).
+		_, err := s.FinishBuilds(ctx, at(4), 10)
+		ok(t, err)
 		ok(t, s.DeleteImage(ctx, "i-2", true))
 		ok(t, s.CreateCustomImage(ctx, custom("i-5", a.ID, "five"), q))
 	})
