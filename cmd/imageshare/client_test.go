@@ -309,4 +309,3 @@ func TestCLI_PublishAndCommunity(t *testing.T) {
 		t.Fatalf("duplicate version: %v", err)
 	}
 }
-
