@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,5 +99,53 @@ func TestCommandLineConventions(t *testing.T) {
 	_, errOut, err = cli(t, "share")
 	if err == nil || !strings.Contains(errOut, "Available Commands:") {
 		t.Errorf("bare share: %v\n%s", err, errOut)
+	}
+}
+
+// Hooking a plain command function into the tree is one leafCmd line:
+// its newFlagSet flags become the command's (given ones reach it in
+// order, positionals after), and a function that makes its flag set
+// otherwise still gets the words as typed.
+func TestLeafCmdHooksPlainFunctions(t *testing.T) {
+	var got []string
+	withFlags := func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		fs := newFlagSet("reset", stderr)
+		to := fs.String("to", "seed", "what to reset to")
+		asJSON := fs.Bool("json", false, "print JSON")
+		pos, err := parseArgs(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		got = append([]string{args[0], *to, fmt.Sprint(*asJSON)}, pos...)
+		return nil
+	}
+	root := newRoot(io.Discard, io.Discard)
+	root.AddCommand(parentCmd("admin", "CI conveniences", leafCmd("reset NAME", withFlags, []string{"reset"}, "Reset", "  imageshare admin reset")))
+	root.SetArgs([]string{"admin", "reset", "snap1", "--to", "empty", "--json"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"reset", "empty", "true", "snap1"}; !slices.Equal(got, want) {
+		t.Errorf("the function got %q, want %q", got, want)
+	}
+
+	var raw []string
+	ownFlags := func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		fs := flag.NewFlagSet("fault", flag.ContinueOnError)
+		n := fs.Int("n", 0, "calls")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		raw = append([]string{fmt.Sprint(*n)}, fs.Args()...)
+		return nil
+	}
+	root = newRoot(io.Discard, io.Discard)
+	root.AddCommand(leafCmd("fault", ownFlags, nil, "Inject a fault", "  imageshare fault -n 3 X"))
+	root.SetArgs([]string{"fault", "-n", "3", "DescribeImages"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"3", "DescribeImages"}; !slices.Equal(raw, want) {
+		t.Errorf("the function got %q, want %q", raw, want)
 	}
 }

@@ -19,8 +19,12 @@
 //
 // (for a subcommand, leafCmd("reset", adminCmd, []string{"reset"}, ...)
 // under a parentCmd, which passes "reset" as the function's first
-// argument). TestEveryCommandHasHelp fails on a command without a Short
-// text and, for a runnable command, an Example or Long text.
+// argument). The function must make its flag set with newFlagSet and parse
+// before it does anything else (the tree calls it with "-h" to read its
+// flags); one that makes its own flag.FlagSet still runs, with the words
+// as typed, but without its flags in help and completion.
+// TestEveryCommandHasHelp fails on a command without a Short text and,
+// for a runnable command, an Example or Long text.
 package main
 
 import (
