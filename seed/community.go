@@ -58,12 +58,27 @@ func applyPublication(ctx context.Context, op core.Operator, p Publication) erro
 		if p.Description != "" {
 			req.Description = &p.Description
 		}
-		if v, err = pub.PublishImage(ctx, imageshare.Caller{AccountID: src.OwnerID, Region: src.Region}, req); err != nil {
+		v, err = pub.PublishImage(ctx, imageshare.Caller{AccountID: src.OwnerID, Region: src.Region}, req)
+		if imageshare.IsKind(err, imageshare.KindConflict) {
+			// Another replica applying the same seed published it
+			// between this one's look and publish.
+			if again, ferr := findVersion(ctx, op, src.OwnerID, p.Name, p.Version); ferr == nil && again != nil {
+				v, err = again, nil
+			}
+		}
+		if err != nil {
 			return domainError(err)
 		}
 	}
 	if p.Approve && v.Status == imageshare.StatusReviewing {
-		if _, err := op.ReviewVersion(ctx, v.ID, imageshare.ReviewDecision{Approve: true}); err != nil {
+		_, err := op.ReviewVersion(ctx, v.ID, imageshare.ReviewDecision{Approve: true})
+		if imageshare.IsKind(err, imageshare.KindConflict) {
+			// Approved meanwhile by another replica: fine if so.
+			if again, ferr := findVersion(ctx, op, src.OwnerID, p.Name, p.Version); ferr == nil && again != nil && again.Status == imageshare.StatusAvailable {
+				err = nil
+			}
+		}
+		if err != nil {
 			return domainError(err)
 		}
 	}
