@@ -44,6 +44,9 @@ echo "-- buildah bud $tag (storage driver $driver)"
 # --format docker keeps the HEALTHCHECK (OCI image configs have none).
 buildah --storage-driver "$driver" bud --quiet --format docker --layers=false \
   -f "$ctx/Containerfile" -t "$tag" "$ctx"
+# Earlier builds' images, now untagged, go: repeated builds do not grow
+# the storage.
+buildah --storage-driver "$driver" rmi --prune >/dev/null 2>&1 || true
 mkdir -p out
 rm -f out/imageshare-oci.tar
 buildah --storage-driver "$driver" push --quiet "$tag" "oci-archive:out/imageshare-oci.tar:$tag"
@@ -90,4 +93,7 @@ done
 IMAGESHARE_URL=$url IMAGESHARE_PUBLIC_KEY=demo-alice-public IMAGESHARE_PRIVATE_KEY=demo-alice-private \
   HOME="$ctx/home" XDG_CONFIG_HOME="$ctx/home" "$cli" images ls | tee "$ctx/images.txt"
 grep -q compshareImage-alice-llama "$ctx/images.txt" || { echo "build-image: the demo image is missing from images ls" >&2; exit 1; }
-echo "-- the image serves: healthcheck and a signed DescribeCompShareCustomImages call answered"
+IMAGESHARE_URL=$url IMAGESHARE_PUBLIC_KEY=demo-bob-public IMAGESHARE_PRIVATE_KEY=demo-bob-private \
+  HOME="$ctx/home" XDG_CONFIG_HOME="$ctx/home" "$cli" community ls | tee "$ctx/community.txt"
+grep -q llama3-finetune-kit "$ctx/community.txt" || { echo "build-image: the demo catalog is missing from community ls" >&2; exit 1; }
+echo "-- the image serves: healthcheck and signed DescribeCompShareCustomImages and DescribeCommunityImages calls answered"
