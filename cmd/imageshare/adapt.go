@@ -74,7 +74,13 @@ func leafCmd(use string, fn cmdFunc, prefix []string, short, example string) *co
 	}
 	fs.VisitAll(func(f *flag.Flag) {
 		rv := &recordedValue{inner: f.Value, name: f.Name, given: &given}
-		pf := pflag.PFlagFromGoFlag(&flag.Flag{Name: f.Name, Usage: f.Usage, Value: rv, DefValue: f.DefValue})
+		def := f.DefValue
+		switch def {
+		case "0", "false", "0s", "[]":
+			def = "" // a zero default goes unsaid in help, as with the flag package
+		}
+		pf := pflag.PFlagFromGoFlag(&flag.Flag{Name: f.Name, Usage: f.Usage, Value: rv})
+		pf.DefValue = def // PFlagFromGoFlag reads the value's String instead
 		c.Flags().AddFlag(pf)
 	})
 	return c
