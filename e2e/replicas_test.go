@@ -352,9 +352,10 @@ func TestReplicasStartTogether(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if accounts != len(demo.Accounts) || images != len(demo.Images) {
+		// The demo's images and the community versions it publishes.
+		if wantImages := len(demo.Images) + len(demo.Publications); accounts != len(demo.Accounts) || images != wantImages {
 			t.Errorf("replica %d sees %d accounts and %d images, want the demo's %d and %d",
-				i, accounts, images, len(demo.Accounts), len(demo.Images))
+				i, accounts, images, len(demo.Accounts), wantImages)
 		}
 	}
 }

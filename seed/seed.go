@@ -13,7 +13,7 @@ import (
 	"os"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"imageshare"
 	"imageshare/core"
@@ -26,6 +26,8 @@ type File struct {
 	Images    []Image    `yaml:"images"`
 	Shares    []Share    `yaml:"shares"`
 	Instances []Instance `yaml:"instances"`
+	// Community catalog versions, published and reviewed (community.go).
+	Publications []Publication `yaml:"publications"`
 	// Sub-users and access policies (ram.go; applied by ram.go here).
 	Policies []Policy `yaml:"policies"`
 	Groups   []Group  `yaml:"groups"`
@@ -192,6 +194,11 @@ func Apply(ctx context.Context, op core.Operator, f *File) error {
 	for i, sh := range f.Shares {
 		if _, err := op.ShareImage(ctx, sh.Image, sh.Account); err != nil {
 			return fmt.Errorf("shares[%d] (%s → %d): %w", i, sh.Image, sh.Account, domainError(err))
+		}
+	}
+	for i, p := range f.Publications {
+		if err := applyPublication(ctx, op, p); err != nil {
+			return fmt.Errorf("publications[%d] (%s %s): %w", i, p.Image, p.Version, err)
 		}
 	}
 	return applyRAM(ctx, op, f)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -309,59 +308,4 @@ func TestCLI_PublishAndCommunity(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "PublishCompShareImage refused: RetCode 331") {
 		t.Fatalf("duplicate version: %v", err)
 	}
-}
-
-func TestCompletion(t *testing.T) {
-	out, _, err := cli(t, "completion", "bash")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("bash not installed; the script is checked where it is")
-	}
-	// complete runs the script's function for a command line as bash
-	// would when TAB is pressed after the last word.
-	complete := func(words ...string) []string {
-		t.Helper()
-		script := out + fmt.Sprintf("\nCOMP_WORDS=(%s); COMP_CWORD=%d; _imageshare; printf '%%s\\n' \"${COMPREPLY[@]}\"\n",
-			quoteWords(words), len(words)-1)
-		res, err := exec.Command(bash, "--norc", "-c", script).CombinedOutput()
-		if err != nil {
-			t.Fatalf("bash: %v\n%s", err, res)
-		}
-		return strings.Fields(string(res))
-	}
-	cases := []struct {
-		words []string
-		want  []string
-	}{
-		{[]string{"imageshare", "sh"}, []string{"share"}},
-		{[]string{"imageshare", "share", ""}, []string{"ls", "add", "rm"}},
-		{[]string{"imageshare", "images", "ls", "--sh"}, []string{"--shared-with-me"}},
-		{[]string{"imageshare", "community", "ls", "--se"}, []string{"--search"}},
-		{[]string{"imageshare", "serve", "--log-f"}, []string{"--log-format"}},
-		{[]string{"imageshare", "publish", "img", "--ta"}, []string{"--tag"}},
-		{[]string{"imageshare", "completion", ""}, []string{"bash", "zsh"}},
-	}
-	for _, tc := range cases {
-		if got := complete(tc.words...); !slices.Equal(got, tc.want) {
-			t.Errorf("completing %q: %q, want %q", tc.words, got, tc.want)
-		}
-	}
-	zsh, _, err := cli(t, "completion", "zsh")
-	if err != nil || !strings.HasPrefix(zsh, "#compdef imageshare\n") || !strings.Contains(zsh, "complete -o default -F _imageshare imageshare") {
-		t.Fatalf("completion zsh: %v\n%s", err, zsh)
-	}
-	if _, _, err := cli(t, "completion", "fish"); err == nil {
-		t.Fatal("completion fish accepted")
-	}
-}
-
-func quoteWords(words []string) string {
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = "'" + w + "'"
-	}
-	return strings.Join(q, " ")
 }

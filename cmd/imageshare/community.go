@@ -119,6 +119,7 @@ type stringList []string
 
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+func (l *stringList) Type() string       { return "strings" } // help's value word
 
 type publishFlagValues struct {
 	price                      *float64

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"imageshare/app"
 	"imageshare/core"
@@ -136,15 +136,23 @@ func (f settingFlag) Set(v string) error {
 
 func (f settingFlag) IsBoolFlag() bool { return f.s != nil && f.s.kind == kindBool }
 
+// Type is the setting's value word in help (--listen string, --demo).
+func (f settingFlag) Type() string {
+	if f.s == nil || f.s.kind == kindBool {
+		return "bool"
+	}
+	if w := valueWord(f.s.kind); w != "" {
+		return w
+	}
+	return "string"
+}
+
 // register adds --config and a flag per setting to fs.
 func (c *serveConfig) register(fs *flag.FlagSet) {
 	c.configFile = fs.String("config", "", "YAML configuration file (env IMAGESHARE_CONFIG)")
 	for _, s := range c.settings {
-		// A backquoted word names the flag's value in -h output.
+		// The value's word in help is settingFlag.Type.
 		usage := s.usage + " (env " + s.env()
-		if w := valueWord(s.kind); w != "" {
-			usage = s.usage + " (`" + w + "`; env " + s.env()
-		}
 		if s.def != "" {
 			usage += ", default " + s.def
 		}

@@ -121,6 +121,15 @@ func TestServeDemo_PrintedCallsWork(t *testing.T) {
 	if !strings.Contains(last, "compshareImage-alice-llama") || !strings.Contains(last, "alice@example.com") {
 		t.Fatalf("bob's sharing list lacks alice's image: %s", last)
 	}
+	// The demo's community catalog, as the README's first steps list it.
+	isolateEnv(t)
+	t.Setenv("IMAGESHARE_URL", calls[0][1])
+	t.Setenv("IMAGESHARE_PUBLIC_KEY", "demo-carol-public")
+	t.Setenv("IMAGESHARE_PRIVATE_KEY", "demo-carol-private")
+	catalog, errOut, err := cli(t, "community", "ls")
+	if err != nil || !strings.Contains(catalog, "llama3-finetune-kit") || !strings.Contains(catalog, "whisper-large-api") {
+		t.Fatalf("community ls after serve --demo: %v\n%s%s", err, catalog, errOut)
+	}
 	cancel()
 	select {
 	case err := <-done:

@@ -12,8 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"imageshare/internal/ucloudclient"
 )
@@ -139,6 +140,8 @@ func (o *clientOpts) loadProfile(lookupEnv func(string) (string, bool), warn io.
 type remote struct {
 	p *profile
 	c *ucloudclient.Client
+	// sleep waits between tries (retry.go); tests record it instead.
+	sleep func(context.Context, time.Duration) error
 }
 
 func (o *clientOpts) connect(stderr io.Writer) (*remote, error) {
@@ -146,13 +149,13 @@ func (o *clientOpts) connect(stderr io.Writer) (*remote, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &remote{p: p, c: ucloudclient.New(p.URL, p.PublicKey, p.PrivateKey, ucloudclient.WithRegion(p.Region))}, nil
+	return &remote{p: p, c: ucloudclient.New(p.URL, p.PublicKey, p.PrivateKey, ucloudclient.WithRegion(p.Region)), sleep: sleepCtx}, nil
 }
 
 // call runs one action and turns the client's errors into sentences that
 // say what the server said, or why it could not be asked.
 func (r *remote) call(ctx context.Context, action string, params map[string]any, out any) error {
-	err := r.c.Call(ctx, action, params, out)
+	err := r.callRetrying(ctx, action, params, out)
 	if err == nil {
 		return nil
 	}
