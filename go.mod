@@ -1,4 +1,4 @@
-module imageshare
+module github.com/imageshare/imageshare
 
 go 1.26.8
 

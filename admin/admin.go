@@ -27,8 +27,8 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"imageshare"
-	"imageshare/internal/wiretext"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/wiretext"
 )
 
 // Options configures the admin API.

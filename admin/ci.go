@@ -26,11 +26,11 @@ import (
 	"strings"
 	"time"
 
-	"imageshare"
-	"imageshare/core"
-	"imageshare/internal/fault"
-	"imageshare/seed"
-	"imageshare/vocabulary"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/internal/fault"
+	"github.com/imageshare/imageshare/seed"
+	"github.com/imageshare/imageshare/vocabulary"
 )
 
 // CI is what the CI endpoints act on: the server (app.Main).

@@ -16,11 +16,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"imageshare/admin"
-	"imageshare/app/transfer"
-	"imageshare/core"
-	"imageshare/internal/dsn"
-	"imageshare/internal/fault"
+	"github.com/imageshare/imageshare/admin"
+	"github.com/imageshare/imageshare/app/transfer"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/internal/dsn"
+	"github.com/imageshare/imageshare/internal/fault"
 )
 
 // ciState is what the CI conveniences of the admin API need

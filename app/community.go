@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/http"
 
-	"imageshare/admin"
-	"imageshare/core"
+	"github.com/imageshare/imageshare/admin"
+	"github.com/imageshare/imageshare/core"
 )
 
 // startBuildFinisher runs the core's build finisher until Close. Every

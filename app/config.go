@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"imageshare"
-	"imageshare/core"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
 )
 
 // Config is everything a running imageshare needs. DefaultConfig is the

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // One delete rule for every dialect (Alibaba's and BCC's DeleteImage,

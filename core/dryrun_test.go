@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
-	"imageshare"
-	"imageshare/core"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
 )
 
 // A DryRun of a share change predicts the real change exactly, in every

@@ -1,7 +1,7 @@
 package core
 
 import (
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // The per-account quotas and the bounds on image texts: the one place the

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
-	"imageshare/core"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
 )
 
 // quotaEnv is newEnv with limits; builds finish at once.

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/app/apptest"
-	"imageshare/app/transfer"
-	"imageshare/dialect/aliyun"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/app/transfer"
+	"github.com/imageshare/imageshare/dialect/aliyun"
 )
 
 // exportState is the store's export (app/transfer), the whole of its data,

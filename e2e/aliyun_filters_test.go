@@ -12,8 +12,8 @@ import (
 
 	teaecs "github.com/alibabacloud-go/ecs-20140526/v7/client"
 
-	"imageshare"
-	"imageshare/app/apptest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app/apptest"
 )
 
 // filterFixture is a region with images whose OS facts and tags differ

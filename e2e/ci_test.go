@@ -17,9 +17,9 @@ import (
 	ucloudsdk "github.com/ucloud/ucloud-sdk-go/ucloud"
 	uerr "github.com/ucloud/ucloud-sdk-go/ucloud/error"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/app/apptest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
 )
 
 // The CI conveniences of the admin API (docs/deploy.md "CI

@@ -36,11 +36,11 @@ func TestImagesharetestFromExternalModule(t *testing.T) {
 			t.Fatal(err)
 		}
 		if name == "go.mod" {
-			old := "replace imageshare => ../../.."
+			old := "replace github.com/imageshare/imageshare => ../../.."
 			if !strings.Contains(string(b), old) {
 				t.Fatalf("exttest/go.mod lacks %q", old)
 			}
-			b = []byte(strings.Replace(string(b), old, "replace imageshare => "+root, 1))
+			b = []byte(strings.Replace(string(b), old, "replace github.com/imageshare/imageshare => "+root, 1))
 		}
 		if name == "go.sum" {
 			// The main module's sums too: when its requirements move

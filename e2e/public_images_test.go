@@ -8,8 +8,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"github.com/baidubce/bce-sdk-go/services/bcc/api"
 
-	"imageshare"
-	"imageshare/app/apptest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app/apptest"
 )
 
 // One rule for public images across dialects (docs/aliyun.md "Public

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/app"
-	"imageshare/app/apptest"
-	"imageshare/core"
-	"imageshare/dialect/ucloud"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/dialect/ucloud"
 )
 
 // TestUCloud_AccountQuota (issue 17 finding 9): the per-account quotas

@@ -13,9 +13,9 @@ import (
 	"github.com/baidubce/bce-sdk-go/services/bcc/api"
 	ucloudsdk "github.com/ucloud/ucloud-sdk-go/ucloud"
 
-	"imageshare"
-	"imageshare/app/apptest"
-	"imageshare/dialect/ucloud"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/dialect/ucloud"
 )
 
 // Image states and deletes, decided once in the core and answered in

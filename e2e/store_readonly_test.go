@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/app"
-	"imageshare/app/apptest"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
 )
 
 // chattr sets or clears a file attribute, skipping the test where that

@@ -14,7 +14,7 @@ import (
 	uerr "github.com/ucloud/ucloud-sdk-go/ucloud/error"
 	ucloudlog "github.com/ucloud/ucloud-sdk-go/ucloud/log"
 
-	"imageshare/imagesharetest"
+	"github.com/imageshare/imageshare/imagesharetest"
 )
 
 // The official UCloud SDK (services/ucompshare) with only its BaseUrl

@@ -25,9 +25,9 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/app"
-	"imageshare/internal/fault"
-	"imageshare/seed"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/internal/fault"
+	"github.com/imageshare/imageshare/seed"
 )
 
 // Options configure a server. The zero value serves the demo data.

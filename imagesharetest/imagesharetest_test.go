@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"imageshare"
-	"imageshare/app/apptest"
-	"imageshare/imagesharetest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/imagesharetest"
 )
 
 const testSeed = `

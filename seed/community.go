@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	"imageshare"
-	"imageshare/core"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
 )
 
 // Publication publishes a custom image to the community catalog as its

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
-	"imageshare/seed"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/seed"
 )
 
 // The demo data has a community catalog a newcomer can list right after

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 )
 
 // TestCommunityMigrationIndexesExistingImages upgrades a database made at

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // testDescribeFilters covers the filters DescribeImages brings

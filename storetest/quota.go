@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // testQuota checks imageshare.Quota on the create and update paths: the

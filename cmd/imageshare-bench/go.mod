@@ -1,4 +1,4 @@
-module imageshare/cmd/imageshare-bench
+module github.com/imageshare/imageshare/cmd/imageshare-bench
 
 go 1.26.8
 
@@ -6,7 +6,7 @@ require (
 	github.com/aliyun/alibaba-cloud-sdk-go v1.63.107
 	github.com/baidubce/bce-sdk-go v0.9.277
 	gonum.org/v1/plot v0.17.0
-	imageshare v0.0.0
+	github.com/imageshare/imageshare v0.0.0
 )
 
 require (
@@ -36,4 +36,4 @@ require (
 	modernc.org/sqlite v1.50.0 // indirect
 )
 
-replace imageshare => ../..
+replace github.com/imageshare/imageshare => ../..

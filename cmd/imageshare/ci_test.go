@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/app"
-	"imageshare/app/apptest"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
 )
 
 // imageshare ci against a real server's admin API: a fault added is

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/app/apptest"
+	"github.com/imageshare/imageshare/app/apptest"
 )
 
 // healthcheck exits 0 against a ready server and fails against one that

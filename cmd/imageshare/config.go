@@ -14,9 +14,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"imageshare/app"
-	"imageshare/core"
-	"imageshare/internal/dsn"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/internal/dsn"
 )
 
 // The server's configuration comes from four layers, each overriding the

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"imageshare/app"
-	"imageshare/core"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/core"
 )
 
 // writeFile writes a file in t's temp dir and returns its path.

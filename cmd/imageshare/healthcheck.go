@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"imageshare/app"
+	"github.com/imageshare/imageshare/app"
 )
 
 // healthcheckCmd asks a server whether it is ready (GET /readyz, 200 when

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // imageJSON is one image as "image show --json" prints it: the record,

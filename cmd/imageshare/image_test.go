@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/seed"
+	"github.com/imageshare/imageshare/seed"
 )
 
 // TestImageShow prints a demo image's OS facts and key tags, as JSON and

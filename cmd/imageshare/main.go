@@ -37,7 +37,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"imageshare/app"
+	"github.com/imageshare/imageshare/app"
 )
 
 func main() {

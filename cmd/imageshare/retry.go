@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // The tenant commands retry the answers that mean "try again": a RetCode

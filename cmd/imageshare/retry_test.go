@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // answers serves one scripted answer per request (the last one repeats)

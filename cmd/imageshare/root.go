@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"imageshare/internal/version"
+	"github.com/imageshare/imageshare/internal/version"
 )
 
 const rootLong = `imageshare: a self-hostable image-sharing control plane.

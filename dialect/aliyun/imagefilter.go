@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // The filters of DescribeImages beyond owner, id, name and status

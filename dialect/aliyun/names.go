@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strings"
 
-	"imageshare/dialect/kit"
+	"github.com/imageshare/imageshare/dialect/kit"
 )
 
 // commonParams are accepted by every action (docs/aliyun.md, "Common

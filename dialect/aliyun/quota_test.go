@@ -3,7 +3,7 @@ package aliyun
 import (
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // The account quota (issue 17 finding 9; core/quota.go) maps to this

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"imageshare/internal/fault"
+	"github.com/imageshare/imageshare/internal/fault"
 )
 
 // injectFault applies the fault rule (internal/fault) that matches this

@@ -6,12 +6,12 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"imageshare"
-	"imageshare/core"
-	"imageshare/dialect/kit"
-	"imageshare/internal/fault"
-	"imageshare/internal/reqlog"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/dialect/kit"
+	"github.com/imageshare/imageshare/internal/fault"
+	"github.com/imageshare/imageshare/internal/reqlog"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // A fault rule on the request's context fails an authenticated call of

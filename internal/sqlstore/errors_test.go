@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // A driver error that says the store cannot write is KindUnavailable,

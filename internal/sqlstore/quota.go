@@ -3,7 +3,7 @@ package sqlstore
 import (
 	"fmt"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // TextBytes is the bytes of an image row's texts, the columns

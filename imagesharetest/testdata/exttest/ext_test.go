@@ -10,7 +10,7 @@ import (
 	uerr "github.com/ucloud/ucloud-sdk-go/ucloud/error"
 	ucloudlog "github.com/ucloud/ucloud-sdk-go/ucloud/log"
 
-	"imageshare/imagesharetest"
+	"github.com/imageshare/imageshare/imagesharetest"
 )
 
 // A user's test: a server per test, the demo data's alice through the

@@ -7,7 +7,7 @@ go 1.26.8
 
 require (
 	github.com/ucloud/ucloud-sdk-go v0.22.123
-	imageshare v0.0.0
+	github.com/imageshare/imageshare v0.0.0
 )
 
 require (
@@ -44,4 +44,4 @@ require (
 	modernc.org/sqlite v1.50.0 // indirect
 )
 
-replace imageshare => ../../..
+replace github.com/imageshare/imageshare => ../../..
