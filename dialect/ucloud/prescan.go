@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // Bounds on the shape of one request, checked by a pass that allocates
@@ -85,7 +86,7 @@ func scanForm(body []byte) (scan, error) {
 		}
 		v, err := url.QueryUnescape(value)
 		if err != nil {
-			continue
+			return s, errorf(CodeMalformedBody, "Malformed form body: %v", err)
 		}
 		if err := s.note(n, v); err != nil {
 			return s, err
@@ -101,6 +102,11 @@ func scanForm(body []byte) (scan, error) {
 // to decodeJSON, which runs only once the key is known.
 func scanJSON(body []byte) (scan, error) {
 	var s scan
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD, storing
+	// something other than what was sent (and signed).
+	if !utf8.Valid(body) {
+		return s, errorf(CodeMalformedBody, "Malformed JSON body: not valid UTF-8")
+	}
 	malformed := errorf(CodeMalformedBody, "Malformed JSON body: expected one object")
 	i := skipSpace(body, 0)
 	if i == len(body) || body[i] != '{' {
@@ -199,18 +205,28 @@ func (s *scan) value(depth int, key string, quoted []byte, escaped bool) error {
 	return s.note(key, v)
 }
 
-// topLevelKey returns the key when it is one the scan reads, else "".
+// topLevelKey returns the key when it is one the scan reads, else "". A
+// plain key is compared in place (no copy), an escaped one decoded only
+// when it is short enough to be one of them.
 func topLevelKey(quoted []byte, escaped bool) string {
-	if len(quoted) > 2+6*len("PublicKey") {
-		return ""
+	raw := quoted[1 : len(quoted)-1]
+	if escaped {
+		if len(quoted) > 2+6*len("PublicKey") {
+			return ""
+		}
+		var k string
+		if json.Unmarshal(quoted, &k) != nil {
+			return ""
+		}
+		raw = []byte(k)
 	}
-	k := string(quoted[1 : len(quoted)-1])
-	if escaped && json.Unmarshal(quoted, &k) != nil {
-		return ""
-	}
-	switch k {
-	case "Action", "PublicKey", "Signature":
-		return k
+	switch string(raw) {
+	case "Action":
+		return "Action"
+	case "PublicKey":
+		return "PublicKey"
+	case "Signature":
+		return "Signature"
 	}
 	return ""
 }
