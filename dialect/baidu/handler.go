@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,6 +106,10 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Counted before the query is parsed: no call takes more than four.
+	if strings.Count(r.URL.RawQuery, "&") >= maxQueryParams {
+		return nil, errorf(http.StatusBadRequest, codeInvalidParameter, "too many query parameters: a call takes at most %d", maxQueryParams)
+	}
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, codeInvalidURI, "the query string is malformed")
@@ -136,6 +141,9 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 		}
 		return nil, routeErr
 	}
+	if err := checkQuery(row, query); err != nil {
+		return nil, err
+	}
 	if !validText(imageID) {
 		return nil, errorf(http.StatusBadRequest, codeInvalidURI, "the image id in the path is not valid UTF-8 text (or holds a control character)")
 	}
@@ -154,6 +162,34 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 		body:     body,
 		clientID: r.Header.Get(requestIDHeader),
 	})
+}
+
+// maxQueryParams bounds the query keys of one request; ListImage, the
+// call with the most, takes four.
+const maxQueryParams = 16
+
+// checkQuery refuses a query key the call does not take, never ignoring
+// one: the route's flag (share, unshare) and, for a GET, the row's
+// Params. The Params of the share rows are fields of their JSON body
+// (decodeShareBody refuses the others).
+func checkQuery(row *kit.Row[handlerFunc], query url.Values) error {
+	method, rest, _ := strings.Cut(row.Route, " ")
+	_, flag, _ := strings.Cut(rest, "?")
+	for k := range query {
+		if k == flag || (method == http.MethodGet && slices.Contains(row.Params, k)) {
+			continue
+		}
+		return errorf(http.StatusBadRequest, codeInvalidParameter, "%s does not take the query parameter %q", row.Name, clipName(k))
+	}
+	return nil
+}
+
+// clipName bounds a caller's parameter name echoed in a message.
+func clipName(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
 }
 
 // write writes BCE's answer: an error as status >= 400 with BCE's JSON

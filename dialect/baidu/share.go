@@ -152,7 +152,11 @@ func decodeShareBody(body []byte) (*shareBody, error) {
 		return nil, errorf(http.StatusBadRequest, codeMalformedJSON, "the JSON you provided was not well-formed: it is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(b); err != nil {
+		if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return nil, errorf(http.StatusBadRequest, codeInvalidParameter, "the share body takes accountId, account and ucAccount, not %s", clipName(field))
+		}
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
 			return nil, errorf(http.StatusBadRequest, codeInappropriateJSON,
