@@ -264,14 +264,7 @@ func hostRegion(host string) string {
 // a request whose first attempt may have been applied. The record lives in
 // the store, so it holds across replicas.
 func (h *handler) seenBefore(ctx context.Context, c *call) (bool, error) {
-	// Hashed, because x-bce-request-id is the client's and of any length.
-	sum := sha256.Sum256([]byte(c.auth.AccessKey + "\n" + c.auth.Signature + "\n" + c.clientID))
-	nonce := "bce:" + hex.EncodeToString(sum[:])
-	ttl := c.auth.ExpiresAt().Sub(h.svc.Now()) + time.Minute
-	if ttl < time.Minute {
-		ttl = time.Minute
-	}
-	err := h.svc.UseNonce(ctx, nonce, ttl)
+	err := h.svc.UseNonce(ctx, requestKey(c), h.requestTTL(c))
 	switch {
 	case err == nil:
 		return false, nil
@@ -279,4 +272,17 @@ func (h *handler) seenBefore(ctx context.Context, c *call) (bool, error) {
 		return true, nil
 	}
 	return false, err
+}
+
+// requestKey names a request by its key, signature and x-bce-request-id;
+// hashed, because x-bce-request-id is the client's and of any length.
+func requestKey(c *call) string {
+	sum := sha256.Sum256([]byte(c.auth.AccessKey + "\n" + c.auth.Signature + "\n" + c.clientID))
+	return "bce:" + hex.EncodeToString(sum[:])
+}
+
+// requestTTL is how long a request's record lives: while its signature
+// is valid, and a minute more.
+func (h *handler) requestTTL(c *call) time.Duration {
+	return max(c.auth.ExpiresAt().Sub(h.svc.Now())+time.Minute, time.Minute)
 }

@@ -55,26 +55,20 @@ func (h *handler) handleSharedUsers(ctx context.Context, c *call) (any, error) {
 }
 
 // handleShare serves POST /v2/image/{imageId}?share. Sharing with an
-// account the image is already shared with is Image.AccountHasBeenShared,
-// except when this is the SDK resending a request already applied (its
-// first answer was lost): then the account is shared as asked and the
-// answer is success, so that a retry never turns a success into a 409.
+// account the image is already shared with is Image.AccountHasBeenShared;
+// a resend of a request gets the first attempt's answer (once), so that
+// a retry never turns a success into a 409, nor a failure into a success.
 func (h *handler) handleShare(ctx context.Context, c *call) (any, error) {
 	id, err := h.shareTarget(ctx, c.body)
 	if err != nil {
 		return nil, err
 	}
-	seen, err := h.seenBefore(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	_, err = h.svc.ModifyShares(ctx, c.caller, imageshare.ShareRequest{
-		ImageID: c.imageID, Region: c.region, Add: []int64{id}, Mode: imageshare.ShareStrict,
+	return h.once(ctx, c, imageshare.ReasonAlreadyShared, func() error {
+		_, err := h.svc.ModifyShares(ctx, c.caller, imageshare.ShareRequest{
+			ImageID: c.imageID, Region: c.region, Add: []int64{id}, Mode: imageshare.ShareStrict,
+		})
+		return err
 	})
-	if err != nil && seen && imageshare.ErrorReason(err) == imageshare.ReasonAlreadyShared {
-		return nil, nil
-	}
-	return nil, err
 }
 
 // handleUnshare serves POST /v2/image/{imageId}?unshare. Unsharing an
