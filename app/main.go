@@ -170,7 +170,7 @@ func (m *Main) Handler() http.Handler {
 	m.mountAdmin(extra)
 	limiter, gate := m.overloadGuards() // limits.go
 	m.gate = gate
-	return obs.Middleware(clientip.Trusted(m.Config.TrustedProxies, limitConcurrency(gate, extra, m.Config.MaxBodyBytes, m.Config.BodyReadTimeout, &router{
+	return obs.Middleware(clientip.Trusted(m.Config.TrustedProxies, limitConcurrency(gate, newBodyBudget(DefaultBodyBudget), extra, m.Config.MaxBodyBytes, m.Config.BodyReadTimeout, &router{
 		ucloud: ucloud.New(m.Service, ucloud.Options{
 			AccountIDType: m.Config.UCloudAccountIDType,
 			Logger:        log.With("dialect", "ucloud"),
