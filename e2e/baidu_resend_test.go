@@ -42,6 +42,8 @@ func (rt *resendTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		to = rt.replicas[0]
 	}
 	r2 := r.Clone(r.Context())
+	// The Host the SDK signed travels unchanged, as behind a load balancer.
+	r2.Host = r.URL.Host
 	r2.URL.Scheme, r2.URL.Host = to.Scheme, to.Host
 	if r.GetBody != nil {
 		body, err := r.GetBody()
