@@ -25,7 +25,6 @@ const (
 	// parameter with 400 InvalidParameter (docs/baidu.md).
 	codeInvalidParameter      = "InvalidParameter"
 	codeMalformedJSON         = "MalformedJSON"
-	codeMethodNotAllowed      = "MethodNotAllowed"
 	codeNoSuchObject          = "NoSuchObject"
 	codeRequestEntityTooLarge = "RequestEntityTooLarge"
 	codeRequestExpired        = "RequestExpired"

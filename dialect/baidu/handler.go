@@ -136,9 +136,6 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 		return nil, err
 	}
 	if routeErr != nil {
-		if e, ok := routeErr.(*apiError); ok && e.Status == http.StatusMethodNotAllowed {
-			ex.W.Header().Set("Allow", allowed(r.URL.EscapedPath()))
-		}
 		return nil, routeErr
 	}
 	if err := checkQuery(row, query); err != nil {
