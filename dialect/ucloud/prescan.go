@@ -123,6 +123,9 @@ func scanJSON(body []byte) (scan, error) {
 			i++
 			continue
 		case c == '{' || c == '[':
+			if depth == 1 && key != "" {
+				return s, invalidParam(key, "must be a string")
+			}
 			if depth == len(stack) {
 				return s, tooManyParams()
 			}
@@ -170,8 +173,8 @@ func scanJSON(body []byte) (scan, error) {
 			for j < len(body) && !isJSONSpace(body[j]) && body[j] != ',' && body[j] != '}' && body[j] != ']' {
 				j++
 			}
-			if depth == 1 && key == "Signature" && string(body[i:j]) != "null" {
-				return s, invalidParam("Signature", "must be a string")
+			if depth == 1 && key != "" && string(body[i:j]) != "null" {
+				return s, invalidParam(key, "must be a string")
 			}
 			if err := s.value(depth, "", nil, false); err != nil {
 				return s, err

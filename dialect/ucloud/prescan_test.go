@@ -90,3 +90,37 @@ func bodyOfKeys(n int, publicKey string) []byte {
 	b.WriteString("}")
 	return b.Bytes()
 }
+
+// FuzzScanJSON: the cheap pass agrees with the decoder. A body the
+// decoder accepts within the bounds passes the scan, and both read the
+// same Action and PublicKey (the scan's are the ones looked up and routed
+// by, the decoder's the ones signed).
+func FuzzScanJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"Action":"X","PublicKey":"k","Signature":"s","Tags":["a","b"],"Softwares":{"Applications":["x"]}}`,
+		`{"\u0041ction":"X","PublicKey":"p\u0031","N":1.5e3,"B":true,"Z":null}`,
+		`{"Action":"X","A":[[[]]],"S":"a\"b\\"}`,
+		` {"Action" : "X" } `,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		pl, derr := decodeJSON(body)
+		s, serr := scanJSON(body)
+		if derr != nil {
+			return
+		}
+		if serr != nil {
+			// Beyond the bounds, or Action, PublicKey or Signature given
+			// twice or not as a string: refused by the scan alone.
+			if code(serr) == CodeTooManyParams || code(serr) == CodeInvalidParams {
+				return
+			}
+			t.Fatalf("the decoder accepts %q, the scan refuses it: %v", body, serr)
+		}
+		action, key := pl.params.values["Action"], pl.params.values["PublicKey"]
+		if s.action != action || s.publicKey != key {
+			t.Fatalf("%q: scan read Action %q PublicKey %q, decoder %q %q", body, s.action, s.publicKey, action, key)
+		}
+	})
+}
