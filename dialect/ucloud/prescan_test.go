@@ -124,3 +124,31 @@ func FuzzScanJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzScanForm: as FuzzScanJSON, for form bodies.
+func FuzzScanForm(f *testing.F) {
+	for _, s := range []string{
+		"Action=X&PublicKey=k&Signature=s&AddAccounts.0=1",
+		"Act%69on=X&Public%4Bey=a+b&Signature=",
+		"Action=X&&Tags.0=a&Tags.1=b",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		pl, derr := decodeForm(body)
+		s, serr := scanForm(body)
+		if derr != nil {
+			return
+		}
+		if serr != nil {
+			if code(serr) == CodeTooManyParams {
+				return
+			}
+			t.Fatalf("the decoder accepts %q, the scan refuses it: %v", body, serr)
+		}
+		action, key := pl.params.values["Action"], pl.params.values["PublicKey"]
+		if s.action != action || s.publicKey != key {
+			t.Fatalf("%q: scan read Action %q PublicKey %q, decoder %q %q", body, s.action, s.publicKey, action, key)
+		}
+	})
+}
