@@ -25,8 +25,8 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"imageshare"
-	"imageshare/internal/wiretext"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/wiretext"
 )
 
 // Options configures the admin API.

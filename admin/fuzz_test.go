@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/admin"
-	"imageshare/core"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/admin"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // FuzzAdminAPI sends authorized requests with fuzzed methods, paths,

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Version is a community version as the admin API shows it.

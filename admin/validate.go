@@ -3,8 +3,8 @@ package admin
 import (
 	"unicode/utf8"
 
-	"imageshare"
-	"imageshare/internal/wiretext"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/wiretext"
 )
 
 // Admin input is checked the way the dialects check theirs (SECURITY.md,

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/app/apptest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
 )
 
 // TestAdmin_RefusesControlCharacters (finding 10 of SECURITY.md): the

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"imageshare/internal/clientip"
+	"github.com/imageshare/imageshare/internal/clientip"
 )
 
 // Body memory (SECURITY.md, "Overload", finding 1 of issue 17). Every API

@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	"imageshare/admin"
+	"github.com/imageshare/imageshare/admin"
 )
 
 // startBuildFinisher runs the core's build finisher until Close. Every

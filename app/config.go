@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Config is everything a running imageshare needs. DefaultConfig is the

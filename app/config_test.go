@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/app"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
 )
 
 // Defaults fills an unset field with DefaultConfig's value: the two agree.

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"imageshare/internal/ratelimit"
+	"github.com/imageshare/imageshare/internal/ratelimit"
 )
 
 // DefaultMaxConcurrentRequests is the bound on API requests served at once

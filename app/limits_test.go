@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare/internal/ratelimit"
+	"github.com/imageshare/imageshare/internal/ratelimit"
 )
 
 // stallingBody is a request body that says when it is first read and

@@ -12,16 +12,16 @@ import (
 	"sync"
 	"time"
 
-	"imageshare"
-	"imageshare/core"
-	"imageshare/dialect/aliyun"
-	"imageshare/dialect/baidu"
-	"imageshare/dialect/ucloud"
-	"imageshare/internal/clientip"
-	"imageshare/internal/dsn"
-	"imageshare/internal/obs"
-	"imageshare/internal/ratelimit"
-	"imageshare/seed"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/dialect/aliyun"
+	"github.com/imageshare/imageshare/dialect/baidu"
+	"github.com/imageshare/imageshare/dialect/ucloud"
+	"github.com/imageshare/imageshare/internal/clientip"
+	"github.com/imageshare/imageshare/internal/dsn"
+	"github.com/imageshare/imageshare/internal/obs"
+	"github.com/imageshare/imageshare/internal/ratelimit"
+	"github.com/imageshare/imageshare/seed"
 )
 
 // Main is a running imageshare: a store, the core service over it and an

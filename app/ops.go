@@ -9,8 +9,8 @@ import (
 
 	"encoding/json"
 
-	"imageshare"
-	"imageshare/internal/version"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/version"
 )
 
 // readyTimeout bounds the store ping behind /readyz, so that a hung

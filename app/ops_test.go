@@ -12,8 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"imageshare"
-	"imageshare/internal/version"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/version"
 )
 
 // flakyPing is the real store with a Ping that fails while down is set,

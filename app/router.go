@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"strings"
 
-	"imageshare/internal/reqlog"
+	"github.com/imageshare/imageshare/internal/reqlog"
 )
 
 // router sends each request to the dialect it is signed for. All three

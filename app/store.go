@@ -3,10 +3,10 @@ package app
 import (
 	"context"
 
-	"imageshare"
-	"imageshare/internal/dsn"
-	"imageshare/postgres"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/dsn"
+	"github.com/imageshare/imageshare/postgres"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // OpenStore opens the store a DSN names (internal/dsn reads it: sqlite:PATH,

@@ -7,7 +7,7 @@ import (
 	"encoding/hex"
 	"strings"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // The methods in this file are for operators (the CLI, seed loading, the

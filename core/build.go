@@ -5,7 +5,7 @@ import (
 	"math"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // A custom image build is simulated: the service records instances, it

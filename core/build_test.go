@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/core"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // clock is a settable test clock.

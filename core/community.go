@@ -8,7 +8,7 @@ import (
 	"math"
 	"strings"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // lineageGroup is the version group of a custom image that has none yet.

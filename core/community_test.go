@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 func (e *env) publish(t *testing.T, c imageshare.Caller, r imageshare.PublishRequest) *imageshare.Image {

@@ -7,10 +7,10 @@ import (
 	"sync"
 	"testing"
 
-	"imageshare"
-	"imageshare/core"
-	"imageshare/postgres"
-	"imageshare/postgres/pgtest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/postgres"
+	"github.com/imageshare/imageshare/postgres/pgtest"
 )
 
 // deleteShareRaces is how many {share, delete} pairs each race test sends.

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/core"
-	"imageshare/postgres"
-	"imageshare/postgres/pgtest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/postgres"
+	"github.com/imageshare/imageshare/postgres/pgtest"
 )
 
 // Existence by timing (issue 17, finding 5): the answer for another

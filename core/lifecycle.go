@@ -8,7 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 func invalid(format string, args ...any) error {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Operator is everything an operator does to any tenant's records: what

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // A request with several bad inputs is refused for the same input every

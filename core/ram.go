@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"sync"
 
-	"imageshare"
-	"imageshare/policy"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/policy"
 )
 
 // Authorization of sub-users (docs/ram.md). Every Service method that acts

@@ -5,9 +5,9 @@ import (
 	"net/netip"
 	"time"
 
-	"imageshare"
-	"imageshare/policy"
-	"imageshare/vocabulary"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/policy"
+	"github.com/imageshare/imageshare/vocabulary"
 )
 
 // The methods in this file administer sub-users, groups and policies for

@@ -8,14 +8,14 @@ import (
 	"strconv"
 	"testing"
 
-	"imageshare"
-	"imageshare/core"
-	_ "imageshare/dialect/aliyun" // registers the ecs: vocabulary
-	_ "imageshare/dialect/baidu"
-	_ "imageshare/dialect/ucloud"
-	"imageshare/policy"
-	"imageshare/sqlite"
-	"imageshare/vocabulary"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	_ "github.com/imageshare/imageshare/dialect/aliyun" // registers the ecs: vocabulary
+	_ "github.com/imageshare/imageshare/dialect/baidu"
+	_ "github.com/imageshare/imageshare/dialect/ucloud"
+	"github.com/imageshare/imageshare/policy"
+	"github.com/imageshare/imageshare/sqlite"
+	"github.com/imageshare/imageshare/vocabulary"
 )
 
 const (

@@ -5,9 +5,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"imageshare"
-	"imageshare/core"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // countingStore counts the region reads of a real store.

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Config tunes the core's rules.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"slices"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // DescribeShares implements imageshare.Service.

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // A share call on a platform image answers "not shareable" whatever the

@@ -22,10 +22,10 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/app/apptest"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // rfc3986 percent-encodes s the way Alibaba's signature wants, written

@@ -10,8 +10,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 
-	"imageshare"
-	"imageshare/app/apptest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app/apptest"
 )
 
 func describeImages(t *testing.T, c *ecs.Client, set func(*ecs.DescribeImagesRequest)) *ecs.DescribeImagesResponse {

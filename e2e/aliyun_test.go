@@ -15,9 +15,9 @@ import (
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/app/apptest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
 )
 
 // The region of the ECS documentation's examples (docs/aliyun.md).

@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/app/apptest"
-	"imageshare/dialect/aliyun"
-	"imageshare/dialect/ucloud"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/dialect/aliyun"
+	"github.com/imageshare/imageshare/dialect/ucloud"
 )
 
 // The security matrices run every action of every dialect against one

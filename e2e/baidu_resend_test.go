@@ -13,9 +13,9 @@ import (
 	"github.com/baidubce/bce-sdk-go/services/bcc"
 	"github.com/baidubce/bce-sdk-go/services/bcc/api"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/app/apptest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
 )
 
 // resendTransport sends each write's first attempt to the first replica

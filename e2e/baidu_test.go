@@ -19,9 +19,9 @@ import (
 	"github.com/baidubce/bce-sdk-go/services/bcc"
 	"github.com/baidubce/bce-sdk-go/services/bcc/api"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/app/apptest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
 )
 
 // End-to-end tests of the Baidu BCC dialect: a real server on loopback,

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"testing"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/app/apptest"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // TestRAM_UnparseableForwardedAddressFailsSafe (finding 6 of SECURITY.md):

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/dialect/ucloud"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/dialect/ucloud"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // TestCommunity_Paging checks DescribeUserCommunityImages' paging edges on

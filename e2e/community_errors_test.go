@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/dialect/ucloud"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/dialect/ucloud"
 )
 
 // TestCommunity_Errors checks that every refusal of the lifecycle and the

@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"imageshare/admin"
-	"imageshare/app"
-	"imageshare/app/apptest"
-	"imageshare/dialect/ucloud"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/admin"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/dialect/ucloud"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // End-to-end tests of the custom-image lifecycle and the community

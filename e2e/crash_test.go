@@ -19,9 +19,9 @@ import (
 	"github.com/baidubce/bce-sdk-go/bce"
 	"github.com/baidubce/bce-sdk-go/services/bcc/api"
 
-	"imageshare/app/apptest"
-	"imageshare/internal/childproc"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/internal/childproc"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // The crash harness runs the real binary as a child process on a store

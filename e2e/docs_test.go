@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/dialect/aliyun"
-	"imageshare/dialect/ucloud"
+	"github.com/imageshare/imageshare/dialect/aliyun"
+	"github.com/imageshare/imageshare/dialect/ucloud"
 )
 
 // Every action a dialect serves is named on its page in docs/, so the

@@ -19,9 +19,9 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"github.com/baidubce/bce-sdk-go/services/bcc"
 
-	"imageshare/app/apptest"
-	"imageshare/internal/childproc"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/internal/childproc"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // answerCode finds the vendor code in an answer's first bytes.

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // hostileTexts are names and descriptions that break naive SQL, LIKE

@@ -12,9 +12,9 @@ import (
 
 	"github.com/baidubce/bce-sdk-go/services/bcc/api"
 
-	"imageshare"
-	"imageshare/app/apptest"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // metrics is one scrape: series ("name{a="x",b="y"}", labels sorted as

@@ -19,10 +19,10 @@ import (
 
 	"github.com/baidubce/bce-sdk-go/services/bcc/api"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/app/apptest"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // End-to-end tests of the operational surface: health and readiness,

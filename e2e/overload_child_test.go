@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"imageshare/app/apptest"
-	"imageshare/internal/childproc"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/internal/childproc"
 )
 
 // Load figures for SECURITY.md come from TestOverload_TwiceSaturation:

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare/app"
+	"github.com/imageshare/imageshare/app"
 )
 
 // slowRequests are the heads of one request per dialect whose body never

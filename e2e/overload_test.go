@@ -13,11 +13,11 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"github.com/baidubce/bce-sdk-go/bce"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/app/apptest"
-	"imageshare/dialect/ucloud"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/dialect/ucloud"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // Throttling answers per dialect: UCloud a RetCode at HTTP 200 (its SDK

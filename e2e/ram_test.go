@@ -15,13 +15,13 @@ import (
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/app/apptest"
-	"imageshare/core"
-	"imageshare/internal/ucloudclient"
-	"imageshare/policy"
-	"imageshare/vocabulary"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/policy"
+	"github.com/imageshare/imageshare/vocabulary"
 )
 
 // End-to-end tests of sub-users and access policies (docs/ram.md) through

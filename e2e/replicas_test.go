@@ -13,11 +13,11 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/app/apptest"
-	"imageshare/internal/ucloudclient"
-	"imageshare/seed"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/seed"
 )
 
 // The replica test: N imageshare servers on one store (two on

@@ -16,8 +16,8 @@ import (
 	"github.com/alibabacloud-go/tea/dara"
 	"github.com/alibabacloud-go/tea/tea"
 
-	"imageshare"
-	"imageshare/app/apptest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app/apptest"
 )
 
 // Requests of one cloud's shape must never get another dialect's answer,

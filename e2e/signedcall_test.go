@@ -19,9 +19,9 @@ import (
 	bceauth "github.com/baidubce/bce-sdk-go/auth"
 	bcehttp "github.com/baidubce/bce-sdk-go/http"
 
-	"imageshare"
-	"imageshare/app/apptest"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // Raw signed requests for the security matrices: one action of one

@@ -18,9 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"imageshare/app"
-	"imageshare/app/apptest"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // selfSigned writes a self-signed certificate for 127.0.0.1 and its key

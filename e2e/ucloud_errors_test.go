@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/app/apptest"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // ucSignedForm returns a form body with PublicKey and a valid Signature

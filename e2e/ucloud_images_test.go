@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/app/apptest"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // ucImageIDs returns the ids of an ImageSet in order.

@@ -18,9 +18,9 @@ import (
 	ucloudlog "github.com/ucloud/ucloud-sdk-go/ucloud/log"
 	"github.com/ucloud/ucloud-sdk-go/ucloud/request"
 
-	"imageshare"
-	"imageshare/app/apptest"
-	"imageshare/dialect/ucloud"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/dialect/ucloud"
 )
 
 // The official UCloud Go SDK (github.com/ucloud/ucloud-sdk-go v0.22.123,

@@ -10,10 +10,10 @@ import (
 	"strconv"
 	"testing"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/app/apptest"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // End-to-end tests of the UCloud CompShare dialect: a real server on

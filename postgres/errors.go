@@ -6,12 +6,12 @@ import (
 	"net"
 	"strings"
 
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // SQLSTATE codes the store acts on.

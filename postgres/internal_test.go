@@ -9,9 +9,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"imageshare"
-	"imageshare/internal/sqlstore"
-	"imageshare/postgres/pgtest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare/postgres/pgtest"
 )
 
 func openTest(t *testing.T) *Store {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"imageshare"
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 )
 
 // CreateCustomImage implements imageshare.Store. The owner's account row

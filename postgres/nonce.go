@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // noncePruneBatch bounds the expired nonces one UseNonce deletes. Each call

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/internal/ratelimit"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/ratelimit"
 )
 
 // TestRateLimitAcrossReplicas spends one key's burst through the limiters

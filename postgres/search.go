@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 
 	"github.com/jackc/pgx/v5"
 )

@@ -19,12 +19,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 var _ imageshare.Store = (*Store)(nil)

@@ -4,10 +4,10 @@ import (
 	"context"
 	"testing"
 
-	"imageshare"
-	"imageshare/postgres"
-	"imageshare/postgres/pgtest"
-	"imageshare/storetest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/postgres"
+	"github.com/imageshare/imageshare/postgres/pgtest"
+	"github.com/imageshare/imageshare/storetest"
 )
 
 // openSchema opens a store on a fresh schema of the test server.

@@ -5,9 +5,9 @@ import (
 	"os"
 	"testing"
 
-	"imageshare/core"
-	"imageshare/seed"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/seed"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // FuzzParseApply: any bytes parse or are refused without a panic; a file

@@ -8,8 +8,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"imageshare"
-	"imageshare/core"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
 )
 
 // Policy is a seeded access policy of an account. Document is the RAM

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
-	"imageshare/core"
-	_ "imageshare/dialect/aliyun" // its action table registers the ecs: vocabulary the simulator reads
-	"imageshare/seed"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	_ "github.com/imageshare/imageshare/dialect/aliyun" // its action table registers the ecs: vocabulary the simulator reads
+	"github.com/imageshare/imageshare/seed"
 )
 
 const ramSeed = `

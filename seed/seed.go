@@ -15,8 +15,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"imageshare"
-	"imageshare/core"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
 )
 
 // File is the seed file format.

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
-	"imageshare/core"
-	"imageshare/seed"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/seed"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 func openService(t *testing.T) *core.Service {

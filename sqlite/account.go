@@ -6,8 +6,8 @@ import (
 	"errors"
 	"strings"
 
-	"imageshare"
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 )
 
 // CreateAccount implements imageshare.Store.

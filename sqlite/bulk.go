@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 
-	"imageshare"
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 )
 
 // BulkLoader inserts many records in few large transactions, for loading

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // searchIndexRows counts the rows of the FTS5 indexes' data tables: every

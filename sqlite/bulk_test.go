@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // TestBulkLoaderRoundTrip loads records across several batches and reads

@@ -7,8 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"imageshare"
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 )
 
 // term is one condition of a catalog query. noIndex is the same

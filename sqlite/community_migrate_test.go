@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // TestCommunityMigrationIndexesExistingImages upgrades a database made at

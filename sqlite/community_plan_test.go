@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 )
 
 // queryPlan returns the EXPLAIN QUERY PLAN steps of query.

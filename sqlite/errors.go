@@ -4,12 +4,12 @@ import (
 	"database/sql"
 	"errors"
 
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // mapError passes domain errors through and wraps anything else as an

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"sync"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Group commit. Each share change and each nonce is its own durable

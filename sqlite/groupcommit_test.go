@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 func openGroupTest(t *testing.T) *Store {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // TestReadsDoNotWaitForWriter holds the write connection in an open

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"imageshare"
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 )
 
 // CreateCustomImage implements imageshare.Store. The name check and the

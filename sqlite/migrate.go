@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	"imageshare"
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 )
 
 // migrationFS holds the schema changes, applied in version order. A file

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // noncePruneBatch bounds the expired nonces one UseNonce deletes. Each call

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 )
 
 // TestHotPathUsesIndexes checks with EXPLAIN QUERY PLAN that the queries a

@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"imageshare"
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 )
 
 // The RAM methods of imageshare.Store (ram.go): sub-users, groups,

@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 
-	"imageshare"
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 )
 
 // AddRegion implements imageshare.Store.

@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"slices"
 
-	"imageshare"
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 )
 
 // ApplyShareChange implements imageshare.Store. It runs on the single

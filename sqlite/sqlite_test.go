@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 var ctx = context.Background()

@@ -3,7 +3,7 @@ package sqlite
 import (
 	"context"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // CountShares implements imageshare.Store.

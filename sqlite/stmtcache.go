@@ -9,7 +9,7 @@ import (
 
 	msqlite "modernc.org/sqlite"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Every query the store runs is one of a few fixed texts (and, for the

@@ -12,11 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"imageshare/internal/sqlstore"
+	"github.com/imageshare/imageshare/internal/sqlstore"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 var _ imageshare.Store = (*Store)(nil)

@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"imageshare"
-	"imageshare/sqlite"
-	"imageshare/storetest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/sqlite"
+	"github.com/imageshare/imageshare/storetest"
 )
 
 func openTemp(t *testing.T) imageshare.Store {

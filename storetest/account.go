@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 type newStoreFunc = func(t *testing.T) imageshare.Store

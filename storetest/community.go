@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // catalog is a community fixture: three publishers (b and c share an

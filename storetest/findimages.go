@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // wantIDs fails unless FindImages(f) returns exactly the images ids, in

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // fullImage has every field set to a non-zero value.

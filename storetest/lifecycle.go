@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // runCommunity runs the CommunityStore part of the suite.

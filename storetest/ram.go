@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // runRAM tests the RAMStore methods: sub-users, their keys, groups,

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // sharedIDs returns the account ids of the image's shares in list order.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 func testCountShares(t *testing.T, s imageshare.Store) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Run runs the suite. newStore must return an empty, migrated store and

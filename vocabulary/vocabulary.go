@@ -15,7 +15,7 @@ import (
 	"strings"
 	"sync"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Level is an action's access level, as Alibaba's authorization tables

@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
-	"imageshare/dialect/aliyun"
-	"imageshare/dialect/baidu"
-	"imageshare/dialect/ucloud"
-	"imageshare/policy"
-	"imageshare/vocabulary"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/dialect/aliyun"
+	"github.com/imageshare/imageshare/dialect/baidu"
+	"github.com/imageshare/imageshare/dialect/ucloud"
+	"github.com/imageshare/imageshare/policy"
+	"github.com/imageshare/imageshare/vocabulary"
 )
 
 // The vocabulary is derived from the dialects' action tables: every action

@@ -12,10 +12,10 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"imageshare"
-	"imageshare/app"
-	"imageshare/core"
-	"imageshare/postgres/pgtest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/postgres/pgtest"
 )
 
 // Server is a running test server.

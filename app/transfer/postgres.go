@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"imageshare/postgres"
+	"github.com/imageshare/imageshare/postgres"
 )
 
 type postgresSide struct {

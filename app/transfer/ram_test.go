@@ -6,9 +6,9 @@ import (
 	"reflect"
 	"testing"
 
-	"imageshare"
-	"imageshare/postgres"
-	"imageshare/postgres/pgtest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/postgres"
+	"github.com/imageshare/imageshare/postgres/pgtest"
 )
 
 // populateRAM adds sub-users, a key of one, groups, policies and

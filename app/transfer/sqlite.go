@@ -8,7 +8,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // sqliteDerived are the SQLite store's tables that hold nothing but what

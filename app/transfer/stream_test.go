@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
-	"imageshare/postgres"
-	"imageshare/postgres/pgtest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/postgres"
+	"github.com/imageshare/imageshare/postgres/pgtest"
 )
 
 // exported populates a fresh SQLite store and returns its DSN and export.

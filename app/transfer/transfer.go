@@ -10,7 +10,7 @@ import (
 	"io"
 	"time"
 
-	"imageshare/internal/dsn"
+	"github.com/imageshare/imageshare/internal/dsn"
 )
 
 // side is one store, opened for a transfer.

@@ -14,10 +14,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"imageshare"
-	"imageshare/postgres"
-	"imageshare/postgres/pgtest"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/postgres"
+	"github.com/imageshare/imageshare/postgres/pgtest"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 var base = time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC)

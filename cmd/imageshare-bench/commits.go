@@ -8,8 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"imageshare"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // commitResult is the raw durable commit rate of the store on this disk.

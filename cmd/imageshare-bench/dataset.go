@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"imageshare"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // datasetVersion changes whenever generate writes different rows, so that

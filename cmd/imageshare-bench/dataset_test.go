@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // TestDatasetMatchesWhatTheLoadAssumes generates a small dataset and checks

@@ -20,7 +20,7 @@ import (
 	bcehttp "github.com/baidubce/bce-sdk-go/http"
 	"github.com/baidubce/bce-sdk-go/util"
 
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // scenario is one API call the benchmark drives, signed as its vendor's

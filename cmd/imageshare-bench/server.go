@@ -20,7 +20,7 @@ import (
 // run it (no race detector, default flags).
 func buildServer(ctx context.Context, dir string) (string, error) {
 	bin := filepath.Join(dir, "imageshare")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "imageshare/cmd/imageshare")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/imageshare/imageshare/cmd/imageshare")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build imageshare: %v\n%s", err, out)
 	}

@@ -8,8 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"imageshare"
-	"imageshare/app"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app"
 )
 
 // openAdmin opens the store a command names, without serving.

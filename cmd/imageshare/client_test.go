@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
-	"imageshare/app/apptest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app/apptest"
 )
 
 // The CLI for people against a real server: an apptest server on loopback,

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 const communityUsage = `usage: imageshare community ls [--user ORG] [--search TEXT] [--tag TAG] [--limit N] [--offset N] [--json]

@@ -14,8 +14,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"imageshare/app"
-	"imageshare/internal/dsn"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/internal/dsn"
 )
 
 // The server's configuration comes from four layers, each overriding the

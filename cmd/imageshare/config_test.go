@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare/app"
+	"github.com/imageshare/imageshare/app"
 )
 
 // writeFile writes a file in t's temp dir and returns its path.

@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"imageshare/seed"
+	"github.com/imageshare/imageshare/seed"
 )
 
 const configUsage = `usage: imageshare config check [--config FILE] [serve flags...]

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"io"
 
-	"imageshare/internal/ucloudclient"
-	"imageshare/seed"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/seed"
 )
 
 // printDemo prints the demo credentials and ready-to-paste signed calls.

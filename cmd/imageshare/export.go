@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"imageshare/app/transfer"
+	"github.com/imageshare/imageshare/app/transfer"
 )
 
 // exportCmd writes every row of a store as a JSON-lines stream (see

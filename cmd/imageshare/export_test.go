@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/postgres/pgtest"
+	"github.com/imageshare/imageshare/postgres/pgtest"
 )
 
 func TestMigrateCommand(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 const imagesUsage = `usage: imageshare images ls [--shared-with-me] [--region R] [--json]

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"imageshare"
-	"imageshare/admin"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/admin"
 )
 
 // instanceCmd records instances: the service does not run machines, it

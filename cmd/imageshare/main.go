@@ -36,8 +36,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"imageshare/app"
-	"imageshare/internal/version"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/internal/version"
 )
 
 const usage = `imageshare: a self-hostable image-sharing control plane

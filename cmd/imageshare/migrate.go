@@ -10,9 +10,9 @@ import (
 	"os"
 	"strings"
 
-	"imageshare/internal/dsn"
-	"imageshare/postgres"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare/internal/dsn"
+	"github.com/imageshare/imageshare/postgres"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // migrateCmd applies the store's pending migrations and reports them. The

@@ -10,8 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"imageshare"
-	"imageshare/core"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
 )
 
 // Access policies (docs/ram.md):

@@ -15,7 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // The commands for people (images, share, community, publish) talk to a

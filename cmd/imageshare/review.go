@@ -9,8 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"imageshare"
-	"imageshare/admin"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/admin"
 )
 
 // parseArgs parses fs from args allowing flags after the positional

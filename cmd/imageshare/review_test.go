@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
-	"imageshare/admin"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/admin"
 )
 
 // TestInstanceAndReviewCommands records an instance with the CLI, makes and

@@ -6,8 +6,8 @@ import (
 	"io"
 	"os"
 
-	"imageshare/app"
-	"imageshare/internal/dsn"
+	"github.com/imageshare/imageshare/app"
+	"github.com/imageshare/imageshare/internal/dsn"
 )
 
 // serve runs the server with the configuration resolved from defaults,

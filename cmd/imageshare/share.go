@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 const shareUsage = `usage: imageshare share ls IMAGE [--json]

@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Sub-users and their groups (docs/ram.md):

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/internal/version"
+	"github.com/imageshare/imageshare/internal/version"
 )
 
 // imageshare version and --version print the same line: the module

@@ -3,7 +3,7 @@ package aliyun
 import (
 	"testing"
 
-	"imageshare/dialect/kit/kittest"
+	"github.com/imageshare/imageshare/dialect/kit/kittest"
 )
 
 // Every row's route (its Action), RAM action and docs agree.

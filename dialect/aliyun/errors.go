@@ -3,8 +3,8 @@ package aliyun
 import (
 	"net/http"
 
-	"imageshare"
-	"imageshare/dialect/kit"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/dialect/kit"
 )
 
 // apiError is an error in Alibaba's terms (the kit's shape): the HTTP

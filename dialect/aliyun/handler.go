@@ -24,9 +24,9 @@ import (
 	"strings"
 	"time"
 
-	"imageshare"
-	"imageshare/dialect/kit"
-	"imageshare/internal/ratelimit"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/dialect/kit"
+	"github.com/imageshare/imageshare/internal/ratelimit"
 )
 
 // apiVersion is the only ECS API version served.

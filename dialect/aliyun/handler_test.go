@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // panicService panics on every call, to prove the dialect never lets a

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Alibaba's image statuses and the domain statuses they stand for. Alibaba

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"imageshare/internal/wiretext"
+	"github.com/imageshare/imageshare/internal/wiretext"
 )
 
 // Bounds on what one request may carry. The SDK sends about twenty

@@ -3,7 +3,7 @@ package aliyun
 import (
 	"strconv"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // accessDeniedDetail is the AccessDeniedDetail object Alibaba sends with

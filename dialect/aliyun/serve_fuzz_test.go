@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/core"
-	"imageshare/internal/wiretext"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/internal/wiretext"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // FuzzServeSigned sends correctly signed, fresh requests with fuzzed

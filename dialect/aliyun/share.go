@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Paging bounds of DescribeImageSharePermission and DescribeImages (the ECS

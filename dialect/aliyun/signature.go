@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"imageshare/dialect/kit"
+	"github.com/imageshare/imageshare/dialect/kit"
 )
 
 // RPC signature v1, the only scheme the classic Go SDK emits

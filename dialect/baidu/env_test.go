@@ -17,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/core"
-	"imageshare/dialect/kit"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/dialect/kit"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // testEnv is the dialect over the real core and an in-memory SQLite store,

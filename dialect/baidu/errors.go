@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"imageshare"
-	"imageshare/dialect/kit"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/dialect/kit"
 )
 
 // BCE error codes. The common ones are the SDK's own (bce/error.go); the

@@ -13,7 +13,7 @@ import (
 	"github.com/baidubce/bce-sdk-go/services/bcc"
 	"github.com/baidubce/bce-sdk-go/services/bcc/api"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // sentRequest is what the SDK put on the wire for one call.

@@ -18,10 +18,10 @@ import (
 	"strings"
 	"time"
 
-	"imageshare"
-	"imageshare/dialect/kit"
-	"imageshare/internal/ratelimit"
-	"imageshare/internal/wiretext"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/dialect/kit"
+	"github.com/imageshare/imageshare/internal/ratelimit"
+	"github.com/imageshare/imageshare/internal/wiretext"
 )
 
 // Options configures the dialect.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 func TestHandler_Authentication(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // BCC image types (the SDK's api.ImageType values).

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // catalog is a caller's view of a small image set in two regions.

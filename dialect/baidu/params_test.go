@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // TestHandler_UnknownParametersRefused: a query key or share-body field

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // once runs a write at most once per request. bce-sdk-go resends the

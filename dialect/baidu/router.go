@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	"imageshare"
-	"imageshare/dialect/kit"
-	"imageshare/vocabulary"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/dialect/kit"
+	"github.com/imageshare/imageshare/vocabulary"
 )
 
 // actions is the dialect's action table: one row per BCC call, named

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/dialect/kit"
-	"imageshare/dialect/kit/kittest"
+	"github.com/imageshare/imageshare/dialect/kit"
+	"github.com/imageshare/imageshare/dialect/kit/kittest"
 )
 
 // Every row's route, RAM action and docs agree: the router selects each

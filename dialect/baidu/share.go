@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // sharedUser is the SDK's api.SharedUser: the account name and the

@@ -1,8 +1,8 @@
 package kit
 
 import (
-	"imageshare"
-	"imageshare/vocabulary"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/vocabulary"
 )
 
 // Action is one row of a dialect's action table: everything about an

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Error is a failure in a vendor's terms: the HTTP status, the vendor's

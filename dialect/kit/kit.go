@@ -26,10 +26,10 @@ import (
 	"runtime/debug"
 	"time"
 
-	"imageshare"
-	"imageshare/internal/clientip"
-	"imageshare/internal/ratelimit"
-	"imageshare/internal/reqlog"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/clientip"
+	"github.com/imageshare/imageshare/internal/ratelimit"
+	"github.com/imageshare/imageshare/internal/reqlog"
 )
 
 // DefaultMaxBody bounds a request body when a dialect's options leave it 0.

@@ -7,12 +7,12 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"imageshare"
-	"imageshare/core"
-	"imageshare/dialect/kit"
-	"imageshare/internal/ratelimit"
-	"imageshare/internal/reqlog"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/dialect/kit"
+	"github.com/imageshare/imageshare/internal/ratelimit"
+	"github.com/imageshare/imageshare/internal/reqlog"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 var table = &kit.ErrorTable{

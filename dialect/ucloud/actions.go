@@ -1,9 +1,9 @@
 package ucloud
 
 import (
-	"imageshare"
-	"imageshare/dialect/kit"
-	"imageshare/vocabulary"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/dialect/kit"
+	"github.com/imageshare/imageshare/vocabulary"
 )
 
 // actions is the dialect's action table: one row per Action, with its

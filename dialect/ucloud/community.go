@@ -4,7 +4,7 @@ import (
 	"context"
 	"strconv"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // publishImage is PublishCompShareImage: submit a version of the caller's

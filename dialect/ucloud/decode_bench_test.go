@@ -5,7 +5,7 @@ import (
 	"io"
 	"testing"
 
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // Micro-benchmarks of the parameter decoders and the signature check, on

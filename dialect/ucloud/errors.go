@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"imageshare"
-	"imageshare/dialect/kit"
-	"imageshare/internal/wiretext"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/dialect/kit"
+	"github.com/imageshare/imageshare/internal/wiretext"
 )
 
 // RetCodes this dialect answers with. Every error is sent with HTTP 200:

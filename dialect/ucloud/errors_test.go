@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // retCode returns, through errorTable, the RetCode and Message for err, and whether it is an

@@ -3,7 +3,7 @@ package ucloud
 import (
 	"testing"
 
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // sdkBodies returns real SDK-shaped request bodies to seed the fuzzers.

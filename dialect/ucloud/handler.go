@@ -24,9 +24,9 @@ import (
 	"strconv"
 	"strings"
 
-	"imageshare"
-	"imageshare/dialect/kit"
-	"imageshare/internal/ratelimit"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/dialect/kit"
+	"github.com/imageshare/imageshare/internal/ratelimit"
 )
 
 // Account id encodings for DescribeCompShareImageShareAccounts (see

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // compShareImage is the SDK's CompShareImage model. Field names and JSON

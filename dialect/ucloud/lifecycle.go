@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // RetCodes of the custom-image lifecycle and the community catalog (see

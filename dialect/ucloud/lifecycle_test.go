@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // The lifecycle's RetCodes are distinct from errors.go's, below 2000 (never

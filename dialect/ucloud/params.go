@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"imageshare/internal/wiretext"
+	"github.com/imageshare/imageshare/internal/wiretext"
 )
 
 // Bounds on what one request may carry. They keep a hostile request from

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/core"
-	"imageshare/internal/ucloudclient"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // TestReplay_RenamedParameterRefused: UCloud's JSON signing string writes

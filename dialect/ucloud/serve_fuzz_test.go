@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
-	"imageshare/core"
-	"imageshare/internal/ucloudclient"
-	"imageshare/internal/wiretext"
-	"imageshare/sqlite"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/internal/wiretext"
+	"github.com/imageshare/imageshare/sqlite"
 )
 
 // fuzzEnv is the dialect over the real core on an in-memory SQLite store,

@@ -4,7 +4,7 @@ import (
 	"context"
 	"strconv"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // accountID is an account id as DescribeCompShareImageShareAccounts sends

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // The worked example of docs/protocols.md section 1.3, computed by the SDK.

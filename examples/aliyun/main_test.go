@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"imageshare/internal/exampletest"
+	"github.com/imageshare/imageshare/internal/exampletest"
 )
 
 // The example, run against a real server on loopback as a user would run

@@ -24,7 +24,7 @@ import (
 	"os"
 	"strconv"
 
-	"imageshare/internal/ucloudclient"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 func main() {

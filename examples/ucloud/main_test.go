@@ -5,7 +5,7 @@ import (
 	"io"
 	"testing"
 
-	"imageshare/internal/exampletest"
+	"github.com/imageshare/imageshare/internal/exampletest"
 )
 
 // The example, run against a real server on loopback as a user would run

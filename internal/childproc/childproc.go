@@ -33,7 +33,7 @@ func Binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "imageshare")
-		out, err := exec.Command("go", "build", "-o", binPath, "imageshare/cmd/imageshare").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", binPath, "github.com/imageshare/imageshare/cmd/imageshare").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/internal/dsn"
+	"github.com/imageshare/imageshare/internal/dsn"
 )
 
 func TestParse(t *testing.T) {

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare"
-	"imageshare/app/apptest"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/app/apptest"
 )
 
 // Run is an example's entry point: getenv reads its settings, args are

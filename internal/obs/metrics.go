@@ -14,8 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"imageshare"
-	"imageshare/internal/version"
+	"github.com/imageshare/imageshare"
+	"github.com/imageshare/imageshare/internal/version"
 )
 
 // Metrics are one server's metrics. Their names are documented in

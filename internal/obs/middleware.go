@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"imageshare/internal/reqlog"
+	"github.com/imageshare/imageshare/internal/reqlog"
 )
 
 // Middleware serves next with a reqlog.Info in each request's context and,

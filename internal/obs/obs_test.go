@@ -9,8 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"imageshare/internal/reqlog"
-	"imageshare/internal/version"
+	"github.com/imageshare/imageshare/internal/reqlog"
+	"github.com/imageshare/imageshare/internal/version"
 )
 
 // Every metric this package defines is documented in docs/deploy.md, so

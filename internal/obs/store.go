@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // InstrumentStore returns s timed by m: every call of the methods below

@@ -23,7 +23,7 @@ import (
 	"sync"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Limiter is a token bucket per key: each key may make Burst requests at

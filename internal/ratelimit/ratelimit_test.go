@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // clock is a test clock the test moves by hand.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Shared keeps token buckets where every replica of a deployment sees

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"strings"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // The not-found errors both stores return, so a caller sees the same

@@ -1,6 +1,6 @@
 package sqlstore
 
-import "imageshare"
+import "github.com/imageshare/imageshare"
 
 // GroupPage is a page of version groups as a store reads it: the groups
 // in page order, then their newest versions from one more query, joined

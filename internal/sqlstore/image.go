@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // ImageWhere translates f into a WHERE clause over images (with its

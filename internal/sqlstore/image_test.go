@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // testDialect binds a list as one parameter, like both stores do.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // ImageColumns are the images columns ScanImage reads, in order. Each

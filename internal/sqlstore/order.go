@@ -10,7 +10,7 @@
 // migrations.
 package sqlstore
 
-import "imageshare"
+import "github.com/imageshare/imageshare"
 
 // orderColumns names the sort key of each imageshare.SortField in one
 // listing: the flat listing orders image columns, the grouped one the

@@ -3,7 +3,7 @@ package sqlstore
 import (
 	"strings"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // The RAM tables' shared query text, scanners and errors (see the

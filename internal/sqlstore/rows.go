@@ -3,7 +3,7 @@ package sqlstore
 import (
 	"time"
 
-	"imageshare"
+	"github.com/imageshare/imageshare"
 )
 
 // Row is one result row: *sql.Row, *sql.Rows and pgx.Row all have this

@@ -1,6 +1,6 @@
 package sqlstore
 
-import "imageshare"
+import "github.com/imageshare/imageshare"
 
 // ShareListQuery selects an image's shares (ScanShare reads a row) in
 // the order ListShares promises; each store appends its page clause.

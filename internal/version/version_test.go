@@ -4,7 +4,7 @@ import (
 	"runtime/debug"
 	"testing"
 
-	"imageshare/internal/version"
+	"github.com/imageshare/imageshare/internal/version"
 )
 
 func TestFrom(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"imageshare/dialect/kit"
-	"imageshare/vocabulary"
+	"github.com/imageshare/imageshare/dialect/kit"
+	"github.com/imageshare/imageshare/vocabulary"
 )
 
 // CheckTable walks every row of tab and proves that the route, the RAM
