@@ -59,3 +59,18 @@ type Service interface {
 	LifecycleService
 	CommunityService
 }
+
+// Outcomes is implemented by a Service that can keep the first answer to
+// a request for a while, so that a client's resend of it is answered the
+// same on any replica (Baidu's SDK resends a write whose answer it lost:
+// docs/baidu.md). Optional: a dialect falls back to its older rule
+// without it.
+type Outcomes interface {
+	// RecordOutcome keeps outcome (text without control characters, at
+	// most 1 KiB) under key for ttl. Only the request that claimed the key
+	// (with UseNonce) records it, once.
+	RecordOutcome(ctx context.Context, key, outcome string, ttl time.Duration) error
+	// Outcome returns the outcome recorded under key, if one is live; ok
+	// is false when none is, or the store cannot list nonces.
+	Outcome(ctx context.Context, key string) (outcome string, ok bool, err error)
+}

@@ -132,3 +132,27 @@ type Store interface {
 	// RAMStore keeps sub-users, groups, policies and attachments (ram.go).
 	RAMStore
 }
+
+// NonceLister is implemented by stores that can list the live nonces
+// sharing a prefix: what lets a request's first answer, recorded as a
+// nonce, be read back on any replica (Service.Outcome). Optional, so that
+// a store without it still serves; resends then get the older answer.
+type NonceLister interface {
+	// LiveNonces returns up to limit nonces starting with prefix that are
+	// recorded and not expired at now, in byte order.
+	LiveNonces(ctx context.Context, prefix string, now time.Time, limit int) ([]string, error)
+}
+
+// NonceUpperBound is the least string above every string starting with
+// prefix, for a range scan in byte order; "" when there is none (a
+// prefix of 0xff bytes only).
+func NonceUpperBound(prefix string) string {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return ""
+}

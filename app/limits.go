@@ -1,8 +1,6 @@
 package app
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"time"
 
@@ -66,13 +64,16 @@ func (m *Main) Gate() *ratelimit.Gate { return m.gate }
 // ratelimit.LimitConns), never a slot, so slow senders cannot make the
 // server answer everyone "busy" (finding 3).
 //
+// The bodies held at once are bounded too (bodybudget.go): a request whose
+// body the budget cannot hold is refused as busy, like one over the bound.
+//
 // A request over the bound is not answered here, because only its dialect
 // knows how its SDK expects to hear "busy": it is marked and handed on,
 // and the dialect refuses it (ratelimit.Overloaded) before it decodes the
 // body or touches the store. The operational endpoints of exempt
 // (/healthz, /readyz, /metrics, /admin/) are never refused, so probes and
 // operators still get through under overload.
-func limitConcurrency(gate *ratelimit.Gate, exempt *http.ServeMux, maxBody int64, bodyTimeout time.Duration, next http.Handler) http.Handler {
+func limitConcurrency(gate *ratelimit.Gate, budget *bodyBudget, exempt *http.ServeMux, maxBody int64, bodyTimeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if exempt != nil {
 			if _, pattern := exempt.Handler(r); pattern != "" {
@@ -80,8 +81,9 @@ func limitConcurrency(gate *ratelimit.Gate, exempt *http.ServeMux, maxBody int64
 				return
 			}
 		}
-		bufferBody(w, r, maxBody, bodyTimeout)
-		if !gate.TryAcquire() {
+		release, ok := bufferBody(w, r, maxBody, bodyTimeout, budget) // bodybudget.go
+		defer release()
+		if !ok || !gate.TryAcquire() {
 			next.ServeHTTP(w, r.WithContext(ratelimit.MarkOverloaded(r.Context())))
 			return
 		}
@@ -89,39 +91,3 @@ func limitConcurrency(gate *ratelimit.Gate, exempt *http.ServeMux, maxBody int64
 		next.ServeHTTP(w, r)
 	})
 }
-
-// bufferBody reads up to limit+1 bytes of r's body within timeout and
-// replaces the body with them, followed by the rest of the original body
-// (which no dialect reads: each stops at limit+1) or by the read's error,
-// which the dialect reports in its own words.
-func bufferBody(w http.ResponseWriter, r *http.Request, limit int64, timeout time.Duration) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return
-	}
-	if timeout > 0 {
-		// The deadline stays after the read: the body is then consumed,
-		// and the server sets the connection's next deadline itself.
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
-	}
-	// Memory grows as bytes arrive, not as Content-Length promises: a
-	// client that declares 1 MiB and sends one byte holds a few KiB.
-	var buf bytes.Buffer
-	if r.ContentLength > 0 && r.ContentLength <= limit {
-		buf.Grow(int(min(r.ContentLength, 16<<10)))
-	}
-	_, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
-	rest := io.Reader(r.Body)
-	if err != nil {
-		rest = errReader{err}
-	}
-	r.Body = readCloser{io.MultiReader(&buf, rest), r.Body}
-}
-
-type readCloser struct {
-	io.Reader
-	io.Closer
-}
-
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }

@@ -38,7 +38,7 @@ func (b *stallingBody) Close() error { return nil }
 func TestLimitConcurrency_SlotOnlyWhileServed(t *testing.T) {
 	gate := ratelimit.NewGate(1)
 	entered, unblock := make(chan struct{}), make(chan struct{})
-	h := limitConcurrency(gate, nil, 1<<20, time.Minute, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := limitConcurrency(gate, nil, nil, 1<<20, time.Minute, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ratelimit.Overloaded(r.Context()) != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
@@ -100,13 +100,13 @@ func TestLimitConcurrency_SlotOnlyWhileServed(t *testing.T) {
 // words, and a read error reaches it as an error.
 func TestBufferBody_OverTheBound(t *testing.T) {
 	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(strings.Repeat("x", 100)))
-	bufferBody(httptest.NewRecorder(), r, 10, time.Minute)
+	bufferBody(httptest.NewRecorder(), r, 10, time.Minute, nil)
 	got, err := io.ReadAll(io.LimitReader(r.Body, 11))
 	if err != nil || len(got) != 11 {
 		t.Fatalf("over the bound: %d bytes, %v; want 11", len(got), err)
 	}
 	r = httptest.NewRequest(http.MethodPost, "/", io.MultiReader(strings.NewReader("ab"), errReader{io.ErrUnexpectedEOF}))
-	bufferBody(httptest.NewRecorder(), r, 10, time.Minute)
+	bufferBody(httptest.NewRecorder(), r, 10, time.Minute, nil)
 	got, err = io.ReadAll(r.Body)
 	if string(got) != "ab" || err != io.ErrUnexpectedEOF {
 		t.Fatalf("a failed read: %q %v, want the bytes read then the error", got, err)

@@ -200,7 +200,7 @@ func (m *Main) handlerFor(svc *core.Service) http.Handler {
 	}
 	limiter, gate := m.overloadGuards() // limits.go
 	m.gate = gate
-	return m.withFaults(obs.Middleware(clientip.Trusted(m.Config.TrustedProxies, limitConcurrency(gate, extra, m.Config.MaxBodyBytes, m.Config.BodyReadTimeout, &router{
+	return m.withFaults(obs.Middleware(clientip.Trusted(m.Config.TrustedProxies, limitConcurrency(gate, newBodyBudget(DefaultBodyBudget), extra, m.Config.MaxBodyBytes, m.Config.BodyReadTimeout, &router{
 		ucloud: ucloud.New(svc, ucloud.Options{
 			AccountIDType: m.Config.UCloudAccountIDType,
 			Logger:        log.With("dialect", "ucloud"),

@@ -120,11 +120,20 @@ type bodyKeys struct {
 // bytes, so that its dialect refuses it in its own words (Alibaba's 413,
 // UCloud's RetCode 180) instead of another dialect's.
 func (rt *router) peekBody(r *http.Request, kind string) bodyKeys {
-	prefix, _ := io.ReadAll(io.LimitReader(r.Body, rt.maxBody+1))
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(prefix), r.Body), r.Body}
+	// A body read ahead (bodybudget.go) is looked at in place, not copied:
+	// all of it, or what the body budget let in before the request was
+	// marked busy.
+	var prefix []byte
+	b, buffered := r.Body.(*bufferedBody)
+	if buffered {
+		prefix = b.data
+	} else {
+		prefix, _ = io.ReadAll(io.LimitReader(r.Body, rt.maxBody+1))
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(prefix), r.Body), r.Body}
+	}
 	if int64(len(prefix)) > rt.maxBody {
 		prefix = prefix[:rt.maxBody]
 	}

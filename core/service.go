@@ -98,6 +98,39 @@ func (s *Service) CheckRegion(ctx context.Context, region string) error {
 	return nil
 }
 
+// RecordOutcome implements imageshare.Outcomes: the outcome is kept as a
+// nonce named after the key, which the store's prefix scan reads back
+// (imageshare.NonceLister); no table of its own.
+func (s *Service) RecordOutcome(ctx context.Context, key, outcome string, ttl time.Duration) error {
+	if len(outcome) > 1<<10 {
+		outcome = outcome[:1<<10]
+	}
+	now := s.now()
+	err := s.store.UseNonce(ctx, outcomePrefix(key)+outcome, now, now.Add(ttl))
+	if imageshare.IsKind(err, imageshare.KindConflict) {
+		return nil // recorded already
+	}
+	return err
+}
+
+// Outcome implements imageshare.Outcomes.
+func (s *Service) Outcome(ctx context.Context, key string) (string, bool, error) {
+	l, ok := s.store.(imageshare.NonceLister)
+	if !ok {
+		return "", false, nil
+	}
+	prefix := outcomePrefix(key)
+	found, err := l.LiveNonces(ctx, prefix, s.now(), 1)
+	if err != nil || len(found) == 0 {
+		return "", false, err
+	}
+	return found[0][len(prefix):], true, nil
+}
+
+// outcomePrefix names a key's outcome nonces; "\x1f" cannot occur in a key
+// the dialects build (hex digests and names).
+func outcomePrefix(key string) string { return "outcome:" + key + "\x1f" }
+
 // UseNonce implements imageshare.Service.
 func (s *Service) UseNonce(ctx context.Context, nonce string, ttl time.Duration) error {
 	now := s.now()

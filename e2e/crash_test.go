@@ -278,7 +278,7 @@ func crashVerify(t *testing.T, url string, st *crashState) {
 		pub, priv := crashKey(im.dialect)
 		c := ucloudclient.New(url, pub, priv, ucloudclient.WithRegion(im.region))
 		var out ucloudclient.DescribeCompShareImageShareAccountsResponse
-		if err := c.Call(ctx, "DescribeCompShareImageShareAccounts", map[string]any{"CompShareImageId": im.id, "Limit": 100}, &out); err != nil {
+		if err := c.Call(ctx, "DescribeCompShareImageShareAccounts", map[string]any{"CompShareImageId": im.id}, &out); err != nil {
 			t.Fatalf("describe %s after restart: %v", im.id, err)
 		}
 		present := map[string]bool{}

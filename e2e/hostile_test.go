@@ -245,8 +245,8 @@ func TestHostile_RefusedInput(t *testing.T) {
 		want                              refusal
 	}{
 		{"UCloud/JSONInvalidUTF8", dUCloud, "application/json", "", "{\"Action\":\"DescribeCompShareCustomImages\",\"Name\":\"\xff\"}", refusal{200, "182"}},
-		{"UCloud/JSONList101", dUCloud, "application/json", "", `{"Action":"ModifyCompShareImageShareAccount","AddAccounts":[` + strings.Repeat("1,", 100) + `1]}`, refusal{200, "230"}},
-		{"UCloud/JSONDeepNesting", dUCloud, "application/json", "", `{"Action":` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `}`, refusal{200, "182"}},
+		{"UCloud/JSONList101", dUCloud, "application/json", "", `{"Action":"ModifyCompShareImageShareAccount","PublicKey":"` + f.aliceKey.PublicKey + `","Signature":"x","AddAccounts":[` + strings.Repeat("1,", 100) + `1]}`, refusal{200, "230"}},
+		{"UCloud/JSONDeepNesting", dUCloud, "application/json", "", `{"Action":"DescribeCompShareCustomImages","A":` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `}`, refusal{200, "183"}}, // too deep
 		{"UCloud/BodyOver1MiB", dUCloud, "application/x-www-form-urlencoded", "", "Action=DescribeCompShareImages&Name=" + strings.Repeat("x", 1<<20), refusal{200, "180"}},
 		{"Aliyun/BodyOver1MiB", dAliyun, "application/x-www-form-urlencoded", "AccessKeyId=" + f.aliceKey.PublicKey + "&Format=JSON", "ImageName=" + strings.Repeat("x", 1<<20), refusal{413, "RequestTooLarge"}},
 	}

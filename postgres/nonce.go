@@ -48,3 +48,31 @@ ON CONFLICT (nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.
 		return nil
 	})
 }
+
+// LiveNonces implements imageshare.NonceLister: a range scan of the
+// primary key (COLLATE "C", compared byte by byte).
+func (s *Store) LiveNonces(ctx context.Context, prefix string, now time.Time, limit int) ([]string, error) {
+	upper := imageshare.NonceUpperBound(prefix)
+	if prefix == "" || upper == "" {
+		return nil, nil
+	}
+	var out []string
+	err := s.retry(ctx, "postgres.LiveNonces", func() error {
+		out = out[:0]
+		rows, err := s.pool.Query(ctx, `SELECT nonce FROM nonces WHERE nonce >= $1 AND nonce < $2 AND expires_at > $3 ORDER BY nonce LIMIT $4`,
+			prefix, upper, now.UnixNano(), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				return err
+			}
+			out = append(out, n)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

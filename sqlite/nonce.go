@@ -39,3 +39,30 @@ ON CONFLICT (nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.
 		return nil
 	})
 }
+
+// LiveNonces implements imageshare.NonceLister: a range scan of the
+// primary key (TEXT, compared byte by byte).
+func (s *Store) LiveNonces(ctx context.Context, prefix string, now time.Time, limit int) ([]string, error) {
+	upper := imageshare.NonceUpperBound(prefix)
+	if prefix == "" || upper == "" {
+		return nil, nil
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT nonce FROM nonces WHERE nonce >= ? AND nonce < ? AND expires_at > ? ORDER BY nonce LIMIT ?`,
+		prefix, upper, now.UnixNano(), limit)
+	if err != nil {
+		return nil, imageshare.Internal("sqlite.LiveNonces", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, imageshare.Internal("sqlite.LiveNonces", err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, imageshare.Internal("sqlite.LiveNonces", err)
+	}
+	return out, nil
+}

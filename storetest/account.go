@@ -282,4 +282,23 @@ func testNonce(t *testing.T, newStore newStoreFunc) {
 		// An expired nonce can be used again whether or not it was pruned.
 		ok(t, s.UseNonce(ctx, "old299", at(500), at(600)))
 	})
+	t.Run("LiveNoncesByPrefix", func(t *testing.T) {
+		s := newStore(t)
+		l, isLister := s.(imageshare.NonceLister)
+		if !isLister {
+			t.Skip("the store lists no nonces (optional)")
+		}
+		ok(t, s.UseNonce(ctx, "out:a\x1f404 NoSuchObject gone", at(0), at(60)))
+		ok(t, s.UseNonce(ctx, "out:ab\x1fok", at(0), at(60)))
+		ok(t, s.UseNonce(ctx, "out:a\x1fexpired", at(0), at(10)))
+		ok(t, s.UseNonce(ctx, "out:b", at(0), at(60)))
+		got, err := l.LiveNonces(ctx, "out:a\x1f", at(20), 10)
+		ok(t, err)
+		if len(got) != 1 || got[0] != "out:a\x1f404 NoSuchObject gone" {
+			t.Fatalf("LiveNonces = %q, want the one live nonce of the prefix", got)
+		}
+		if got, err := l.LiveNonces(ctx, "out:c", at(20), 10); err != nil || len(got) != 0 {
+			t.Fatalf("LiveNonces of an unused prefix = %q, %v", got, err)
+		}
+	})
 }

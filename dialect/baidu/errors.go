@@ -11,16 +11,20 @@ import (
 // BCE error codes. The common ones are the SDK's own (bce/error.go); the
 // Image.* ones are BCC's (docs/protocols.md section 3.4).
 const (
-	codeAccessDenied          = "AccessDenied"
-	codeBadDigest             = "BadDigest"
-	codeInappropriateJSON     = "InappropriateJSON"
-	codeInternalError         = "InternalError"
-	codeInvalidAccessKeyID    = "InvalidAccessKeyId"
-	codeInvalidAuthHeader     = "InvalidHTTPAuthHeader"
-	codeInvalidHTTPRequest    = "InvalidHTTPRequest"
-	codeInvalidURI            = "InvalidURI"
+	codeAccessDenied       = "AccessDenied"
+	codeBadDigest          = "BadDigest"
+	codeInappropriateJSON  = "InappropriateJSON"
+	codeInternalError      = "InternalError"
+	codeInvalidAccessKeyID = "InvalidAccessKeyId"
+	codeInvalidAuthHeader  = "InvalidHTTPAuthHeader"
+	codeInvalidHTTPRequest = "InvalidHTTPRequest"
+	codeInvalidURI         = "InvalidURI"
+	// codeInvalidParameter refuses a parameter the call does not take (a
+	// query key, a share-body field) and a request carrying more
+	// parameters than any call takes: BCE's services answer a bad
+	// parameter with 400 InvalidParameter (docs/baidu.md).
+	codeInvalidParameter      = "InvalidParameter"
 	codeMalformedJSON         = "MalformedJSON"
-	codeMethodNotAllowed      = "MethodNotAllowed"
 	codeNoSuchObject          = "NoSuchObject"
 	codeRequestEntityTooLarge = "RequestEntityTooLarge"
 	codeRequestExpired        = "RequestExpired"

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,6 +106,10 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Counted before the query is parsed: no call takes more than four.
+	if strings.Count(r.URL.RawQuery, "&") >= maxQueryParams {
+		return nil, errorf(http.StatusBadRequest, codeInvalidParameter, "too many query parameters: a call takes at most %d", maxQueryParams)
+	}
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, codeInvalidURI, "the query string is malformed")
@@ -131,10 +136,10 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 		return nil, err
 	}
 	if routeErr != nil {
-		if e, ok := routeErr.(*apiError); ok && e.Status == http.StatusMethodNotAllowed {
-			ex.W.Header().Set("Allow", allowed(r.URL.EscapedPath()))
-		}
 		return nil, routeErr
+	}
+	if err := checkQuery(row, query); err != nil {
+		return nil, err
 	}
 	if !validText(imageID) {
 		return nil, errorf(http.StatusBadRequest, codeInvalidURI, "the image id in the path is not valid UTF-8 text (or holds a control character)")
@@ -154,6 +159,34 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 		body:     body,
 		clientID: r.Header.Get(requestIDHeader),
 	})
+}
+
+// maxQueryParams bounds the query keys of one request; ListImage, the
+// call with the most, takes four.
+const maxQueryParams = 16
+
+// checkQuery refuses a query key the call does not take, never ignoring
+// one: the route's flag (share, unshare) and, for a GET, the row's
+// Params. The Params of the share rows are fields of their JSON body
+// (decodeShareBody refuses the others).
+func checkQuery(row *kit.Row[handlerFunc], query url.Values) error {
+	method, rest, _ := strings.Cut(row.Route, " ")
+	_, flag, _ := strings.Cut(rest, "?")
+	for k := range query {
+		if k == flag || (method == http.MethodGet && slices.Contains(row.Params, k)) {
+			continue
+		}
+		return errorf(http.StatusBadRequest, codeInvalidParameter, "%s does not take the query parameter %q", row.Name, clipName(k))
+	}
+	return nil
+}
+
+// clipName bounds a caller's parameter name echoed in a message.
+func clipName(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
 }
 
 // write writes BCE's answer: an error as status >= 400 with BCE's JSON
@@ -228,14 +261,7 @@ func hostRegion(host string) string {
 // a request whose first attempt may have been applied. The record lives in
 // the store, so it holds across replicas.
 func (h *handler) seenBefore(ctx context.Context, c *call) (bool, error) {
-	// Hashed, because x-bce-request-id is the client's and of any length.
-	sum := sha256.Sum256([]byte(c.auth.AccessKey + "\n" + c.auth.Signature + "\n" + c.clientID))
-	nonce := "bce:" + hex.EncodeToString(sum[:])
-	ttl := c.auth.ExpiresAt().Sub(h.svc.Now()) + time.Minute
-	if ttl < time.Minute {
-		ttl = time.Minute
-	}
-	err := h.svc.UseNonce(ctx, nonce, ttl)
+	err := h.svc.UseNonce(ctx, requestKey(c), h.requestTTL(c))
 	switch {
 	case err == nil:
 		return false, nil
@@ -243,4 +269,17 @@ func (h *handler) seenBefore(ctx context.Context, c *call) (bool, error) {
 		return true, nil
 	}
 	return false, err
+}
+
+// requestKey names a request by its key, signature and x-bce-request-id;
+// hashed, because x-bce-request-id is the client's and of any length.
+func requestKey(c *call) string {
+	sum := sha256.Sum256([]byte(c.auth.AccessKey + "\n" + c.auth.Signature + "\n" + c.clientID))
+	return "bce:" + hex.EncodeToString(sum[:])
+}
+
+// requestTTL is how long a request's record lives: while its signature
+// is valid, and a minute more.
+func (h *handler) requestTTL(c *call) time.Duration {
+	return max(c.auth.ExpiresAt().Sub(h.svc.Now())+time.Minute, time.Minute)
 }

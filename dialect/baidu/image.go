@@ -263,18 +263,12 @@ func (h *handler) handleGetImage(ctx context.Context, c *call) (any, error) {
 	return &imageDetailResult{Image: toImageModel(im, c.caller)}, nil
 }
 
-// handleDeleteImage serves DELETE /v2/image/{imageId}. A retry of a
-// delete that was applied finds the image gone and answers success.
+// handleDeleteImage serves DELETE /v2/image/{imageId}. A resend gets
+// the first attempt's answer (once).
 func (h *handler) handleDeleteImage(ctx context.Context, c *call) (any, error) {
-	seen, err := h.seenBefore(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	err = h.svc.DeleteImage(ctx, c.caller, c.imageID, c.region, false)
-	if err != nil && seen && imageshare.ErrorReason(err) == imageshare.ReasonImageNotFound {
-		return nil, nil
-	}
-	return nil, err
+	return h.once(ctx, c, imageshare.ReasonImageNotFound, func() error {
+		return h.svc.DeleteImage(ctx, c.caller, c.imageID, c.region, false)
+	})
 }
 
 func imageNotFound(id string) error {

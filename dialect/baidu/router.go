@@ -83,12 +83,17 @@ func parsePath(escaped string) (shape, id string) {
 	return "", ""
 }
 
-// match returns the row a request selects and its image id, or the BCE
-// error for a path or method this dialect does not serve.
+// match returns the row a request selects and its image id, or the one
+// error this dialect answers every call it does not serve with (issue 14:
+// one documented "unsupported" answer per dialect): 404 InvalidURI,
+// whether the path is unknown (/v2/instance, /v2/image/{id}/other), the
+// method is not served on it (PUT /v2/image?rename, POST /v2/image) or a
+// POST names no served action (?remoteCopy). It is never NoSuchObject,
+// which says an image is missing.
 func match(method, escapedPath string, query url.Values) (*kit.Row[handlerFunc], string, error) {
 	shape, id := parsePath(escapedPath)
 	if shape == "" {
-		return nil, "", errorf(http.StatusNotFound, codeInvalidURI, "no BCC API is served at %s", escapedPath)
+		return nil, "", unsupported(method, escapedPath)
 	}
 	var plain, flagged *kit.Row[handlerFunc]
 	var flags []string
@@ -112,26 +117,28 @@ func match(method, escapedPath string, query url.Values) (*kit.Row[handlerFunc],
 		return flagged, id, nil
 	case plain != nil:
 		return plain, id, nil
-	case len(flags) > 0:
-		return nil, "", errorf(http.StatusBadRequest, codeInvalidHTTPRequest,
-			"%s %s needs the query key %s; other image actions are not supported", method, shape, strings.Join(flags, " or "))
 	}
-	return nil, "", errorf(http.StatusMethodNotAllowed, codeMethodNotAllowed,
-		"method %s is not supported on %s", method, escapedPath)
+	return nil, "", unsupported(method, escapedPath)
 }
 
-// allowed is the Allow header of a 405 answer for the path: the methods
-// of its shape's rows, in table order.
-func allowed(escapedPath string) string {
-	shape, _ := parsePath(escapedPath)
-	var methods []string
-	for _, rt := range routes {
-		if rt.shape == shape && !slices.Contains(methods, rt.method) {
-			methods = append(methods, rt.method)
-		}
+// unsupported is the answer to a call the dialect does not serve.
+func unsupported(method, escapedPath string) error {
+	p := escapedPath
+	if len(p) > 128 {
+		p = p[:128] + "..."
 	}
-	return strings.Join(methods, ", ")
+	return errorf(http.StatusNotFound, codeInvalidURI, "%s %s is not a BCC call this server serves (it serves %s)",
+		method, p, strings.Join(servedRoutes, ", "))
 }
+
+// servedRoutes lists the rows' routes, for the unsupported answer.
+var servedRoutes = func() []string {
+	var rs []string
+	for _, row := range actions.Rows {
+		rs = append(rs, row.Route)
+	}
+	return rs
+}()
 
 // Actions lists the operations the dialect serves (the bcc.Client method
 // names), sorted.

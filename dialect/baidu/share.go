@@ -70,10 +70,9 @@ func (h *handler) handleSharedUsers(ctx context.Context, c *call) (any, error) {
 }
 
 // handleShare serves POST /v2/image/{imageId}?share. Sharing with an
-// account the image is already shared with is Image.AccountHasBeenShared,
-// except when this is the SDK resending a request already applied (its
-// first answer was lost): then the account is shared as asked and the
-// answer is success, so that a retry never turns a success into a 409.
+// account the image is already shared with is Image.AccountHasBeenShared;
+// a resend of a request gets the first attempt's answer (once), so that
+// a retry never turns a success into a 409, nor a failure into a success.
 func (h *handler) handleShare(ctx context.Context, c *call) (any, error) {
 	t, err := h.shareTarget(ctx, c.body)
 	if err != nil {
@@ -82,17 +81,12 @@ func (h *handler) handleShare(ctx context.Context, c *call) (any, error) {
 	if t.everyone {
 		return nil, invalidAccount("accountId %q names every account; BCC shares an image with accounts only (an image is made public through the Alibaba dialect)", everyone)
 	}
-	seen, err := h.seenBefore(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	_, err = h.svc.ModifyShares(ctx, c.caller, imageshare.ShareRequest{
-		ImageID: c.imageID, Region: c.region, Add: t.ids, Mode: imageshare.ShareStrict,
+	return h.once(ctx, c, imageshare.ReasonAlreadyShared, func() error {
+		_, err := h.svc.ModifyShares(ctx, c.caller, imageshare.ShareRequest{
+			ImageID: c.imageID, Region: c.region, Add: t.ids, Mode: imageshare.ShareStrict,
+		})
+		return shareError(err)
 	})
-	if err != nil && seen && imageshare.ErrorReason(err) == imageshare.ReasonAlreadyShared {
-		return nil, nil
-	}
-	return nil, shareError(err)
 }
 
 // handleUnshare serves POST /v2/image/{imageId}?unshare. Unsharing an
@@ -194,7 +188,11 @@ func decodeShareBody(body []byte) (*shareBody, error) {
 		return nil, errorf(http.StatusBadRequest, codeMalformedJSON, "the JSON you provided was not well-formed: it is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(b); err != nil {
+		if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return nil, errorf(http.StatusBadRequest, codeInvalidParameter, "the share body takes accountId, account and ucAccount, not %s", clipName(field))
+		}
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
 			return nil, errorf(http.StatusBadRequest, codeInappropriateJSON,

@@ -24,6 +24,16 @@ func (ex *Exchange) ReadBody(errs BodyErrors) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, errs.TooLarge(limit)
 	}
+	// A body the server read ahead (app's body budget) is taken as it is,
+	// not copied: one request holds its body once.
+	if b, ok := r.Body.(interface{ Buffered() ([]byte, bool) }); ok {
+		if body, whole := b.Buffered(); whole {
+			if int64(len(body)) > limit {
+				return nil, errs.TooLarge(limit)
+			}
+			return body, nil
+		}
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return nil, errs.Unreadable

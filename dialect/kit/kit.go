@@ -90,6 +90,8 @@ type Exchange struct {
 
 	d    *Dialect
 	info *reqlog.Info
+	// looked is the key LookupKey found, which Authenticate reuses.
+	looked *imageshare.AccessKey
 }
 
 // Handler returns d as an http.Handler.
@@ -175,9 +177,12 @@ func (ex *Exchange) Name(action string) {
 // SECURITY.md), and the caller is built with the request's source address
 // and transport. Last, a fault injected for the action (fault.go) applies.
 func (ex *Exchange) Authenticate(ctx context.Context, keyID string, verify func(secret string) error) error {
-	key, err := ex.d.Svc.Authenticate(ctx, keyID)
-	if err != nil {
-		return err
+	key := ex.looked
+	if key == nil || key.PublicKey != keyID {
+		var err error
+		if key, err = ex.d.Svc.Authenticate(ctx, keyID); err != nil {
+			return err
+		}
 	}
 	if err := verify(key.PrivateKey); err != nil {
 		return err
@@ -190,6 +195,19 @@ func (ex *Exchange) Authenticate(ctx context.Context, keyID string, verify func(
 	ex.Caller.SourceIP, ex.Caller.SecureTransport = clientip.Of(ex.R), clientip.Secure(ex.R)
 	ex.info.AccountID = key.AccountID
 	return ex.injectFault(ctx)
+}
+
+// LookupKey looks the access key up ahead of Authenticate, for a dialect
+// that can name the key cheaply before the costly part of its decoding: an
+// unknown or disabled key is refused before a large body is parsed
+// (SECURITY.md, finding 1 of issue 17). Authenticate then reuses the key.
+func (ex *Exchange) LookupKey(ctx context.Context, keyID string) error {
+	key, err := ex.d.Svc.Authenticate(ctx, keyID)
+	if err != nil {
+		return err
+	}
+	ex.looked = key
+	return nil
 }
 
 // Resolve puts the action the request runs and the region it addresses

@@ -22,7 +22,7 @@ var actions = kit.NewTable("ucloud", "ucompshare", "ucs:ucompshare", []*kit.Row[
 		Handle: (*handler).describeCustomImages},
 	{Action: image("DescribeCompShareSharingImages", vocabulary.List, op.ListImages, "CompShareImageId", "Offset", "Limit"),
 		Handle: (*handler).describeSharingImages},
-	{Action: image("DescribeCompShareImages", vocabulary.List, op.ListImages, "CompShareImageId", "ImageType", "Offset", "Limit"),
+	{Action: image("DescribeCompShareImages", vocabulary.List, op.ListImages, "CompShareImageId", "ImageType", "Name", "Tag", "Author", "Offset", "Limit"),
 		Handle: (*handler).describePlatformImages},
 	// Lifecycle and catalog (lifecycle.go, community.go).
 	{Action: kit.Action{Name: "CreateCompShareCustomImage", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
@@ -41,12 +41,12 @@ var actions = kit.NewTable("ucloud", "ucompshare", "ucs:ucompshare", []*kit.Row[
 		Handle: (*handler).publishImage},
 	{Action: regionOptional(image("DescribeCompShareImageTags", vocabulary.List, op.CatalogTags)),
 		Handle: (*handler).describeImageTags},
-	{Action: image("DescribeCommunityImages", vocabulary.List, op.CommunityImages, "Offset", "Limit", "SortCondition"),
+	{Action: image("DescribeCommunityImages", vocabulary.List, op.CommunityImages, "Name", "Tag", "Author", "CompShareImageId", "Offset", "Limit", "SortCondition"),
 		Handle: (*handler).describeCommunityImages},
 	{Action: image("DescribeSelfCommunityImages", vocabulary.List, op.SelfCommunityGroups, "CompShareImageId", "GroupId", "Offset", "Limit"),
 		Handle: (*handler).describeSelfCommunityImages},
 	{Action: image("DescribeUserCommunityImages", vocabulary.List, op.CommunityGroups, "TargetTopOrganizationId", "FuzzySearch",
-		"IsFree", "IsOfficial", "Offset", "Limit", "SortCondition"),
+		"IsFree", "IsOfficial", "Name", "Tag", "Author", "CompShareImageId", "Offset", "Limit", "SortCondition"),
 		Handle: (*handler).describeUserCommunityImages},
 })
 

@@ -33,6 +33,7 @@ const (
 	CodeBodyTooLarge        = 180
 	CodeUnsupportedRequest  = 181 // method or Content-Type
 	CodeMalformedBody       = 182 // body that does not parse
+	CodeTooManyParams       = 183 // more parameters, or deeper nesting, than a request may carry
 	CodeMissingParams       = 220
 	CodeInvalidParams       = 230
 	CodeRegionNotFound      = 231

@@ -60,7 +60,7 @@ func TestRetCode(t *testing.T) {
 func TestRetCodes_DistinctAndNotRetried(t *testing.T) {
 	codes := []int{CodeServiceUnavailable, CodeInternal, CodeMissingAction, CodeActionNotFound, CodeMissingSignature,
 		CodeSignatureMismatch, CodeUserNotExists, CodeMissingPublicKey, CodeKeyDisabled, CodeBodyTooLarge,
-		CodeUnsupportedRequest, CodeMalformedBody, CodeMissingParams, CodeInvalidParams, CodeRegionNotFound,
+		CodeUnsupportedRequest, CodeMalformedBody, CodeTooManyParams, CodeMissingParams, CodeInvalidParams, CodeRegionNotFound,
 		CodeImageNotFound, CodeImageNotShareable, CodeTooManyAccounts, CodeNoAccounts, CodeAddRemoveSame,
 		CodeShareQuota, CodeAccountNotFound, CodeShareToOwner, CodeConflict, CodeForbidden, CodeLimitExceeded,
 		CodeNotFound, CodeUnauthenticatedMisc}

@@ -135,41 +135,75 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 	if r.Method != http.MethodPost {
 		return nil, errorf(CodeUnsupportedRequest, "Method %s not supported: send a POST with a form or JSON body", clip(r.Method))
 	}
-	pl, err := h.decode(ex)
+	mediaType, body, err := h.read(ex)
 	if err != nil {
 		return nil, err
 	}
-	p := pl.params
-	name, ok, err := p.String("Action")
+	// The cheap pass names the action and the key; the body is decoded
+	// (and its signing string built) only for a key that exists.
+	var sc scan
+	if mediaType == "application/json" {
+		sc, err = scanJSON(body)
+	} else {
+		sc, err = scanForm(body)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	if !sc.hasAction {
 		return nil, errorf(CodeMissingAction, "Missing Action")
 	}
+	name := sc.action
 	ex.State = name // the envelope's Action, even when it is not one of ours
 	row := actions.Lookup(name)
 	if row == nil {
 		return nil, errorf(CodeActionNotFound, "Action [%s] not found", clip(name))
 	}
 	ex.Name(name)
-	if pl.signature == "" {
+	if !sc.hasSignature {
 		return nil, errorf(CodeMissingSignature, "Missing signature")
 	}
-	publicKey, ok, err := p.String("PublicKey")
+	if !sc.hasKey {
+		return nil, errorf(CodeMissingPublicKey, "Missing params [PublicKey]")
+	}
+	if err := ex.LookupKey(ctx, sc.publicKey); err != nil {
+		return nil, err
+	}
+	var pl *payload
+	if mediaType == "application/json" {
+		pl, err = decodeJSON(body)
+	} else {
+		pl, err = decodeForm(body)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return nil, errorf(CodeMissingPublicKey, "Missing params [PublicKey]")
+	p := pl.params
+	if pl.signature == "" {
+		return nil, errorf(CodeMissingSignature, "Missing signature")
 	}
-	err = ex.Authenticate(ctx, publicKey, func(secret string) error {
+	// The scan and the decoder read the same bytes; this only guards
+	// against their ever disagreeing about what was asked.
+	if a, _, _ := p.String("Action"); a != name {
+		return nil, invalidParam("Action", "given more than once")
+	}
+	if k, _, _ := p.String("PublicKey"); k != sc.publicKey {
+		return nil, invalidParam("PublicKey", "given more than once")
+	}
+	err = ex.Authenticate(ctx, sc.publicKey, func(secret string) error {
 		if !verifySignature(pl.signed, pl.signature, secret) {
 			return errorf(CodeSignatureMismatch, "Signature VerifyAC Error")
 		}
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	// A name the action does not read is refused, never ignored: it would
+	// be a documented parameter silently dropped, and for JSON, whose
+	// signing string has no separators, a renamed one ("RemoveAccounts" to
+	// "RemoveAccounts1") would still verify (SECURITY.md).
+	if err := checkNames(row.Params, name, pl.names); err != nil {
 		return nil, err
 	}
 	region, hasRegion, err := p.String("Region")
@@ -189,29 +223,45 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 	return row.Handle(h, ctx, c)
 }
 
-// decode reads the bounded body and decodes it by Content-Type. An absent
-// Content-Type is read as a form, as curl -d sends.
-func (h *handler) decode(ex *kit.Exchange) (*payload, error) {
+// read reads the bounded body and its media type. An absent Content-Type
+// is read as a form, as curl -d sends.
+func (h *handler) read(ex *kit.Exchange) (string, []byte, error) {
 	r := ex.R
 	mediaType := ""
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil {
-			return nil, errorf(CodeUnsupportedRequest, "Content-Type %q not supported: use application/x-www-form-urlencoded or application/json", clip(ct))
+			return "", nil, errorf(CodeUnsupportedRequest, "Content-Type %q not supported: use application/x-www-form-urlencoded or application/json", clip(ct))
 		}
 		mediaType = mt
 	}
 	if mediaType != "" && mediaType != "application/x-www-form-urlencoded" && mediaType != "application/json" {
-		return nil, errorf(CodeUnsupportedRequest, "Content-Type %q not supported: use application/x-www-form-urlencoded or application/json", clip(mediaType))
+		return "", nil, errorf(CodeUnsupportedRequest, "Content-Type %q not supported: use application/x-www-form-urlencoded or application/json", clip(mediaType))
 	}
 	body, err := ex.ReadBody(bodyErrors)
-	if err != nil {
-		return nil, err
+	return mediaType, body, err
+}
+
+// commonParams are the parameters every action takes: the SDK's common
+// request fields (request.CommonBase: Action, Region, Zone, ProjectId)
+// and its credential's (PublicKey, Signature, SecurityToken). Zone,
+// ProjectId and SecurityToken are accepted and signed over; see
+// docs/ucloud.md.
+var commonParams = map[string]bool{
+	"Action": true, "Region": true, "Zone": true, "ProjectId": true,
+	"PublicKey": true, "Signature": true, "SecurityToken": true,
+}
+
+// checkNames refuses a top-level parameter name that is neither common
+// nor one of the action's (a list or object counts by its top-level name).
+func checkNames(accepted []string, action string, names []string) error {
+	for _, n := range names {
+		top, _, _ := strings.Cut(n, ".")
+		if !commonParams[top] && !slices.Contains(accepted, top) {
+			return invalidParam(n, "not a parameter of "+action)
+		}
 	}
-	if mediaType == "application/json" {
-		return decodeJSON(body)
-	}
-	return decodeForm(body)
+	return nil
 }
 
 var bodyErrors = kit.BodyErrors{

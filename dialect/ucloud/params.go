@@ -37,6 +37,9 @@ type payload struct {
 	signature string
 	// signed is the string the client signed, without the private key.
 	signed string
+	// names are the parameter names the body carries, JSON nulls
+	// included (they are signed over though they hold nothing).
+	names []string
 }
 
 // decodeForm decodes an application/x-www-form-urlencoded body. Only the
@@ -57,7 +60,11 @@ func decodeForm(body []byte) (*payload, error) {
 	}
 	sig := p.values["Signature"]
 	delete(p.values, "Signature")
-	return &payload{params: p, signature: sig, signed: formSigningString(p.values)}, nil
+	names := make([]string, 0, len(form))
+	for name := range form {
+		names = append(names, name)
+	}
+	return &payload{params: p, signature: sig, signed: formSigningString(p.values), names: names}, nil
 }
 
 // decodeJSON decodes an application/json body: one object whose values may
@@ -81,7 +88,9 @@ func decodeJSON(body []byte) (*payload, error) {
 		return nil, errorf(CodeMalformedBody, "Malformed JSON body: data after the object")
 	}
 	p := &params{values: make(map[string]string, len(obj))}
+	names := make([]string, 0, len(obj))
 	for name, v := range obj {
+		names = append(names, name)
 		if name == "" {
 			return nil, invalidParam(name, "empty parameter name")
 		}
@@ -99,7 +108,7 @@ func decodeJSON(body []byte) (*payload, error) {
 		delete(obj, "Signature")
 		delete(p.values, "Signature")
 	}
-	return &payload{params: p, signature: sig, signed: jsonSigningString(obj)}, nil
+	return &payload{params: p, signature: sig, signed: jsonSigningString(obj), names: names}, nil
 }
 
 // jsonProblem shortens encoding/json's errors, which name Go types.

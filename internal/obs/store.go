@@ -134,6 +134,16 @@ func (s *instrumentedStore) UseNonce(ctx context.Context, nonce string, now, exp
 	return s.Store.UseNonce(ctx, nonce, now, expiresAt)
 }
 
+// LiveNonces passes imageshare.NonceLister through when the store has it.
+func (s *instrumentedStore) LiveNonces(ctx context.Context, prefix string, now time.Time, limit int) (_ []string, err error) {
+	defer func(t time.Time) { s.observe("LiveNonces", t, err) }(time.Now())
+	l, ok := s.Store.(imageshare.NonceLister)
+	if !ok {
+		return nil, nil
+	}
+	return l.LiveNonces(ctx, prefix, now, limit)
+}
+
 func (s *instrumentedStore) CreateCustomImage(ctx context.Context, im *imageshare.Image, q imageshare.Quota) (err error) {
 	defer func(t time.Time) { s.observe("CreateCustomImage", t, err) }(time.Now())
 	return s.Store.CreateCustomImage(ctx, im, q)
