@@ -57,7 +57,12 @@ func TestImagesharetestFromExternalModule(t *testing.T) {
 	}
 	cmd := exec.Command(goBin, "test", "-count=1", "-v", "./...")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOWORK=off", "GOFLAGS=-mod=mod")
+	// The module proxy as the environment sets it, as a user's module
+	// would have it: the external module's graph (its go.sum) names a few
+	// modules the main module never downloads (logrus's Windows terminal
+	// support), which a fresh module cache lacks. .ci/run downloads them
+	// up front.
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("go test in the external module: %v\n%s", err, out)
