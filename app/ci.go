@@ -99,6 +99,7 @@ func (m *Main) adminHandlerFor(svc *core.Service) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /metrics", m.Metrics.Handler())
+	mux.Handle("/console/", m.console(svc, false, true))
 	m.mountAdmin(mux, svc)
 	return mux
 }
