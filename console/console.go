@@ -178,9 +178,9 @@ func pageOf(r *http.Request) imageshare.Page {
 // pager is the paging links of a listing.
 type pager struct {
 	Offset, End, Total int
-	Prev, Next       int
-	HasPrev, HasNext bool
-	Query            template.URL // the listing's other query parameters, encoded by url.Values
+	Prev, Next         int
+	HasPrev, HasNext   bool
+	Query              template.URL // the listing's other query parameters, encoded by url.Values
 }
 
 func newPager(p imageshare.Page, total int, query string) pager {

@@ -26,7 +26,7 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"join": func(v []string) string { return strings.Join(v, ", ") },
+	"join":  func(v []string) string { return strings.Join(v, ", ") },
 	"lower": func(s imageshare.ImageStatus) string { return strings.ToLower(string(s)) },
 	"price": func(p float64) string {
 		if p == 0 {
