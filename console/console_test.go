@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imageshare/imageshare"
 	"github.com/imageshare/imageshare/app"
@@ -249,4 +250,27 @@ func TestOperatorOnAdminListener(t *testing.T) {
 	}
 	_, page = get(t, c, admin+"/console/admin/state")
 	contains(t, page, "Versions in review")
+}
+
+// An image being built shows its progress, and the page refreshes itself
+// (a meta refresh: no script) until the build is done.
+func TestBuildProgressShown(t *testing.T) {
+	s := startDemo(t, func(c *app.Config) { c.BuildDuration = time.Hour })
+	key, err := s.Svc.Authenticate(context.Background(), "demo-alice-public")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Svc.CreateCustomImage(context.Background(), imageshare.CallerOf(key), imageshare.CustomImageRequest{
+		Region: "cn-wlcb", InstanceID: "uhost-demo-alice-1", Name: "building-now"}); err != nil {
+		t.Fatal(err)
+	}
+	c := browserless(t)
+	signIn(t, c, s.URL, "demo-alice-public", "demo-alice-private")
+	_, page := get(t, c, s.URL+"/console/images")
+	contains(t, page, "building-now")
+	contains(t, page, `<progress max="100"`)
+	contains(t, page, `http-equiv="refresh"`)
+	_, page = get(t, c, s.URL+"/console/instances")
+	contains(t, page, "uhost-demo-alice-1")
+	contains(t, page, "building-now")
 }
