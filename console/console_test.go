@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -273,4 +274,22 @@ func TestBuildProgressShown(t *testing.T) {
 	_, page = get(t, c, s.URL+"/console/instances")
 	contains(t, page, "uhost-demo-alice-1")
 	contains(t, page, "building-now")
+}
+
+// A session ends at its expiry, by the server's clock, whatever the
+// browser keeps.
+func TestSessionExpires(t *testing.T) {
+	var offset atomic.Int64
+	s := startDemo(t, func(c *app.Config) {
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	})
+	c := browserless(t)
+	signIn(t, c, s.URL, "demo-alice-public", "demo-alice-private")
+	if resp, _ := get(t, c, s.URL+"/console/images"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("fresh session: %d", resp.StatusCode)
+	}
+	offset.Store(int64(8*time.Hour + time.Minute))
+	if resp, _ := get(t, c, s.URL+"/console/images"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("session past its 8 hours: %d, want a redirect to sign in", resp.StatusCode)
+	}
 }

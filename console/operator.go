@@ -104,7 +104,7 @@ func (h *Handler) opLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := h.sign.issue("o", "")
-	setCookie(w, r, operatorCookie, sess.token, opPath, sess.expires)
+	setCookie(w, r, operatorCookie, sess.token, opPath, sessionTTL)
 	clearCookie(w, r, loginCookie, opPath)
 	http.Redirect(w, r, opPath+"reviews", http.StatusSeeOther)
 }

@@ -103,12 +103,13 @@ func (s *signer) checkCSRF(r *http.Request, token string) bool {
 	return token != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// setCookie sets an HttpOnly, SameSite=Strict cookie scoped to path; Secure
-// when the request came over TLS.
-func setCookie(w http.ResponseWriter, r *http.Request, name, value, path string, expires time.Time) {
+// setCookie sets an HttpOnly, SameSite=Strict cookie scoped to path, for
+// ttl by the browser's clock (the token's own expiry is the server's);
+// Secure when the request came over TLS.
+func setCookie(w http.ResponseWriter, r *http.Request, name, value, path string, ttl time.Duration) {
 	http.SetCookie(w, &http.Cookie{
-		Name: name, Value: value, Path: path, Expires: expires,
-		MaxAge:   int(time.Until(expires).Seconds()),
+		Name: name, Value: value, Path: path, Expires: time.Now().Add(ttl),
+		MaxAge:   int(ttl.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
 	})
 }
@@ -127,7 +128,7 @@ func (s *signer) loginSeed(w http.ResponseWriter, r *http.Request, path string) 
 	var b [18]byte
 	_, _ = rand.Read(b[:])
 	v := base64.RawURLEncoding.EncodeToString(b[:])
-	setCookie(w, r, loginCookie, v, path, s.now().Add(time.Hour))
+	setCookie(w, r, loginCookie, v, path, time.Hour)
 	return v
 }
 

@@ -153,7 +153,6 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	seed, err := r.Cookie(loginCookie)
 	if err := r.ParseForm(); err != nil || seed == nil || !h.sign.checkCSRF(r, seed.Value) {
-		_ = err
 		h.fail(w, r, http.StatusForbidden, "This form is missing its security token (CSRF): reload the sign-in page and try again.")
 		return
 	}
@@ -181,7 +180,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := h.sign.issue("t", key.PublicKey)
-	setCookie(w, r, tenantCookie, sess.token, "/console/", sess.expires)
+	setCookie(w, r, tenantCookie, sess.token, "/console/", sessionTTL)
 	clearCookie(w, r, loginCookie, "/console/")
 	http.Redirect(w, r, "/console/images", http.StatusSeeOther)
 }
