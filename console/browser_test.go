@@ -223,3 +223,37 @@ func TestBrowserShareReviewCatalog(t *testing.T) {
 	)
 	b.shot("publisher")
 }
+
+// In a real browser, a community version whose name and readme carry
+// script runs none of it: the page has no script element, its title is
+// the escaped name, and the injected handlers never fired.
+func TestBrowserScriptInReadmeInert(t *testing.T) {
+	s := startDemo(t)
+	const evil = `<script>document.title='pwned';window.pwned=1</script><img src=x onerror="window.pwned=2">`
+	s.Image(t, &imageshare.Image{ID: "compshareImage-xss-browser", OwnerID: 10003, Type: imageshare.ImageCommunity,
+		Name: "inert " + evil, Readme: evil, Author: "carol", Visibility: 1, GroupID: "grp-xss-b", VersionName: "v1",
+		PublishedAt: s.Svc.Now()})
+	b := newBrowser(t, time.Minute)
+	b.signIn(s.URL, "demo-bob-public", "demo-bob-private")
+	var scripts, handlers int
+	var title string
+	var pwned bool
+	for _, page := range []string{"/console/catalog?q=inert", "/console/catalog/compshareImage-xss-browser?region=cn-wlcb"} {
+		b.run("open "+page,
+			chromedp.Navigate(s.URL+page),
+			chromedp.WaitVisible(`//h1`, xp),
+			chromedp.Evaluate(`document.querySelectorAll('script').length`, &scripts),
+			chromedp.Evaluate(`document.querySelectorAll('[onerror]').length`, &handlers),
+			chromedp.Evaluate(`'pwned' in window`, &pwned),
+			chromedp.Title(&title),
+		)
+		if scripts != 0 || handlers != 0 || pwned || title == "pwned" {
+			t.Fatalf("%s: %d script elements, %d onerror handlers, window.pwned set %v, title %q", page, scripts, handlers, pwned, title)
+		}
+	}
+	var text string
+	b.run("the readme as text", chromedp.Text(`pre.readme`, &text, chromedp.ByQuery))
+	if text != evil {
+		t.Fatalf("readme shown as %q, want the text %q", text, evil)
+	}
+}
