@@ -13,10 +13,10 @@ import (
 // process signs sessions with one secret, made at the first call, so a
 // reset (ci.go), which builds fresh handlers, keeps people signed in.
 func (m *Main) console(svc *core.Service, tenant, operator bool) http.Handler {
-	if m.consoleSecret == nil {
+	m.consoleOnce.Do(func() {
 		m.consoleSecret = make([]byte, 32)
 		_, _ = rand.Read(m.consoleSecret)
-	}
+	})
 	return console.New(console.Options{
 		Service: svc, Store: m.Store, Tenant: tenant, Operator: operator,
 		AdminToken: m.Config.AdminToken, Secret: m.consoleSecret, Now: m.Config.Now,

@@ -56,6 +56,7 @@ type Main struct {
 	Faults *fault.Injector
 	ci     ciState
 	// consoleSecret signs the console's session cookies (console.go).
+	consoleOnce   sync.Once
 	consoleSecret []byte // reset, snapshots, the live handlers (ci.go)
 }
 
