@@ -90,8 +90,8 @@ func (m *Main) serveTenants(w http.ResponseWriter, r *http.Request) {
 	(*m.ci.tenants.Load()).ServeHTTP(w, r)
 }
 
-// adminHandlerFor is what the admin listener serves: /metrics, /admin/
-// and /healthz; anything else is 404.
+// adminHandlerFor is what the admin listener serves: /metrics, /admin/,
+// the operator console (/console/admin/) and /healthz; anything else is 404.
 func (m *Main) adminHandlerFor(svc *core.Service) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -99,6 +99,7 @@ func (m *Main) adminHandlerFor(svc *core.Service) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /metrics", m.Metrics.Handler())
+	mux.Handle("/console/", m.console(svc, false, true))
 	m.mountAdmin(mux, svc)
 	return mux
 }

@@ -57,7 +57,8 @@ type Config struct {
 	// turns the admin API off.
 	AdminToken string
 	// AdminListen, when set, is the address of a second listener that
-	// serves /metrics and /admin/ (and /healthz), off the tenants' port:
+	// serves /metrics, /admin/ and the operator console /console/admin/
+	// (and /healthz), off the tenants' port:
 	// on Listen those paths then answer 404 (docs/deploy.md).
 	AdminListen string
 	// BuildDuration is how long a custom image build takes; 0 (or a

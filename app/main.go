@@ -54,7 +54,10 @@ type Main struct {
 	// Faults are the fault rules of the admin API (internal/fault); every
 	// API request carries them to the dialect kit.
 	Faults *fault.Injector
-	ci     ciState // reset, snapshots, the live handlers (ci.go)
+	ci     ciState
+	// consoleSecret signs the console's session cookies (console.go).
+	consoleOnce   sync.Once
+	consoleSecret []byte // reset, snapshots, the live handlers (ci.go)
 }
 
 // New returns a Main for cfg (defaults applied); Open starts it.
@@ -189,6 +192,9 @@ func (m *Main) Handler() http.Handler { return m.handlerFor(m.Service) }
 func (m *Main) handlerFor(svc *core.Service) http.Handler {
 	log := m.Config.Logger
 	extra := m.opsMux()
+	// The console (docs/console.md): tenant pages here, operator pages
+	// here too unless they have a listener of their own.
+	extra.Handle("/console/", m.console(svc, true, m.Config.AdminListen == ""))
 	if m.Config.AdminListen == "" {
 		extra.Handle("GET /metrics", m.Metrics.Handler())
 		m.mountAdmin(extra, svc)

@@ -282,7 +282,8 @@ const homePage = `<!doctype html>
 <p>This is an <strong>imageshare</strong> server: an image-sharing control plane that speaks the
 image APIs of UCloud CompShare, Alibaba Cloud ECS (2014-05-26) and Baidu BCC on this port, so
 that those clouds' official SDKs work against it with only their endpoint changed.</p>
-<p>There is nothing to browse here: point an SDK at this address. The documentation is in the
+<p>People sign in to the <a href="/console/">web console</a> at /console/ with an access key
+pair (operators at /console/admin/ with the admin token). Programs point an SDK at this address. The documentation is in the
 imageshare source tree: <code>README.md</code>, and per cloud <code>docs/ucloud.md</code>,
 <code>docs/aliyun.md</code>, <code>docs/baidu.md</code>; operations in <code>docs/deploy.md</code>.</p>
 <p>Health: <a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>.</p>

@@ -92,7 +92,7 @@ func serveSettings() []*setting {
 		{name: "ucloud-account-id-type", def: d.UCloudAccountIDType, usage: "UCloud AccountSet AccountId type: auto, integer or string"},
 		{name: "baidu-default-region", def: d.BaiduDefaultRegion, usage: "region of BCE requests whose host names none"},
 		{name: "admin-token", secret: true, usage: "bearer token of the admin API at /admin/; empty turns it off (prefer the file or env: flags show in ps)"},
-		{name: "admin-listen", usage: "address of a second listener serving /metrics and /admin/ only (those paths are then 404 on listen); empty: both on listen"},
+		{name: "admin-listen", usage: "address of a second listener serving /metrics, /admin/ and /console/admin/ only (those paths are then 404 on listen); empty: all on listen"},
 		{name: "build-duration", kind: kindDuration, def: d.BuildDuration.String(), usage: "how long a custom image build takes; 0 finishes builds at once"},
 		{name: "rate-limit-per-key", kind: kindFloat, def: "0", usage: "requests per second each access key may make (on PostgreSQL across all replicas; on SQLite per process); 0 means no limit"},
 		{name: "rate-limit-burst", kind: kindInt, def: "0", usage: "requests a key may make at once before the rate applies; 0 means one second's worth"},

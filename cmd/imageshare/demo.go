@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/imageshare/imageshare/app"
 	"github.com/imageshare/imageshare/internal/ucloudclient"
 	"github.com/imageshare/imageshare/seed"
 )
@@ -40,6 +41,21 @@ func printDemo(w io.Writer, baseURL string) {
 			continue
 		}
 		fmt.Fprintf(w, "\n# %s\ncurl -s %s/ -d '%s'\n", c.what, baseURL, body)
+	}
+	fmt.Fprintln(w)
+}
+
+// printConsole prints where the web console is (docs/console.md): the
+// tenant pages, and the operator pages when an admin token is set (on the
+// admin listener when there is one).
+func printConsole(w io.Writer, m *app.Main, operator bool) {
+	fmt.Fprintf(w, "Web console: %s/console/ (sign in with a demo key pair above, e.g. demo-alice-public / demo-alice-private)\n", m.URL())
+	if operator {
+		base := m.URL()
+		if u := m.AdminURL(); u != "" {
+			base = u
+		}
+		fmt.Fprintf(w, "Operator console: %s/console/admin/ (sign in with the admin token)\n", base)
 	}
 	fmt.Fprintln(w)
 }

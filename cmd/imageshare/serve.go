@@ -35,6 +35,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "imageshare listening on %s (store %s)\n", m.URL(), dsn.Redact(cfg.DB))
 	if cfg.Demo {
 		printDemo(stdout, m.URL())
+		printConsole(stdout, m, cfg.AdminToken != "")
 	}
 	select {
 	case <-ctx.Done():
