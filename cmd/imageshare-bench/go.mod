@@ -5,8 +5,8 @@ go 1.26.8
 require (
 	github.com/aliyun/alibaba-cloud-sdk-go v1.63.107
 	github.com/baidubce/bce-sdk-go v0.9.277
-	gonum.org/v1/plot v0.17.0
 	github.com/imageshare/imageshare v0.0.0
+	gonum.org/v1/plot v0.17.0
 )
 
 require (
