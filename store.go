@@ -131,4 +131,6 @@ type Store interface {
 	CommunityStore
 	// RAMStore keeps sub-users, groups, policies and attachments (ram.go).
 	RAMStore
+	// IdempotencyStore keeps creating calls' client tokens (idempotency.go).
+	IdempotencyStore
 }
