@@ -58,4 +58,6 @@ type Service interface {
 	// and the community catalog (service_community.go).
 	LifecycleService
 	CommunityService
+	// WorkflowService is the image workflow (workflow.go).
+	WorkflowService
 }
