@@ -126,6 +126,10 @@ type WorkflowService interface {
 	// shared with it, a public one or a platform image. KindNotFound
 	// (ReasonImageNotFound) when there is none.
 	ImageFromFamily(ctx context.Context, c Caller, region, family string) (*Image, error)
+	// ImageSourceInstance returns the caller's instance in region (when
+	// given), from which images are made (BCC's GetImageOS).
+	// KindNotFound (ReasonInstanceNotFound) otherwise.
+	ImageSourceInstance(ctx context.Context, c Caller, instanceID, region string) (*Instance, error)
 }
 
 // ReasonInvalidTagKey and ReasonInvalidTagValue: a key tag's key or value

@@ -490,3 +490,14 @@ func withPage(f imageshare.ImageFilter, offset, limit int) imageshare.ImageFilte
 	f.Page = imageshare.Page{Offset: offset, Limit: limit}
 	return f
 }
+
+// ImageSourceInstance implements imageshare.Service.
+func (s *Service) ImageSourceInstance(ctx context.Context, c imageshare.Caller, instanceID, region string) (*imageshare.Instance, error) {
+	if err := s.authorize(ctx, c, imageshare.OpGetImage, imageshare.ResourceInstance, region, instanceID); err != nil {
+		return nil, err
+	}
+	if instanceID == "" {
+		return nil, imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonInstanceNotFound, "instance %q does not exist", instanceID)
+	}
+	return s.callerInstance(ctx, c, instanceID, region)
+}

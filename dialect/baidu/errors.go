@@ -11,16 +11,19 @@ import (
 // BCE error codes. The common ones are the SDK's own (bce/error.go); the
 // Image.* ones are BCC's (docs/protocols.md section 3.4).
 const (
-	codeAccessDenied          = "AccessDenied"
-	codeBadDigest             = "BadDigest"
-	codeInappropriateJSON     = "InappropriateJSON"
-	codeInternalError         = "InternalError"
-	codeInvalidAccessKeyID    = "InvalidAccessKeyId"
-	codeInvalidAuthHeader     = "InvalidHTTPAuthHeader"
-	codeInvalidHTTPRequest    = "InvalidHTTPRequest"
-	codeInvalidURI            = "InvalidURI"
-	codeMalformedJSON         = "MalformedJSON"
-	codeMethodNotAllowed      = "MethodNotAllowed"
+	codeAccessDenied       = "AccessDenied"
+	codeBadDigest          = "BadDigest"
+	codeInappropriateJSON  = "InappropriateJSON"
+	codeInternalError      = "InternalError"
+	codeInvalidAccessKeyID = "InvalidAccessKeyId"
+	codeInvalidAuthHeader  = "InvalidHTTPAuthHeader"
+	codeInvalidHTTPRequest = "InvalidHTTPRequest"
+	codeInvalidURI         = "InvalidURI"
+	codeMalformedJSON      = "MalformedJSON"
+	codeMethodNotAllowed   = "MethodNotAllowed"
+	// codeNotImplemented answers a call out of scope with 501: the code
+	// the SDK itself derives from an empty 501 answer.
+	codeNotImplemented        = "NotImplemented"
 	codeNoSuchObject          = "NoSuchObject"
 	codeRequestEntityTooLarge = "RequestEntityTooLarge"
 	codeRequestExpired        = "RequestExpired"
@@ -95,6 +98,10 @@ var errorTable = &kit.ErrorTable{
 		imageshare.ReasonThrottled:          {Status: http.StatusTooManyRequests, Code: codeTooManyRequests},
 		imageshare.ReasonOverloaded:         {Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable},
 		imageshare.ReasonIdempotentMismatch: {Status: http.StatusConflict, Code: codeIdempotentMismatch},
+		// The image workflow's (docs/baidu.md "The image workflow").
+		imageshare.ReasonInstanceNotFound: {Status: http.StatusNotFound, Code: codeNoSuchObject},
+		imageshare.ReasonSnapshotNotFound: {Status: http.StatusNotFound, Code: codeNoSuchObject},
+		imageshare.ReasonNotCustomImage:   {Status: http.StatusForbidden, Code: codeAccessDenied},
 	},
 	Kinds: map[imageshare.Kind]kit.Entry{
 		imageshare.KindInvalid:         {Status: http.StatusBadRequest, Code: codeInvalidHTTPRequest},
