@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/imageshare/imageshare"
 )
@@ -350,15 +349,24 @@ func (s *Service) CopyImage(ctx context.Context, c imageshare.Caller, r imagesha
 		return nil, imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageNotAvailable,
 			"image %q is %s; only an Available image can be copied", src.ID, src.Status)
 	}
-	if name == "" {
+	defaulted := name == ""
+	if defaulted {
 		name = src.Name
 	}
 	names := copyNames(name, r.DestRegions)
+	if defaulted && len(names) == 1 {
+		// Names are unique among the account's custom images (in every
+		// region): a copy that would take its source's name is named for
+		// its region instead.
+		if taken, err := s.nameTaken(ctx, c.AccountID, names[0], ""); err != nil {
+			return nil, err
+		} else if taken {
+			names[0] = name + "-" + r.DestRegions[0]
+		}
+	}
 	for _, n := range names {
-		if utf8.RuneCountInString(n) > 0 {
-			if _, err := s.imageName("image name", n); err != nil {
-				return nil, err
-			}
+		if _, err := s.imageName("image name", n); err != nil {
+			return nil, err
 		}
 	}
 	owner, err := s.store.FindAccountByID(ctx, c.AccountID)
