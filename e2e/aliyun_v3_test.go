@@ -42,6 +42,9 @@ type ecsDriver interface {
 	shares(imageID string) ([]int64, bool, error)
 	images(imageID string) ([]string, error)
 	deleteImage(imageID string, force, dryRun bool) error
+	// wf calls one of the image workflow's actions
+	// (aliyun_workflow_drivers_test.go).
+	wf(action string, a wfArgs, dryRun bool) (string, error)
 }
 
 type teaDriver struct{ c *teaecs.Client }
