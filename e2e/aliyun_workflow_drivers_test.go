@@ -14,8 +14,8 @@ import (
 // ones are not sent. Region defaults to aliyunRegion.
 type wfArgs struct {
 	Region, ImageID, InstanceID, Name, Family, Dest, Token, Status, ResourceType string
-	TagKey, TagValue                                                              string
-	All                                                                           bool
+	TagKey, TagValue                                                             string
+	All                                                                          bool
 }
 
 // errNoDryRun: the SDK's request type for the action has no DryRun field
