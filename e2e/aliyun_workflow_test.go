@@ -14,6 +14,7 @@ import (
 	"github.com/imageshare/imageshare"
 	"github.com/imageshare/imageshare/app"
 	"github.com/imageshare/imageshare/app/apptest"
+	"github.com/imageshare/imageshare/internal/ucloudclient"
 )
 
 // The image workflow through the official ECS SDKs (docs/aliyun.md "The
@@ -111,6 +112,21 @@ func TestAliyunWorkflow_ClassicChain(t *testing.T) {
 	}
 	if len(got) != 2 || got["env"] != "prod" || got["team"] != "platform" {
 		t.Fatalf("ListTagResources = %+v", tags.TagResources.TagResource)
+	}
+
+	// DescribeImages filters on the tags (Tag.N).
+	byTag := ecs.CreateDescribeImagesRequest()
+	byTag.RegionId, byTag.ImageOwnerAlias = aliyunRegion, "self"
+	byTag.Tag = &[]ecs.DescribeImagesTag{{Key: "env", Value: "prod"}}
+	found, err := c.DescribeImages(byTag)
+	mustOK(t, err)
+	if len(found.Images.Image) != 1 || found.Images.Image[0].ImageId != made.ImageId {
+		t.Fatalf("DescribeImages Tag.1 env=prod = %+v", found.Images.Image)
+	}
+	// One store: UCloud lists the image made through ECS, renamed.
+	uc := ucloudclient.New(srv.URL, key.PublicKey, key.PrivateKey, ucloudclient.WithRegion(aliyunRegion))
+	if l := ucList(t, uc, "DescribeCompShareCustomImages", nil); len(l.ImageSet) != 1 || l.ImageSet[0].CompShareImageId != made.ImageId || l.ImageSet[0].Name != "web-base-v2" {
+		t.Fatalf("UCloud lists %+v", l.ImageSet)
 	}
 
 	// Copy to another region: the caller's, Creating then Available, OS facts kept, tags given.
