@@ -235,6 +235,9 @@ type ImageUpdate struct {
 	BuildDoneAt *time.Time
 	// KeyTags replaces the image's key/value tags.
 	KeyTags *[]Tag
+	// ImageFamily and BootMode change those OS facts.
+	ImageFamily *string
+	BootMode    *string
 
 	// Quota, when its MaxTextBytes is set, refuses (KindLimitExceeded,
 	// ReasonAccountQuota) an update that grows the owner's image texts

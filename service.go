@@ -58,6 +58,8 @@ type Service interface {
 	// and the community catalog (service_community.go).
 	LifecycleService
 	CommunityService
+	// WorkflowService is the image workflow (workflow.go).
+	WorkflowService
 }
 
 // Outcomes is implemented by a Service that can keep the first answer to

@@ -131,6 +131,8 @@ type Store interface {
 	CommunityStore
 	// RAMStore keeps sub-users, groups, policies and attachments (ram.go).
 	RAMStore
+	// IdempotencyStore keeps creating calls' client tokens (idempotency.go).
+	IdempotencyStore
 }
 
 // NonceLister is implemented by stores that can list the live nonces

@@ -42,6 +42,9 @@ type ecsDriver interface {
 	shares(imageID string) ([]int64, bool, error)
 	images(imageID string) ([]string, error)
 	deleteImage(imageID string, force, dryRun bool) error
+	// wf calls one of the image workflow's actions
+	// (aliyun_workflow_drivers_test.go).
+	wf(action string, a wfArgs, dryRun bool) (string, error)
 }
 
 type teaDriver struct{ c *teaecs.Client }
@@ -274,14 +277,23 @@ func TestAliyun_TeaAndClassicSDKsAgree(t *testing.T) {
 		"B shares: 404 InvalidImageId.NotFound",
 		"B delete: ok", // another tenant's image: ignored like a missing one (docs/aliyun.md)
 		"delete forced: ok", "images: []",
+		// The image workflow (docs/aliyun.md "The image workflow").
+		"make: ok", "make again: ok same=true", "make other: 400 IdempotentParameterMismatch",
+		"rename: ok", "tag: ok", "add tags: ok", "list tags: ok [k=v k2=v2]", "describe tags: ok [k=v(1) k2=v2(1)]",
+		"remove tags: ok", "untag: ok", "list tags: ok []",
+		"copy: ok", "cancel copy: ok", "cancel again: 404 InvalidImageId.NotFound",
+		"family: ok IMG2", "regions: ok [bj cn-hangzhou cn-wlcb]",
 	}
 	for _, sdk := range []string{"tea", "classic"} {
 		t.Run(sdk, func(t *testing.T) {
-			srv := apptest.Start(t)
+			// Builds take an hour: a copy is still being made when cancelled.
+			srv := apptest.Start(t, func(c *app.Config) { c.BuildDuration = time.Hour })
 			owner, key := srv.Account(t, "")
 			b, bKey := srv.Account(t, "")
 			c, _ := srv.Account(t, "")
 			im := customImage(t, srv, owner, aliyunRegion)
+			im2 := customImage(t, srv, owner, aliyunRegion)
+			inst := ownInstance(t, srv, owner, aliyunRegion)
 			d, proxy := sdkDriver(t, srv, key, sdk)
 			bd, _ := sdkDriver(t, srv, bKey, sdk)
 			names := strings.NewReplacer(idString(b.ID), "B", idString(c.ID), "C", im.ID, "IMG")
@@ -323,6 +335,37 @@ func TestAliyun_TeaAndClassicSDKsAgree(t *testing.T) {
 			log("B delete", bd.deleteImage(im.ID, true, false))
 			log("delete forced", d.deleteImage(im.ID, true, false))
 			images()
+
+			wf := func(step, action string, a wfArgs) string {
+				out, err := d.wf(action, a, false)
+				if err != nil {
+					got = append(got, step+": "+outcome(err))
+					return ""
+				}
+				if out != "" && action != "CreateImage" && action != "CopyImage" {
+					got = append(got, strings.NewReplacer(im2.ID, "IMG2").Replace(step+": ok "+out))
+				} else {
+					got = append(got, step+": ok")
+				}
+				return out
+			}
+			made := wf("make", "CreateImage", wfArgs{InstanceID: inst, Name: "made", Token: "tok"})
+			again, err := d.wf("CreateImage", wfArgs{InstanceID: inst, Name: "made", Token: "tok"}, false)
+			got = append(got, fmt.Sprintf("make again: %s same=%v", outcome(err), again == made && made != ""))
+			wf("make other", "CreateImage", wfArgs{InstanceID: inst, Name: "made2", Token: "tok"})
+			wf("rename", "ModifyImageAttribute", wfArgs{ImageID: im2.ID, Name: "renamed", Family: "fam"})
+			wf("tag", "TagResources", wfArgs{ImageID: im2.ID, TagKey: "k", TagValue: "v"})
+			wf("add tags", "AddTags", wfArgs{ImageID: im2.ID, TagKey: "k2", TagValue: "v2"})
+			wf("list tags", "ListTagResources", wfArgs{ImageID: im2.ID})
+			wf("describe tags", "DescribeTags", wfArgs{ImageID: im2.ID})
+			wf("remove tags", "RemoveTags", wfArgs{ImageID: im2.ID, TagKey: "k2"})
+			wf("untag", "UntagResources", wfArgs{ImageID: im2.ID, TagKey: "k"})
+			wf("list tags", "ListTagResources", wfArgs{ImageID: im2.ID})
+			cp := wf("copy", "CopyImage", wfArgs{ImageID: im2.ID, Dest: "cn-wlcb", Name: "copied"})
+			wf("cancel copy", "CancelCopyImage", wfArgs{Region: "cn-wlcb", ImageID: cp})
+			wf("cancel again", "CancelCopyImage", wfArgs{Region: "cn-wlcb", ImageID: cp})
+			wf("family", "DescribeImageFromFamily", wfArgs{Family: "fam"})
+			wf("regions", "DescribeRegions", wfArgs{})
 			if !slices.Equal(got, want) {
 				t.Fatalf("transcript through the %s SDK:\n%s\nwant:\n%s", sdk, strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}

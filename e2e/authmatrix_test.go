@@ -36,6 +36,7 @@ type matrixFixture struct {
 	unshare                      string                // shared with bob, for Baidu's unshare
 	version, group, secretTag    string                // alice's unpublished (Reviewing) community version
 	instance                     string                // alice's instance in bj
+	copying, copyingBCE          string                // alice's images still being made, for the cancel actions
 }
 
 func newMatrixFixture(t *testing.T) *matrixFixture {
@@ -91,6 +92,12 @@ func newMatrixFixtureWith(t *testing.T, opts ...func(*app.Config)) *matrixFixtur
 		t.Fatal(err)
 	}
 	f.instance = in.ID
+	now := srv.Svc.Now().UTC()
+	making := func(name string) string {
+		return srv.Image(t, &imageshare.Image{Region: matrixRegion, OwnerID: f.alice.ID, Type: imageshare.ImageCustom, Name: name,
+			Tags: []string{f.secretTag}, Status: imageshare.StatusMaking, BuildStartedAt: now, BuildDoneAt: now.Add(time.Hour)}).ID
+	}
+	f.copying, f.copyingBCE = making("alice-copying"), making("alice-copying-bce")
 	return f
 }
 
@@ -120,7 +127,9 @@ func bceOp(action, method, path, query, body string, mutates bool) apiOp {
 
 // baiduActions are the BCC calls the dialect serves (dialect/baidu/router.go),
 // named after the SDK methods that make them.
-var baiduActions = []string{"DeleteImage", "GetImageDetail", "GetImageSharedUser", "ListImage", "ShareImage", "UnShareImage"}
+var baiduActions = []string{"DeleteImage", "GetImageDetail", "GetImageSharedUser", "ListImage", "ShareImage", "UnShareImage",
+	// The image workflow's; ImportCustomImage is served only to answer 501 (docs/baidu.md), so no call of it succeeds.
+	"CreateImage", "RenameImage", "RemoteCopyImage", "CancelRemoteCopyImage", "BindImageToTags", "UnBindImageToTags", "GetImageOS"}
 
 // ownerOps is every action of every dialect as alice would call it, each
 // on data that makes a successful call observable (mutates says whether it
@@ -155,6 +164,28 @@ func (f *matrixFixture) ownerOps() []apiOp {
 		bceOp("ShareImage", http.MethodPost, "/v2/image/"+f.shareBCE, "share", `{"accountId":"`+bob+`"}`, true),
 		bceOp("UnShareImage", http.MethodPost, "/v2/image/"+f.unshare, "unshare", `{"accountId":"`+bob+`"}`, true),
 		bceOp("DeleteImage", http.MethodDelete, "/v2/image/"+f.delBCE, "", "", true),
+
+		// The image workflow (docs/aliyun.md, docs/baidu.md); tags are
+		// added before they are removed, so that each removal changes the store.
+		alOp("CreateImage", map[string]string{"InstanceId": f.instance, "ImageName": "matrix-made"}, true),
+		alOp("ModifyImageAttribute", map[string]string{"ImageId": f.private, "Description": "changed by ecs"}, true),
+		alOp("CopyImage", map[string]string{"ImageId": f.private, "DestinationRegionId": "cn-wlcb", "DestinationImageName": "matrix-ecs-copy"}, true),
+		alOp("CancelCopyImage", map[string]string{"ImageId": f.copying}, true),
+		alOp("DescribeImageFromFamily", map[string]string{"ImageFamily": "matrix"}, false),
+		alOp("DescribeRegions", nil, false),
+		alOp("TagResources", map[string]string{"ResourceType": "image", "ResourceId.1": f.private, "Tag.1.Key": "matrix"}, true),
+		alOp("ListTagResources", map[string]string{"ResourceType": "image", "ResourceId.1": f.private}, false),
+		alOp("DescribeTags", map[string]string{"ResourceType": "image"}, false),
+		alOp("UntagResources", map[string]string{"ResourceType": "image", "ResourceId.1": f.private, "All": "true"}, true),
+		alOp("AddTags", map[string]string{"ResourceType": "image", "ResourceId": f.private, "Tag.1.Key": "matrix2"}, true),
+		alOp("RemoveTags", map[string]string{"ResourceType": "image", "ResourceId": f.private}, true),
+		bceOp("CreateImage", http.MethodPost, "/v2/image", "", `{"instanceId":"`+f.instance+`","imageName":"matrixbce"}`, true),
+		bceOp("RenameImage", http.MethodPut, "/v2/image/rename", "", `{"imageId":"`+f.private+`","name":"alice-renamed"}`, true),
+		bceOp("RemoteCopyImage", http.MethodPost, "/v2/image/"+f.private, "remoteCopy", `{"name":"matrix-bce-copy","destRegion":["cn-wlcb"]}`, true),
+		bceOp("CancelRemoteCopyImage", http.MethodPost, "/v2/image/"+f.copyingBCE, "cancelRemoteCopy", "", true),
+		bceOp("BindImageToTags", http.MethodPut, "/v2/image/"+f.private+"/tag", "bind", `{"changeTags":[{"tagKey":"bce","tagValue":"v"}]}`, true),
+		bceOp("UnBindImageToTags", http.MethodPut, "/v2/image/"+f.private+"/tag", "unbind", `{"changeTags":[{"tagKey":"bce","tagValue":"v"}]}`, true),
+		bceOp("GetImageOS", http.MethodPost, "/v2/image/os", "", `{"instanceIds":["`+f.instance+`"]}`, false),
 	}
 }
 

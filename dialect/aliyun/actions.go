@@ -33,6 +33,52 @@ var actions = kit.NewTable("aliyun", "ecs", "acs:ecs", []*kit.Row[actionFunc]{
 	{Action: kit.Action{Name: "DeleteImage", Level: vocabulary.Write, Kind: vocabulary.KindImage,
 		Ops: ops(imageshare.OpDeleteImage), Writes: true, Params: []string{"ImageId", "Force"}},
 		Handle: (*handler).deleteImage},
+	// The image workflow (workflow.go, tags.go; docs/aliyun.md "The image workflow").
+	{Action: kit.Action{Name: "CreateImage", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpCreateCustomImage), Writes: true,
+		Params: []string{"InstanceId", "SnapshotId", "ImageName", "Description", "ImageFamily", "ImageVersion", "Architecture", "Platform", "BootMode",
+			"Tag.N.Key", "Tag.N.Value", "ClientToken"}},
+		Handle: (*handler).createImage},
+	{Action: kit.Action{Name: "ModifyImageAttribute", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpEditImage), Writes: true,
+		Params: []string{"ImageId", "ImageName", "Description", "ImageFamily", "BootMode", "Status"}},
+		Handle: (*handler).modifyImageAttribute},
+	{Action: kit.Action{Name: "CopyImage", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpCopyCustomImage), Writes: true,
+		Params: []string{"ImageId", "DestinationRegionId", "DestinationImageName", "DestinationDescription", "Tag.N.Key", "Tag.N.Value", "ClientToken"}},
+		Handle: (*handler).copyImage},
+	{Action: kit.Action{Name: "CancelCopyImage", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpDeleteImage), Writes: true, Params: []string{"ImageId"}},
+		Handle: (*handler).cancelCopyImage},
+	{Action: kit.Action{Name: "DescribeImageFromFamily", Level: vocabulary.List, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpListImages), Params: []string{"ImageFamily"}},
+		Handle: (*handler).describeImageFromFamily},
+	{Action: kit.Action{Name: "DescribeRegions", Level: vocabulary.List, Kind: vocabulary.KindImage, RegionOptional: true,
+		Ops: ops(imageshare.OpListImages)},
+		Handle: (*handler).describeRegions},
+	{Action: kit.Action{Name: "TagResources", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpEditImage), Writes: true, Params: []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value"}},
+		Handle: (*handler).tagResources},
+	{Action: kit.Action{Name: "UntagResources", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpEditImage), Writes: true, Params: []string{"ResourceType", "ResourceId.N", "TagKey.N", "All"}},
+		Handle: (*handler).untagResources},
+	{Action: kit.Action{Name: "ListTagResources", Level: vocabulary.List, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpListImages), Params: []string{"ResourceType", "ResourceId.N", "Tag.N.Key", "Tag.N.Value", "NextToken"}},
+		Handle: (*handler).listTagResources},
+	{Action: kit.Action{Name: "AddTags", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpEditImage, imageshare.OpGetImage), Writes: true, Params: []string{"ResourceType", "ResourceId", "Tag.N.Key", "Tag.N.Value"}},
+		Handle: (*handler).addTags},
+	{Action: kit.Action{Name: "RemoveTags", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpEditImage, imageshare.OpGetImage), Writes: true, Params: []string{"ResourceType", "ResourceId", "Tag.N.Key", "Tag.N.Value"}},
+		Handle: (*handler).removeTags},
+	{Action: kit.Action{Name: "DescribeTags", Level: vocabulary.List, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpListImages), Params: []string{"ResourceType", "ResourceId", "Tag.N.Key", "Tag.N.Value", "PageNumber", "PageSize"}},
+		Handle: (*handler).describeTags},
 })
+
+// unsupportedActions are ECS image actions out of scope (docs/aliyun.md
+// "Unsupported actions"): answered UnsupportedOperation, whatever their
+// parameters, rather than as unknown actions.
+var unsupportedActions = map[string]bool{"ImportImage": true, "ExportImage": true, "CreateImagePipeline": true, "StartImagePipelineExecution": true}
 
 func ops(o ...imageshare.Operation) []imageshare.Operation { return o }

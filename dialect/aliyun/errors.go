@@ -86,6 +86,18 @@ var errorTable = &kit.ErrorTable{
 		imageshare.ReasonThrottled: {Status: http.StatusBadRequest, Code: "Throttling.User", Message: "Request was denied due to user flow control."},
 		// Alibaba's service-wide flow control.
 		imageshare.ReasonOverloaded: {Status: http.StatusBadRequest, Code: "Throttling", Message: "Request was denied due to request throttling."},
+		// The image workflow's (docs/aliyun.md "The image workflow").
+		imageshare.ReasonInstanceNotFound: {Status: http.StatusNotFound, Code: "InvalidInstanceId.NotFound", Message: "The specified InstanceId does not exist."},
+		imageshare.ReasonSnapshotNotFound: {Status: http.StatusNotFound, Code: "InvalidSnapshotId.NotFound", Message: "The specified SnapshotId does not exist."},
+		imageshare.ReasonDuplicateName:    {Status: http.StatusBadRequest, Code: "InvalidImageName.Duplicated", Message: "The specified Image name has already been used."},
+		imageshare.ReasonTagQuota:         {Status: http.StatusBadRequest, Code: "InvalidTagCount", Message: "The specified tags are beyond the permitted range."},
+		imageshare.ReasonInvalidTagKey:    {Status: http.StatusBadRequest, Code: "InvalidTagKey.Malformed"},
+		imageshare.ReasonInvalidTagValue:  {Status: http.StatusBadRequest, Code: "InvalidTagValue.Malformed"},
+		imageshare.ReasonNotCustomImage:   {Status: http.StatusForbidden, Code: "InvalidImageType.NotSupported", Message: "The specified image type is not supported: %s"},
+		imageshare.ReasonCopyFinished:     {Status: http.StatusForbidden, Code: "IncorrectImageStatus", Message: "The image is not being copied: %s"},
+		// A ClientToken reused with other parameters (docs/aliyun.md "Idempotency").
+		imageshare.ReasonIdempotentMismatch: {Status: http.StatusBadRequest, Code: "IdempotentParameterMismatch",
+			Message: "The specified parameter has changed while using an already used clientToken."},
 	},
 	Kinds: map[imageshare.Kind]kit.Entry{
 		imageshare.KindInvalid:         {Status: http.StatusBadRequest, Code: "InvalidParameter"},

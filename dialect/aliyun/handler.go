@@ -63,6 +63,8 @@ type call struct {
 	// the handler asks the core to check, not to change, and the answer
 	// is DryRunOperation once every check has passed.
 	dryRun bool
+	// host is the endpoint the request reached (DescribeRegions).
+	host string
 }
 
 type handler struct {
@@ -214,6 +216,10 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 	if _, ae := p.required("Action"); ae != nil {
 		return nil, ae
 	}
+	if row == nil && unsupportedActions[st.action] {
+		return nil, newError(http.StatusBadRequest, "UnsupportedOperation",
+			"The action %s is not supported on this endpoint (docs/aliyun.md, Unsupported actions).", st.action)
+	}
 	if row == nil {
 		return nil, newError(http.StatusNotFound, "InvalidAction.NotFound",
 			"Specified api is not found, please check your url and method.")
@@ -221,15 +227,17 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 	if ae := checkNames(row, p); ae != nil {
 		return nil, ae
 	}
-	region, ae := p.required("RegionId")
-	if ae != nil {
-		return nil, ae
-	}
-	if err := h.svc.CheckRegion(ctx, region); err != nil {
-		return nil, err
+	region := p["RegionId"]
+	if region != "" || !row.RegionOptional {
+		if _, ae := p.required("RegionId"); ae != nil {
+			return nil, ae
+		}
+		if err := h.svc.CheckRegion(ctx, region); err != nil {
+			return nil, err
+		}
 	}
 	ex.Resolve(row.RAM, region)
-	c := &call{requestID: ex.ID, action: st.action, params: p, caller: ex.Caller, region: region}
+	c := &call{requestID: ex.ID, action: st.action, params: p, caller: ex.Caller, region: region, host: r.Host}
 	if row.Writes {
 		dry, ae := p.boolean("DryRun")
 		if ae != nil {

@@ -1,6 +1,7 @@
 package aliyun
 
 import (
+	"maps"
 	"os"
 	"reflect"
 	"slices"
@@ -109,6 +110,7 @@ func TestEveryDocumentedParameterHonouredOrRefused(t *testing.T) {
 		"ModifyImageSharePermission":   {ecs.ModifyImageSharePermissionRequest{}, teaecs.ModifyImageSharePermissionRequest{}},
 		"DeleteImage":                  {ecs.DeleteImageRequest{}, teaecs.DeleteImageRequest{}},
 	}
+	maps.Copy(requests, workflowRequests)
 	if got := slices.Sorted(func(yield func(string) bool) {
 		for a := range requests {
 			if !yield(a) {
@@ -163,4 +165,20 @@ func TestEveryDocumentedParameterHonouredOrRefused(t *testing.T) {
 		}
 		t.Logf("%s: %d parameters honoured, %d refused", action, honoured, refused)
 	}
+}
+
+// workflowRequests are the SDK requests of the image workflow's actions.
+var workflowRequests = map[string][]any{
+	"CreateImage":             {ecs.CreateImageRequest{}, teaecs.CreateImageRequest{}},
+	"ModifyImageAttribute":    {ecs.ModifyImageAttributeRequest{}, teaecs.ModifyImageAttributeRequest{}},
+	"CopyImage":               {ecs.CopyImageRequest{}, teaecs.CopyImageRequest{}},
+	"CancelCopyImage":         {ecs.CancelCopyImageRequest{}, teaecs.CancelCopyImageRequest{}},
+	"DescribeImageFromFamily": {ecs.DescribeImageFromFamilyRequest{}, teaecs.DescribeImageFromFamilyRequest{}},
+	"DescribeRegions":         {ecs.DescribeRegionsRequest{}, teaecs.DescribeRegionsRequest{}},
+	"TagResources":            {ecs.TagResourcesRequest{}, teaecs.TagResourcesRequest{}},
+	"UntagResources":          {ecs.UntagResourcesRequest{}, teaecs.UntagResourcesRequest{}},
+	"ListTagResources":        {ecs.ListTagResourcesRequest{}, teaecs.ListTagResourcesRequest{}},
+	"AddTags":                 {ecs.AddTagsRequest{}, teaecs.AddTagsRequest{}},
+	"RemoveTags":              {ecs.RemoveTagsRequest{}, teaecs.RemoveTagsRequest{}},
+	"DescribeTags":            {ecs.DescribeTagsRequest{}, teaecs.DescribeTagsRequest{}},
 }

@@ -23,8 +23,11 @@ const (
 	// query key, a share-body field) and a request carrying more
 	// parameters than any call takes: BCE's services answer a bad
 	// parameter with 400 InvalidParameter (docs/baidu.md).
-	codeInvalidParameter      = "InvalidParameter"
-	codeMalformedJSON         = "MalformedJSON"
+	codeInvalidParameter = "InvalidParameter"
+	codeMalformedJSON    = "MalformedJSON"
+	// codeNotImplemented answers a call out of scope with 501: the code
+	// the SDK itself derives from an empty 501 answer.
+	codeNotImplemented        = "NotImplemented"
 	codeNoSuchObject          = "NoSuchObject"
 	codeRequestEntityTooLarge = "RequestEntityTooLarge"
 	codeRequestExpired        = "RequestExpired"
@@ -50,6 +53,12 @@ const (
 	// bytes. BCC documents a per-account custom image limit but no code
 	// for it; this one follows the share quota's (prefix and 413).
 	codeExceedQuota = "Image.ExceedQuota"
+
+	// codeIdempotentMismatch: a clientToken reused with other parameters
+	// (docs/baidu.md "Idempotency"). BCE's common error table names it
+	// IdempotentParameterMismatch; the status is 409 as for every
+	// request that conflicts with an earlier one.
+	codeIdempotentMismatch = "IdempotentParameterMismatch"
 )
 
 // apiError is an error in BCE's terms (the kit's shape): the HTTP status
@@ -90,8 +99,13 @@ var errorTable = &kit.ErrorTable{
 		// Throttled is not retried by the SDK (it never retries 429); a busy
 		// server is 503, which the SDK retries with its backoff (300 ms,
 		// doubling): nothing was done, so a retry is safe.
-		imageshare.ReasonThrottled:  {Status: http.StatusTooManyRequests, Code: codeTooManyRequests},
-		imageshare.ReasonOverloaded: {Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable},
+		imageshare.ReasonThrottled:          {Status: http.StatusTooManyRequests, Code: codeTooManyRequests},
+		imageshare.ReasonOverloaded:         {Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable},
+		imageshare.ReasonIdempotentMismatch: {Status: http.StatusConflict, Code: codeIdempotentMismatch},
+		// The image workflow's (docs/baidu.md "The image workflow").
+		imageshare.ReasonInstanceNotFound: {Status: http.StatusNotFound, Code: codeNoSuchObject},
+		imageshare.ReasonSnapshotNotFound: {Status: http.StatusNotFound, Code: codeNoSuchObject},
+		imageshare.ReasonNotCustomImage:   {Status: http.StatusForbidden, Code: codeAccessDenied},
 	},
 	Kinds: map[imageshare.Kind]kit.Entry{
 		imageshare.KindInvalid:         {Status: http.StatusBadRequest, Code: codeInvalidHTTPRequest},

@@ -40,7 +40,36 @@ var actions = kit.NewTable("baidu", "bcc", "brn:bce:bcc", []*kit.Row[handlerFunc
 	{Action: kit.Action{Name: "GetImageSharedUser", Route: "GET /v2/image/{imageId}/sharedUsers", Level: vocabulary.Read, Kind: vocabulary.KindImage,
 		Ops: ops(imageshare.OpDescribeShares)},
 		Handle: (*handler).handleSharedUsers},
+	// The image workflow (workflow.go; docs/baidu.md "The image workflow").
+	{Action: kit.Action{Name: "CreateImage", Route: "POST /v2/image", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpCreateCustomImage), Writes: true, Params: []string{"clientToken", "instanceId", "snapshotId", "imageName", "relateCds", "encryptKey"}},
+		Handle: (*handler).handleCreateImage},
+	{Action: kit.Action{Name: "RenameImage", Route: "PUT /v2/image/rename", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpEditImage), Writes: true, Params: []string{"name", "imageId"}},
+		Handle: (*handler).handleRenameImage},
+	{Action: kit.Action{Name: "RemoteCopyImage", Route: "POST /v2/image/{imageId}?remoteCopy", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpCopyCustomImage), Writes: true, Params: []string{"name", "destRegion"}},
+		Handle: (*handler).handleRemoteCopy},
+	{Action: kit.Action{Name: "CancelRemoteCopyImage", Route: "POST /v2/image/{imageId}?cancelRemoteCopy", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpDeleteImage), Writes: true},
+		Handle: (*handler).handleCancelRemoteCopy},
+	{Action: kit.Action{Name: "BindImageToTags", Route: "PUT /v2/image/{imageId}/tag?bind", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpEditImage), Writes: true, Params: []string{"changeTags", "attachRelatedResourceTag"}},
+		Handle: (*handler).handleBindTags},
+	{Action: kit.Action{Name: "UnBindImageToTags", Route: "PUT /v2/image/{imageId}/tag?unbind", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpEditImage, imageshare.OpGetImage), Writes: true, Params: []string{"changeTags", "attachRelatedResourceTag"}},
+		Handle: (*handler).handleUnbindTags},
+	{Action: kit.Action{Name: "GetImageOS", Route: "POST /v2/image/os", Level: vocabulary.Read, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpGetImage), Params: []string{"instanceIds"}},
+		Handle: (*handler).handleGetImageOS},
+	{Action: kit.Action{Name: "ImportCustomImage", Route: "POST /v2/image/import", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpCreateCustomImage), Writes: true},
+		Handle: (*handler).handleImportCustomImage},
 })
+
+// fixedSegments are the paths under /v2/image/ that name a call, not an
+// image (BCC's rename, os and import calls): no image id takes these.
+var fixedSegments = []string{"rename", "os", "import"}
 
 func ops(o ...imageshare.Operation) []imageshare.Operation { return o }
 
@@ -75,8 +104,12 @@ func parsePath(escaped string) (shape, id string) {
 		return "", ""
 	}
 	switch {
+	case len(segs) == 3 && slices.Contains(fixedSegments, segs[2]):
+		return "/v2/image/" + segs[2], ""
 	case len(segs) == 3:
 		return "/v2/image/{imageId}", id
+	case len(segs) == 4 && segs[3] == "tag":
+		return "/v2/image/{imageId}/tag", id
 	case len(segs) == 4 && segs[3] == "sharedUsers":
 		return "/v2/image/{imageId}/sharedUsers", id
 	}

@@ -167,6 +167,12 @@ func ImageSets(sets *Sets, u imageshare.ImageUpdate) error {
 	if u.BuildDoneAt != nil {
 		sets.Set("build_done_at", Nanos(*u.BuildDoneAt))
 	}
+	if u.ImageFamily != nil {
+		sets.Set("image_family", *u.ImageFamily)
+	}
+	if u.BootMode != nil {
+		sets.Set("boot_mode", *u.BootMode)
+	}
 	return nil
 }
 
