@@ -166,14 +166,15 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 const maxQueryParams = 16
 
 // checkQuery refuses a query key the call does not take, never ignoring
-// one: the route's flag (share, unshare) and, for a GET, the row's
-// Params. The Params of the share rows are fields of their JSON body
-// (decodeShareBody refuses the others).
+// one: the route's flag (share, unshare), for a GET the row's Params, and
+// clientToken where the row takes one (BCE sends a creating call's
+// idempotency token in the query). The other Params of a POST or PUT row
+// are fields of its JSON body (its decoder refuses the others).
 func checkQuery(row *kit.Row[handlerFunc], query url.Values) error {
 	method, rest, _ := strings.Cut(row.Route, " ")
 	_, flag, _ := strings.Cut(rest, "?")
 	for k := range query {
-		if k == flag || (method == http.MethodGet && slices.Contains(row.Params, k)) {
+		if k == flag || ((method == http.MethodGet || k == "clientToken") && slices.Contains(row.Params, k)) {
 			continue
 		}
 		return errorf(http.StatusBadRequest, codeInvalidParameter, "%s does not take the query parameter %q", row.Name, clipName(k))
