@@ -35,7 +35,13 @@ func decodeBody(body []byte, v any) error {
 		return errorf(http.StatusBadRequest, codeMalformedJSON, "the JSON you provided was not well-formed: it is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
+	// A field the call does not take is refused, never ignored (as the
+	// share calls' bodies are): docs/baidu.md.
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return errorf(http.StatusBadRequest, codeInvalidParameter, "the call does not take the body field %s", clipName(name))
+		}
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
 			return errorf(http.StatusBadRequest, codeInappropriateJSON, "the JSON you provided was well-formed but not appropriate: %s has the wrong type", orBody(typeErr.Field))
