@@ -206,9 +206,8 @@ type ImageFilter struct {
 	// CreatedFrom and CreatedTo bound CreatedAt (inclusive; zero: open).
 	CreatedFrom time.Time
 	CreatedTo   time.Time
-	// InUse keeps images used (true) or not used (false) by an instance.
-	// Instances do not record the image they run yet, so no image is in
-	// use: true matches nothing.
+	// InUse keeps images used (true) or not used (false) by an instance:
+	// one whose ImageID is the image.
 	InUse *bool
 	// SnapshotID keeps images made from that snapshot. No snapshots
 	// exist yet, so any value matches nothing.

@@ -58,4 +58,6 @@ type Service interface {
 	// and the community catalog (service_community.go).
 	LifecycleService
 	CommunityService
+	// InstanceService launches and manages instances (instance.go).
+	InstanceService
 }

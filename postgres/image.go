@@ -305,9 +305,10 @@ func lockImage(ctx context.Context, tx pgx.Tx, id string) error {
 func (s *Store) DeleteImage(ctx context.Context, id string, force bool) error {
 	return s.inTx(ctx, "postgres.DeleteImage", writeTx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		b.Queue(`SELECT status FROM images WHERE id = $1 FOR UPDATE`, id)
+		b.Queue(`SELECT status, is_public OR EXISTS (SELECT 1 FROM shares WHERE image_id = $1) FROM images WHERE id = $1 FOR UPDATE`, id)
 		b.Queue(`DELETE FROM images WHERE id = $1 AND status <> 'Making'
-AND ($2 OR (NOT is_public AND NOT EXISTS (SELECT 1 FROM shares WHERE image_id = $1)))`, id, force)
+AND ($2 OR (NOT is_public AND NOT EXISTS (SELECT 1 FROM shares WHERE image_id = $1)
+	AND NOT EXISTS (SELECT 1 FROM instances WHERE image_id = $1)))`, id, force)
 		br := tx.SendBatch(ctx, b)
 		err := readDeleteBatch(br, id)
 		if closeErr := br.Close(); err == nil {
@@ -318,11 +319,12 @@ AND ($2 OR (NOT is_public AND NOT EXISTS (SELECT 1 FROM shares WHERE image_id = 
 }
 
 // readDeleteBatch reads DeleteImage's batch: no row locked is a missing
-// image; a locked row the DELETE left is one being created, or else a
-// shared one.
+// image; a locked row the DELETE left is one being created, or a shared
+// one, or else one an instance uses.
 func readDeleteBatch(br pgx.BatchResults, id string) error {
 	var status string
-	if err := br.QueryRow().Scan(&status); err != nil {
+	var shared bool
+	if err := br.QueryRow().Scan(&status, &shared); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return sqlstore.ImageNotFound(id)
 		}
@@ -337,6 +339,8 @@ func readDeleteBatch(br pgx.BatchResults, id string) error {
 		return nil
 	case imageshare.ImageStatus(status) == imageshare.StatusMaking:
 		return sqlstore.ImageCreating(id)
+	case shared:
+		return sqlstore.ImageShared(id)
 	}
-	return sqlstore.ImageShared(id)
+	return sqlstore.ImageInUse(id)
 }
