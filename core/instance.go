@@ -278,12 +278,12 @@ var powerRule = map[imageshare.PowerAction]struct {
 
 // ChangePower implements imageshare.Service: start, stop or reboot.
 func (s *Service) ChangePower(ctx context.Context, c imageshare.Caller, id, region string, a imageshare.PowerAction, dryRun bool) (*imageshare.Instance, error) {
+	if err := s.authorize(ctx, c, imageshare.OpManageInstance, imageshare.ResourceInstance, region, id); err != nil {
+		return nil, err
+	}
 	rule, ok := powerRule[a]
 	if !ok {
 		return nil, invalid("unknown power action %q", a)
-	}
-	if err := s.authorize(ctx, c, imageshare.OpManageInstance, imageshare.ResourceInstance, region, id); err != nil {
-		return nil, err
 	}
 	in, err := s.ownedInstance(ctx, c, id, region)
 	if err != nil {

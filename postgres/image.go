@@ -305,10 +305,14 @@ func lockImage(ctx context.Context, tx pgx.Tx, id string) error {
 func (s *Store) DeleteImage(ctx context.Context, id string, force bool) error {
 	return s.inTx(ctx, "postgres.DeleteImage", writeTx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		b.Queue(`SELECT status, is_public OR EXISTS (SELECT 1 FROM shares WHERE image_id = $1) FROM images WHERE id = $1 FOR UPDATE`, id)
+		b.Queue(`SELECT status FROM images WHERE id = $1 FOR UPDATE`, id)
 		b.Queue(`DELETE FROM images WHERE id = $1 AND status <> 'Making'
 AND ($2 OR (NOT is_public AND NOT EXISTS (SELECT 1 FROM shares WHERE image_id = $1)
 	AND NOT EXISTS (SELECT 1 FROM instances WHERE image_id = $1)))`, id, force)
+		// Why a DELETE that left the row did: read after it, in a statement
+		// of its own, so that a share committed while the lock was awaited
+		// is seen (the locking SELECT's subqueries would not see it).
+		b.Queue(`SELECT is_public OR EXISTS (SELECT 1 FROM shares WHERE image_id = $1) FROM images WHERE id = $1`, id)
 		br := tx.SendBatch(ctx, b)
 		err := readDeleteBatch(br, id)
 		if closeErr := br.Close(); err == nil {
@@ -323,8 +327,7 @@ AND ($2 OR (NOT is_public AND NOT EXISTS (SELECT 1 FROM shares WHERE image_id = 
 // one, or else one an instance uses.
 func readDeleteBatch(br pgx.BatchResults, id string) error {
 	var status string
-	var shared bool
-	if err := br.QueryRow().Scan(&status, &shared); err != nil {
+	if err := br.QueryRow().Scan(&status); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return sqlstore.ImageNotFound(id)
 		}
@@ -332,6 +335,10 @@ func readDeleteBatch(br pgx.BatchResults, id string) error {
 	}
 	tag, err := br.Exec()
 	if err != nil {
+		return err
+	}
+	shared := false
+	if err := br.QueryRow().Scan(&shared); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return err
 	}
 	switch {
