@@ -115,6 +115,10 @@ type Image struct {
 	// HasShares is derived by the store when it reads an image: the image
 	// is shared with at least one account explicitly. It is not written.
 	HasShares bool
+	// InUse is derived by the store when it reads an image: some
+	// instance records it as its image (Alibaba's Usage "instance"). It
+	// is not written.
+	InUse bool
 	// BuildDoneAt is when a Making image becomes Available (zero when not building).
 	BuildStartedAt time.Time
 	BuildDoneAt    time.Time

@@ -249,6 +249,13 @@ func testImageInUse(t *testing.T, newStore newStoreFunc) {
 			t.Errorf("InUse=%v: %v, want %v", *c.inUse, ids, c.want)
 		}
 	}
+	for id, want := range map[string]bool{"img-used": true, "img-free": false} {
+		im, err := s.FindImageByID(ctx, id)
+		ok(t, err)
+		if im.InUse != want {
+			t.Errorf("%s: InUse = %v, want %v", id, im.InUse, want)
+		}
+	}
 	wantErr(t, s.DeleteImage(ctx, "img-used", false), imageshare.KindConflict, imageshare.ReasonImageInUse)
 	ok(t, s.DeleteImage(ctx, "img-free", false))
 	ok(t, s.DeleteImage(ctx, "img-used", true))
