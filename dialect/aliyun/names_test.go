@@ -109,6 +109,9 @@ func TestEveryDocumentedParameterHonouredOrRefused(t *testing.T) {
 		"ModifyImageSharePermission":   {ecs.ModifyImageSharePermissionRequest{}, teaecs.ModifyImageSharePermissionRequest{}},
 		"DeleteImage":                  {ecs.DeleteImageRequest{}, teaecs.DeleteImageRequest{}},
 	}
+	for a, reqs := range instanceRequests {
+		requests[a] = reqs
+	}
 	if got := slices.Sorted(func(yield func(string) bool) {
 		for a := range requests {
 			if !yield(a) {
