@@ -77,6 +77,10 @@ type dryRunFixture struct {
 	owner, b, c, x            *imageshare.Account
 	key, noneKey              *imageshare.AccessKey
 	plain, shared, full, xImg *imageshare.Image
+	// sys is a platform image; running and stopped are the owner's
+	// instances (instances_aliyun_dryrun_test.go).
+	sys              *imageshare.Image
+	running, stopped string
 }
 
 func newDryRunFixture(t *testing.T) *dryRunFixture {
@@ -103,6 +107,7 @@ func newDryRunFixture(t *testing.T) *dryRunFixture {
 	if f.noneKey, err = srv.Svc.CreateUserKey(ctx, u); err != nil {
 		t.Fatal(err)
 	}
+	f.addInstances(t)
 	return f
 }
 
@@ -169,6 +174,9 @@ func TestAliyun_DryRun(t *testing.T) {
 			return d.deleteImage(f.plain.ID, true, dry)
 		}, "403 Forbidden.RAM"},
 	}
+	for _, c := range instanceDryRunCases() {
+		cases = append(cases, dryCase(c))
+	}
 	// Every action that writes has a dry run that passes and one that fails.
 	for _, a := range aliyun.WriteActions() {
 		var pass, fail bool
@@ -182,7 +190,8 @@ func TestAliyun_DryRun(t *testing.T) {
 		}
 	}
 	// Calls that succeed without changing anything.
-	changesNothing := map[string]bool{"nothing to change": true, "delete another tenant's image": true}
+	// A reboot is Running to Running when transitions take no time.
+	changesNothing := map[string]bool{"nothing to change": true, "delete another tenant's image": true, "reboot": true, "reboot many": true}
 	for _, sdk := range []string{"tea", "classic"} {
 		for _, tc := range cases {
 			t.Run(sdk+"/"+tc.name, func(t *testing.T) {

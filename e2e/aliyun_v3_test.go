@@ -42,6 +42,9 @@ type ecsDriver interface {
 	shares(imageID string) ([]int64, bool, error)
 	images(imageID string) ([]string, error)
 	deleteImage(imageID string, force, dryRun bool) error
+	// instance calls an instance action (instances_aliyun_driver_test.go)
+	// and sums its answer up.
+	instance(action string, a instArgs, dryRun bool) (string, error)
 }
 
 type teaDriver struct{ c *teaecs.Client }
@@ -325,6 +328,11 @@ func TestAliyun_TeaAndClassicSDKsAgree(t *testing.T) {
 			images()
 			if !slices.Equal(got, want) {
 				t.Fatalf("transcript through the %s SDK:\n%s\nwant:\n%s", sdk, strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			sys := platformImage(t, srv, aliyunRegion)
+			inst := instanceTranscript(d, bd, sys.ID, func() []string { return ownerInstances(t, srv, owner) })
+			if !slices.Equal(inst, instanceTranscriptWant) {
+				t.Fatalf("instance transcript through the %s SDK:\n%s\nwant:\n%s", sdk, strings.Join(inst, "\n"), strings.Join(instanceTranscriptWant, "\n"))
 			}
 			if proxy != nil {
 				seen := map[string]bool{}

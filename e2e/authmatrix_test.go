@@ -36,6 +36,9 @@ type matrixFixture struct {
 	unshare                      string                // shared with bob, for Baidu's unshare
 	version, group, secretTag    string                // alice's unpublished (Reviewing) community version
 	instance                     string                // alice's instance in bj
+	// platform is a System image of bj; running and stopped are alice's
+	// instances launched from it (instances_matrix_test.go).
+	platform, running, stopped string
 }
 
 func newMatrixFixture(t *testing.T) *matrixFixture {
@@ -91,6 +94,7 @@ func newMatrixFixtureWith(t *testing.T, opts ...func(*app.Config)) *matrixFixtur
 		t.Fatal(err)
 	}
 	f.instance = in.ID
+	f.addInstances(t)
 	return f
 }
 
@@ -127,7 +131,7 @@ var baiduActions = []string{"DeleteImage", "GetImageDetail", "GetImageSharedUser
 // changes the store).
 func (f *matrixFixture) ownerOps() []apiOp {
 	bob := strconv.FormatInt(f.bob.ID, 10)
-	return []apiOp{
+	return append([]apiOp{
 		ucOp("DescribeCompShareImageShareAccounts", map[string]string{"CompShareImageId": f.shared}, false),
 		ucOp("ModifyCompShareImageShareAccount", map[string]string{"CompShareImageId": f.private, "AddAccounts.0": bob}, true),
 		ucOp("DescribeCompShareCustomImages", nil, false),
@@ -155,7 +159,7 @@ func (f *matrixFixture) ownerOps() []apiOp {
 		bceOp("ShareImage", http.MethodPost, "/v2/image/"+f.shareBCE, "share", `{"accountId":"`+bob+`"}`, true),
 		bceOp("UnShareImage", http.MethodPost, "/v2/image/"+f.unshare, "unshare", `{"accountId":"`+bob+`"}`, true),
 		bceOp("DeleteImage", http.MethodDelete, "/v2/image/"+f.delBCE, "", "", true),
-	}
+	}, f.instanceOps()...)
 }
 
 // checkCoversEveryAction fails unless ops name every action each dialect serves.

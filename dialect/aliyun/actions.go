@@ -9,7 +9,8 @@ import (
 // actions is the dialect's action table: one row per Action, with its
 // handler and its RAM entry (policies name it ecs:<Action>, its resources
 // acs:ecs:{regionId}:{accountId}:image/{imageId}, as Alibaba's ECS
-// authorization tables do). Every action requires RegionId. Adding an
+// authorization tables do). Every action requires RegionId, but those
+// whose SDK requests have none (RegionOptional: the instance actions). Adding an
 // action is a row here and its handler; docs/aliyun.md and docs/ram.md
 // list every row (TestActionTable). Params are the only parameter names
 // the action accepts besides the common ones (names.go); "Name.N" is a
@@ -51,11 +52,11 @@ var actions = kit.NewTable("aliyun", "ecs", "acs:ecs", []*kit.Row[actionFunc]{
 	{Action: kit.Action{Name: "DescribeInstanceStatus", Level: vocabulary.List, Kind: vocabulary.KindInstance,
 		Ops: ops(imageshare.OpListInstances), Params: []string{"InstanceId.N", "ZoneId", "PageNumber", "PageSize"}},
 		Handle: (*handler).describeInstanceStatus},
-	{Action: kit.Action{Name: "StartInstance", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+	{Action: kit.Action{Name: "StartInstance", RegionOptional: true, Level: vocabulary.Write, Kind: vocabulary.KindInstance,
 		Ops: ops(imageshare.OpManageInstance), Writes: true, Params: []string{"InstanceId"}}, Handle: power(imageshare.PowerStart)},
-	{Action: kit.Action{Name: "StopInstance", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+	{Action: kit.Action{Name: "StopInstance", RegionOptional: true, Level: vocabulary.Write, Kind: vocabulary.KindInstance,
 		Ops: ops(imageshare.OpManageInstance), Writes: true, Params: []string{"InstanceId", "ForceStop"}}, Handle: power(imageshare.PowerStop)},
-	{Action: kit.Action{Name: "RebootInstance", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+	{Action: kit.Action{Name: "RebootInstance", RegionOptional: true, Level: vocabulary.Write, Kind: vocabulary.KindInstance,
 		Ops: ops(imageshare.OpManageInstance), Writes: true, Params: []string{"InstanceId", "ForceStop"}}, Handle: power(imageshare.PowerReboot)},
 	{Action: kit.Action{Name: "StartInstances", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
 		Ops: ops(imageshare.OpManageInstance), Writes: true, Params: []string{"InstanceId.N"}}, Handle: powerMany(imageshare.PowerStart)},
@@ -63,15 +64,15 @@ var actions = kit.NewTable("aliyun", "ecs", "acs:ecs", []*kit.Row[actionFunc]{
 		Ops: ops(imageshare.OpManageInstance), Writes: true, Params: []string{"InstanceId.N", "ForceStop"}}, Handle: powerMany(imageshare.PowerStop)},
 	{Action: kit.Action{Name: "RebootInstances", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
 		Ops: ops(imageshare.OpManageInstance), Writes: true, Params: []string{"InstanceId.N", "ForceReboot"}}, Handle: powerMany(imageshare.PowerReboot)},
-	{Action: kit.Action{Name: "DeleteInstance", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+	{Action: kit.Action{Name: "DeleteInstance", RegionOptional: true, Level: vocabulary.Write, Kind: vocabulary.KindInstance,
 		Ops: ops(imageshare.OpManageInstance), Writes: true, Params: []string{"InstanceId", "Force"}}, Handle: (*handler).deleteInstance},
 	{Action: kit.Action{Name: "DeleteInstances", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
 		Ops: ops(imageshare.OpManageInstance), Writes: true, Params: []string{"InstanceId.N", "Force", "ClientToken"}}, Handle: (*handler).deleteInstances},
-	{Action: kit.Action{Name: "ReplaceSystemDisk", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
-		Ops: ops(imageshare.OpManageInstance, imageshare.OpRunInstances), Writes: true, Params: []string{"InstanceId", "ImageId", "ClientToken"}},
+	{Action: kit.Action{Name: "ReplaceSystemDisk", RegionOptional: true, Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpManageInstance, imageshare.OpRunInstances), Params: []string{"InstanceId", "ImageId", "ClientToken"}},
 		Handle: (*handler).replaceSystemDisk},
-	{Action: kit.Action{Name: "ReInitDisk", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
-		Ops: ops(imageshare.OpManageInstance, imageshare.OpRunInstances), Writes: true, Params: []string{"DiskId"}},
+	{Action: kit.Action{Name: "ReInitDisk", RegionOptional: true, Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpManageInstance, imageshare.OpRunInstances), Params: []string{"DiskId"}},
 		Handle: (*handler).reInitDisk},
 })
 

@@ -221,12 +221,16 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 	if ae := checkNames(row, p); ae != nil {
 		return nil, ae
 	}
-	region, ae := p.required("RegionId")
-	if ae != nil {
-		return nil, ae
+	// An action whose SDK requests carry no RegionId (StartInstance, ...:
+	// the instance says where it is) runs without one; one given is checked.
+	region := p["RegionId"]
+	if region == "" && !row.RegionOptional {
+		return nil, errMissing("RegionId")
 	}
-	if err := h.svc.CheckRegion(ctx, region); err != nil {
-		return nil, err
+	if region != "" {
+		if err := h.svc.CheckRegion(ctx, region); err != nil {
+			return nil, err
+		}
 	}
 	ex.Resolve(row.RAM, region)
 	c := &call{requestID: ex.ID, action: st.action, params: p, caller: ex.Caller, region: region}
