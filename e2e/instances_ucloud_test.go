@@ -153,4 +153,3 @@ func TestInstances_UCloudConsumer(t *testing.T) {
 		})
 	}
 }
-
