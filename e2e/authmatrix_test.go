@@ -39,6 +39,7 @@ type matrixFixture struct {
 	// platform is a System image of bj; running and stopped are alice's
 	// instances launched from it (instances_matrix_test.go).
 	platform, running, stopped string
+	bceRunning, bceStopped     string // the same, for the BCC calls
 }
 
 func newMatrixFixture(t *testing.T) *matrixFixture {
@@ -124,7 +125,9 @@ func bceOp(action, method, path, query, body string, mutates bool) apiOp {
 
 // baiduActions are the BCC calls the dialect serves (dialect/baidu/router.go),
 // named after the SDK methods that make them.
-var baiduActions = []string{"DeleteImage", "GetImageDetail", "GetImageSharedUser", "ListImage", "ShareImage", "UnShareImage"}
+var baiduActions = []string{"DeleteImage", "GetImageDetail", "GetImageSharedUser", "ListImage", "ShareImage", "UnShareImage",
+	"CreateInstance", "CreateInstanceBySpec", "ListInstances", "GetInstanceDetail", "StartInstance", "StopInstance", "RebootInstance",
+	"RebuildInstance", "DeleteInstance"}
 
 // ownerOps is every action of every dialect as alice would call it, each
 // on data that makes a successful call observable (mutates says whether it

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -16,13 +17,15 @@ func (f *matrixFixture) addInstances(t *testing.T) {
 	f.platform = f.srv.Image(t, &imageshare.Image{Region: matrixRegion, Type: imageshare.ImageSystem, Name: "Ubuntu 22.04",
 		OSName: "Ubuntu 22.04", OSType: "linux"}).ID
 	alice := imageshare.Caller{AccountID: f.alice.ID}
-	ins, err := f.srv.Svc.LaunchInstances(ctx, alice, imageshare.LaunchRequest{Region: matrixRegion, ImageID: f.platform, Count: 2})
+	ins, err := f.srv.Svc.LaunchInstances(ctx, alice, imageshare.LaunchRequest{Region: matrixRegion, ImageID: f.platform, Count: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.running, f.stopped = ins[0].ID, ins[1].ID
-	if _, err := f.srv.Svc.ChangePower(ctx, alice, f.stopped, matrixRegion, imageshare.PowerStop, false); err != nil {
-		t.Fatal(err)
+	f.running, f.stopped, f.bceRunning, f.bceStopped = ins[0].ID, ins[1].ID, ins[2].ID, ins[3].ID
+	for _, id := range []string{f.stopped, f.bceStopped} {
+		if _, err := f.srv.Svc.ChangePower(ctx, alice, id, matrixRegion, imageshare.PowerStop, false); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -54,5 +57,15 @@ func (f *matrixFixture) instanceOps() []apiOp {
 		alOp("ReInitDisk", map[string]string{"DiskId": disk}, false),
 		alOp("DeleteInstance", map[string]string{"InstanceId": f.stopped}, true),
 		alOp("DeleteInstances", map[string]string{"InstanceId.1": f.running, "Force": "true"}, true),
+
+		bceOp("CreateInstance", http.MethodPost, "/v2/instance", "", `{"imageId":"`+f.platform+`","cpuCount":2,"memoryCapacityInGB":8}`, true),
+		bceOp("CreateInstanceBySpec", http.MethodPost, "/v2/instanceBySpec", "", `{"imageId":"`+f.platform+`","spec":"bcc.g5.c2m8"}`, true),
+		bceOp("ListInstances", http.MethodGet, "/v2/instance", "", "", false),
+		bceOp("GetInstanceDetail", http.MethodGet, "/v2/instance/"+f.bceRunning, "", "", false),
+		bceOp("StopInstance", http.MethodPut, "/v2/instance/"+f.bceRunning, "stop", "", true),
+		bceOp("StartInstance", http.MethodPut, "/v2/instance/"+f.bceRunning, "start", "", true),
+		bceOp("RebootInstance", http.MethodPut, "/v2/instance/"+f.bceRunning, "reboot", "", false),
+		bceOp("RebuildInstance", http.MethodPut, "/v2/instance/"+f.bceStopped, "rebuild", `{"imageId":"`+f.private+`"}`, true),
+		bceOp("DeleteInstance", http.MethodDelete, "/v2/instance/"+f.bceStopped, "", "", true),
 	}
 }
