@@ -125,4 +125,6 @@ type Store interface {
 	RAMStore
 	// InstanceStore keeps the instances' lifecycle (instance.go).
 	InstanceStore
+	// IdempotencyStore keeps creating calls' client tokens (idempotency.go).
+	IdempotencyStore
 }

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) imageshare.Store) {
 	runCommunity(t, newStore)
 	runRAM(t, newStore)
 	runInstances(t, newStore)
+	runIdempotency(t, newStore)
 }
 
 // base is a time with nanoseconds in a non-UTC zone: stores must keep the

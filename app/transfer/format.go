@@ -59,6 +59,7 @@ var tables = []table{
 	{"image_key_tags", []string{"image_id", "tag_key"}},
 	{"shares", []string{"image_id", "account_id"}},
 	{"nonces", []string{"nonce"}},
+	{"idempotency_keys", []string{"account_id", "scope", "token"}},
 	{"ram_groups", []string{"id"}},
 	{"ram_group_members", []string{"group_id", "user_id"}},
 	{"ram_policies", []string{"id"}},

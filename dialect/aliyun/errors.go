@@ -88,6 +88,9 @@ var errorTable = &kit.ErrorTable{
 		imageshare.ReasonThrottled: {Status: http.StatusBadRequest, Code: "Throttling.User", Message: "Request was denied due to user flow control."},
 		// Alibaba's service-wide flow control.
 		imageshare.ReasonOverloaded: {Status: http.StatusBadRequest, Code: "Throttling", Message: "Request was denied due to request throttling."},
+		// A ClientToken reused with other parameters (docs/aliyun.md "Idempotency").
+		imageshare.ReasonIdempotentMismatch: {Status: http.StatusBadRequest, Code: "IdempotentParameterMismatch",
+			Message: "The specified parameter has changed while using an already used clientToken."},
 	},
 	Kinds: map[imageshare.Kind]kit.Entry{
 		imageshare.KindInvalid:         {Status: http.StatusBadRequest, Code: "InvalidParameter"},

@@ -46,6 +46,12 @@ const (
 	// bytes. BCC documents a per-account custom image limit but no code
 	// for it; this one follows the share quota's (prefix and 413).
 	codeExceedQuota = "Image.ExceedQuota"
+
+	// codeIdempotentMismatch: a clientToken reused with other parameters
+	// (docs/baidu.md "Idempotency"). BCE's common error table names it
+	// IdempotentParameterMismatch; the status is 409 as for every
+	// request that conflicts with an earlier one.
+	codeIdempotentMismatch = "IdempotentParameterMismatch"
 )
 
 // apiError is an error in BCE's terms (the kit's shape): the HTTP status
@@ -86,8 +92,9 @@ var errorTable = &kit.ErrorTable{
 		// Throttled is not retried by the SDK (it never retries 429); a busy
 		// server is 503, which the SDK retries with its backoff (300 ms,
 		// doubling): nothing was done, so a retry is safe.
-		imageshare.ReasonThrottled:  {Status: http.StatusTooManyRequests, Code: codeTooManyRequests},
-		imageshare.ReasonOverloaded: {Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable},
+		imageshare.ReasonThrottled:          {Status: http.StatusTooManyRequests, Code: codeTooManyRequests},
+		imageshare.ReasonOverloaded:         {Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable},
+		imageshare.ReasonIdempotentMismatch: {Status: http.StatusConflict, Code: codeIdempotentMismatch},
 	},
 	Kinds: map[imageshare.Kind]kit.Entry{
 		imageshare.KindInvalid:         {Status: http.StatusBadRequest, Code: codeInvalidHTTPRequest},
