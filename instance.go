@@ -152,6 +152,11 @@ type LaunchRequest struct {
 	Count        int
 	// DryRun runs every check and stores nothing.
 	DryRun bool
+	// ClientToken, when set, makes the launch idempotent per account and
+	// TokenScope (the vendor action, e.g. "ecs:RunInstances"): a repeat
+	// with the same parameters answers the first launch's instances.
+	ClientToken string
+	TokenScope  string
 }
 
 // PowerAction is a start, stop or reboot.

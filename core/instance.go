@@ -122,6 +122,65 @@ func (s *Service) LaunchInstances(ctx context.Context, c imageshare.Caller, r im
 	); err != nil {
 		return nil, err
 	}
+	if r.ClientToken != "" && !r.DryRun {
+		return s.launchOnce(ctx, c, r)
+	}
+	return s.launch(ctx, c, r)
+}
+
+// launchParams are the parameters a client token is bound to.
+type launchParams struct {
+	Region, Zone, ImageID, Name, InstanceType, GPUType string
+	CPU, MemoryMB, GPUCount, Count                     int
+}
+
+// launchOnce is a launch with a client token: run once per account, scope
+// and token (idempotency.go); a repeat answers the instances the first
+// call made, as they are now.
+func (s *Service) launchOnce(ctx context.Context, c imageshare.Caller, r imageshare.LaunchRequest) ([]*imageshare.Instance, error) {
+	var made []*imageshare.Instance
+	call := IdempotentCall{Scope: r.TokenScope, Token: r.ClientToken, Params: launchParams{r.Region, r.Zone, r.ImageID, r.Name,
+		r.InstanceType, r.GPUType, r.CPU, r.MemoryMB, r.GPUCount, r.Count}}
+	result, replayed, err := s.idempotent(ctx, c, call, func(ctx context.Context) (string, error) {
+		ins, err := s.launch(ctx, c, r)
+		if err != nil {
+			return "", err
+		}
+		made = ins
+		ids := make([]string, len(ins))
+		for i, in := range ins {
+			ids[i] = in.ID
+		}
+		return strings.Join(ids, ","), nil
+	})
+	if err != nil || !replayed {
+		return made, err
+	}
+	ids := strings.Split(result, ",")
+	ins, _, err := s.store.FindInstances(ctx, imageshare.InstanceFilter{OwnerID: c.AccountID, IDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	// In the order first made; one deleted since is left out.
+	out := make([]*imageshare.Instance, 0, len(ids))
+	for _, id := range ids {
+		for _, in := range ins {
+			if in.ID == id {
+				out = append(out, in)
+			}
+		}
+	}
+	if len(out) == 0 {
+		// All were deleted since: the ids are the answer ECS gives.
+		for _, id := range ids {
+			out = append(out, &imageshare.Instance{ID: id, OwnerID: c.AccountID})
+		}
+	}
+	return out, nil
+}
+
+// launch is LaunchInstances past its authorization and field checks.
+func (s *Service) launch(ctx context.Context, c imageshare.Caller, r imageshare.LaunchRequest) ([]*imageshare.Instance, error) {
 	im, err := s.launchImage(ctx, c, r.ImageID, r.Region)
 	if err != nil {
 		return nil, err

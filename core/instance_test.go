@@ -227,3 +227,55 @@ func TestImageFromLaunchedInstance(t *testing.T) {
 		t.Fatalf("image from a Windows instance: %+v", im)
 	}
 }
+
+// A launch with a client token runs once per account, scope and token: a
+// repeat answers the same instances and makes none; other parameters are
+// refused; another scope, or another account, is another token.
+func TestLaunchClientToken(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, 0)
+	a, _ := e.user(t, "a@example.com")
+	b, _ := e.user(t, "b@example.com")
+	sys := &imageshare.Image{ID: "sys", Region: "cn-wlcb", Type: imageshare.ImageSystem, Status: imageshare.StatusAvailable, Name: "s", CreatedAt: e.clock.Now()}
+	ok(t, e.store.CreateImage(ctx, sys))
+	r := imageshare.LaunchRequest{Region: "cn-wlcb", ImageID: sys.ID, Count: 2, ClientToken: "tok-1", TokenScope: "ecs:RunInstances"}
+	first, err := e.svc.LaunchInstances(ctx, a, r)
+	ok(t, err)
+	again, err := e.svc.LaunchInstances(ctx, a, r)
+	ok(t, err)
+	if len(again) != 2 || again[0].ID != first[0].ID || again[1].ID != first[1].ID {
+		t.Fatalf("repeat answered %v, want %v", again, first)
+	}
+	count := func(c imageshare.Caller) int {
+		_, n, err := e.svc.ListInstances(ctx, c, imageshare.InstanceFilter{ImageID: sys.ID})
+		ok(t, err)
+		return n
+	}
+	if n := count(a); n != 2 {
+		t.Fatalf("%d instances after a repeat, want 2", n)
+	}
+	other := r
+	other.Count = 3
+	_, err = e.svc.LaunchInstances(ctx, a, other)
+	wantErr(t, err, imageshare.KindConflict, imageshare.ReasonIdempotentMismatch)
+	scoped := r
+	scoped.TokenScope = "bcc:CreateInstance"
+	_, err = e.svc.LaunchInstances(ctx, a, scoped)
+	ok(t, err)
+	_, err = e.svc.LaunchInstances(ctx, b, r)
+	ok(t, err)
+	if n := count(a); n != 4 {
+		t.Fatalf("%d instances of a, want 4", n)
+	}
+	// A DryRun neither claims nor replays.
+	dry := r
+	dry.ClientToken, dry.DryRun = "tok-dry", true
+	_, err = e.svc.LaunchInstances(ctx, a, dry)
+	ok(t, err)
+	dry.DryRun = false
+	_, err = e.svc.LaunchInstances(ctx, a, dry)
+	ok(t, err)
+	if n := count(a); n != 6 {
+		t.Fatalf("%d instances of a after a dry run then a launch, want 6", n)
+	}
+}

@@ -132,9 +132,13 @@ func (h *handler) handleCreateInstance(ctx context.Context, c *call) (any, error
 	if b.Spec != "" {
 		typ = b.Spec
 	}
+	scope := "bcc:CreateInstance"
+	if strings.HasSuffix(c.r.URL.Path, "BySpec") {
+		scope = "bcc:CreateInstanceBySpec"
+	}
 	ins, err := h.svc.LaunchInstances(ctx, c.caller, imageshare.LaunchRequest{Region: c.region, Zone: b.ZoneName, ImageID: b.ImageID,
 		Name: b.Name, InstanceType: typ, CPU: b.CPUCount, MemoryMB: b.MemoryCapacityInGB * 1024, GPUType: b.GpuCard, GPUCount: gpus,
-		Count: max(b.PurchaseCount, 1)})
+		Count: max(b.PurchaseCount, 1), ClientToken: c.query.Get("clientToken"), TokenScope: scope})
 	if err != nil {
 		return nil, instanceError(err)
 	}
