@@ -414,3 +414,47 @@ func (s *Service) ReinstallInstance(ctx context.Context, c imageshare.Caller, id
 	return s.store.UpdateInstance(ctx, imageshare.InstanceUpdate{ID: in.ID, OwnerID: c.AccountID,
 		From: []imageshare.InstanceStatus{imageshare.InstanceStopped}, Image: im})
 }
+
+// AddLaunchedInstance implements Operator: a seed's instance launched from
+// an image, checked as the owner's launch would be.
+func (s *Service) AddLaunchedInstance(ctx context.Context, in *imageshare.Instance) error {
+	if in.ID == "" || in.OwnerID <= 0 {
+		return imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonMissingParameter, "instance id and owner are required")
+	}
+	if err := checkText("instance id", in.ID, 64); err != nil {
+		return err
+	}
+	if err := checkFields(
+		textField{"instance name", &in.Name, maxInstanceName},
+		textField{"zone", &in.Zone, maxInstanceFields},
+		textField{"instance type", &in.InstanceType, maxInstanceFields},
+		textField{"GPU type", &in.GPUType, maxInstanceFields},
+	); err != nil {
+		return err
+	}
+	if in.CPU < 0 || in.MemoryMB < 0 || in.GPUCount < 0 {
+		return invalid("CPU, memory and GPU count must not be negative")
+	}
+	if err := s.CheckRegion(ctx, in.Region); err != nil {
+		return err
+	}
+	im, err := s.launchImage(ctx, imageshare.Caller{AccountID: in.OwnerID}, in.ImageID, in.Region)
+	if err != nil {
+		return err
+	}
+	in.CopyImageFacts(im)
+	if in.Status != imageshare.InstanceStopped {
+		in.Status = imageshare.InstanceRunning
+	}
+	in.TransitionDoneAt = time.Time{}
+	if in.Zone == "" {
+		in.Zone = in.Region + "-a"
+	}
+	if in.Name == "" {
+		in.Name = in.ID
+	}
+	if in.CreatedAt.IsZero() {
+		in.CreatedAt = s.now().UTC()
+	}
+	return s.store.LaunchInstances(ctx, []*imageshare.Instance{in}, max(s.limits.MaxInstances, 0))
+}
