@@ -81,9 +81,13 @@ const (
 	// ReasonInstanceState: the instance's status forbids the operation,
 	// e.g. starting a running instance (KindConflict).
 	ReasonInstanceState Reason = "InstanceState"
-	// ReasonNetworkNotFound: a VPC, vSwitch or security group id that
-	// does not exist or is not the caller's (KindNotFound).
-	ReasonNetworkNotFound Reason = "NetworkNotFound"
+	// ReasonVSwitchNotFound and ReasonSecurityGroupNotFound: a vSwitch
+	// (subnet) or security group id that does not exist or is not the
+	// caller's (KindNotFound).
+	ReasonVSwitchNotFound       Reason = "VSwitchNotFound"
+	ReasonSecurityGroupNotFound Reason = "SecurityGroupNotFound"
+	// ReasonZoneNotFound: a zone that is not one of the region's (KindInvalid).
+	ReasonZoneNotFound Reason = "ZoneNotFound"
 )
 
 // DefaultMaxInstances is the default per-account instance quota.
@@ -157,6 +161,10 @@ type LaunchRequest struct {
 	// with the same parameters answers the first launch's instances.
 	ClientToken string
 	TokenScope  string
+	// VSwitchID and SecurityGroupID, when given, must be the caller's
+	// default network's in the region (docs/instances.md "Networks").
+	VSwitchID       string
+	SecurityGroupID string
 }
 
 // PowerAction is a start, stop or reboot.
@@ -178,4 +186,6 @@ type InstanceService interface {
 	ChangePower(ctx context.Context, c Caller, id, region string, a PowerAction, dryRun bool) (*Instance, error)
 	DeleteInstance(ctx context.Context, c Caller, id, region string, force, dryRun bool) error
 	ReinstallInstance(ctx context.Context, c Caller, id, region, imageID string, dryRun bool) (*Instance, error)
+	// DefaultNetwork returns the caller's default network in region.
+	DefaultNetwork(ctx context.Context, c Caller, region string) (*Network, error)
 }

@@ -132,6 +132,7 @@ func (s *Service) LaunchInstances(ctx context.Context, c imageshare.Caller, r im
 type launchParams struct {
 	Region, Zone, ImageID, Name, InstanceType, GPUType string
 	CPU, MemoryMB, GPUCount, Count                     int
+	VSwitchID, SecurityGroupID                         string
 }
 
 // launchOnce is a launch with a client token: run once per account, scope
@@ -140,7 +141,7 @@ type launchParams struct {
 func (s *Service) launchOnce(ctx context.Context, c imageshare.Caller, r imageshare.LaunchRequest) ([]*imageshare.Instance, error) {
 	var made []*imageshare.Instance
 	call := IdempotentCall{Scope: r.TokenScope, Token: r.ClientToken, Params: launchParams{r.Region, r.Zone, r.ImageID, r.Name,
-		r.InstanceType, r.GPUType, r.CPU, r.MemoryMB, r.GPUCount, r.Count}}
+		r.InstanceType, r.GPUType, r.CPU, r.MemoryMB, r.GPUCount, r.Count, r.VSwitchID, r.SecurityGroupID}}
 	result, replayed, err := s.idempotent(ctx, c, call, func(ctx context.Context) (string, error) {
 		ins, err := s.launch(ctx, c, r)
 		if err != nil {
@@ -189,8 +190,8 @@ func (s *Service) launch(ctx context.Context, c imageshare.Caller, r imageshare.
 	if region == "" {
 		region = im.Region
 	}
-	if r.Zone == "" {
-		r.Zone = region + "-a"
+	if r.Zone, err = s.placeLaunch(ctx, c, region, r); err != nil {
+		return nil, err
 	}
 	now := s.now().UTC()
 	status, due := imageshare.InstancePending, now.Add(s.instanceDuration())

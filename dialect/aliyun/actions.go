@@ -40,11 +40,13 @@ var actions = kit.NewTable("aliyun", "ecs", "acs:ecs", []*kit.Row[actionFunc]{
 	// RunInstances on its image.
 	{Action: kit.Action{Name: "RunInstances", Level: vocabulary.Write, Kind: vocabulary.KindImage,
 		Ops: ops(imageshare.OpRunInstances), Writes: true,
-		Params: []string{"ImageId", "InstanceType", "Amount", "MinAmount", "InstanceName", "ZoneId", "ClientToken", "Tag.N.Key", "Tag.N.Value"}},
+		Params: []string{"ImageId", "InstanceType", "Amount", "MinAmount", "InstanceName", "ZoneId", "ClientToken", "Tag.N.Key", "Tag.N.Value",
+			"VSwitchId", "SecurityGroupId"}},
 		Handle: (*handler).runInstances},
 	{Action: kit.Action{Name: "CreateInstance", Level: vocabulary.Write, Kind: vocabulary.KindImage,
 		Ops: ops(imageshare.OpRunInstances), Writes: true,
-		Params: []string{"ImageId", "InstanceType", "InstanceName", "ZoneId", "ClientToken", "Tag.N.Key", "Tag.N.Value"}},
+		Params: []string{"ImageId", "InstanceType", "InstanceName", "ZoneId", "ClientToken", "Tag.N.Key", "Tag.N.Value",
+			"VSwitchId", "SecurityGroupId"}},
 		Handle: (*handler).createInstance},
 	{Action: kit.Action{Name: "DescribeInstances", Level: vocabulary.List, Kind: vocabulary.KindInstance,
 		Ops: ops(imageshare.OpListInstances), Params: []string{"InstanceIds", "ImageId", "Status", "InstanceName", "ZoneId", "PageNumber", "PageSize", "NextToken", "MaxResults"}},
@@ -74,6 +76,15 @@ var actions = kit.NewTable("aliyun", "ecs", "acs:ecs", []*kit.Row[actionFunc]{
 	{Action: kit.Action{Name: "ReInitDisk", RegionOptional: true, Level: vocabulary.Write, Kind: vocabulary.KindInstance,
 		Ops: ops(imageshare.OpManageInstance, imageshare.OpRunInstances), Params: []string{"DiskId"}},
 		Handle: (*handler).reInitDisk},
+	// The default network (network.go).
+	{Action: kit.Action{Name: "DescribeVpcs", Level: vocabulary.List, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpListInstances), Params: []string{"VpcId", "PageNumber", "PageSize"}}, Handle: (*handler).describeVpcs},
+	{Action: kit.Action{Name: "DescribeVSwitches", Level: vocabulary.List, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpListInstances), Params: []string{"VpcId", "ZoneId", "VSwitchId", "PageNumber", "PageSize"}}, Handle: (*handler).describeVSwitches},
+	{Action: kit.Action{Name: "DescribeSecurityGroups", Level: vocabulary.List, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpListInstances), Params: []string{"VpcId", "SecurityGroupId", "PageNumber", "PageSize"}}, Handle: (*handler).describeSecurityGroups},
+	{Action: kit.Action{Name: "DescribeZones", Level: vocabulary.List, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpListInstances)}, Handle: (*handler).describeZones},
 })
 
 func ops(o ...imageshare.Operation) []imageshare.Operation { return o }

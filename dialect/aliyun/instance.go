@@ -36,7 +36,8 @@ const maxAmount = 100
 func (c *call) launchRequest() (imageshare.LaunchRequest, *apiError) {
 	r := imageshare.LaunchRequest{Region: c.region, DryRun: c.dryRun,
 		InstanceType: c.params["InstanceType"], Name: c.params["InstanceName"], Zone: c.params["ZoneId"],
-		ClientToken: c.params["ClientToken"], TokenScope: "ecs:" + c.action}
+		ClientToken: c.params["ClientToken"], TokenScope: "ecs:" + c.action,
+		VSwitchID: c.params["VSwitchId"], SecurityGroupID: c.params["SecurityGroupId"]}
 	var ae *apiError
 	if r.ImageID, ae = c.params.required("ImageId"); ae != nil {
 		return r, ae

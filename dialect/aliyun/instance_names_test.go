@@ -22,4 +22,8 @@ var instanceRequests = map[string][]any{
 	"DeleteInstances":        {ecs.DeleteInstancesRequest{}, teaecs.DeleteInstancesRequest{}},
 	"ReplaceSystemDisk":      {ecs.ReplaceSystemDiskRequest{}, teaecs.ReplaceSystemDiskRequest{}},
 	"ReInitDisk":             {ecs.ReInitDiskRequest{}, teaecs.ReInitDiskRequest{}},
+	"DescribeVpcs":           {ecs.DescribeVpcsRequest{}, teaecs.DescribeVpcsRequest{}},
+	"DescribeVSwitches":      {ecs.DescribeVSwitchesRequest{}, teaecs.DescribeVSwitchesRequest{}},
+	"DescribeSecurityGroups": {ecs.DescribeSecurityGroupsRequest{}, teaecs.DescribeSecurityGroupsRequest{}},
+	"DescribeZones":          {ecs.DescribeZonesRequest{}, teaecs.DescribeZonesRequest{}},
 }

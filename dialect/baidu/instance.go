@@ -116,10 +116,6 @@ func (h *handler) handleCreateInstance(ctx context.Context, c *call) (any, error
 	if b.ImageID == "" {
 		return nil, errorf(http.StatusBadRequest, codeInvalidHTTPRequest, "imageId is required")
 	}
-	if b.SubnetID != "" || b.SecurityGroupID != "" {
-		// No subnet or security group exists here, so any id names a missing one.
-		return nil, errorf(http.StatusNotFound, codeNoSuchObject, "the subnet or security group does not exist")
-	}
 	gpus := 0
 	if b.CardCount != "" {
 		n, err := strconv.Atoi(b.CardCount)
@@ -138,7 +134,9 @@ func (h *handler) handleCreateInstance(ctx context.Context, c *call) (any, error
 	}
 	ins, err := h.svc.LaunchInstances(ctx, c.caller, imageshare.LaunchRequest{Region: c.region, Zone: b.ZoneName, ImageID: b.ImageID,
 		Name: b.Name, InstanceType: typ, CPU: b.CPUCount, MemoryMB: b.MemoryCapacityInGB * 1024, GPUType: b.GpuCard, GPUCount: gpus,
-		Count: max(b.PurchaseCount, 1), ClientToken: c.query.Get("clientToken"), TokenScope: scope})
+		Count: max(b.PurchaseCount, 1), ClientToken: c.query.Get("clientToken"), TokenScope: scope,
+		// The default network's subnet and security group (docs/instances.md "Networks").
+		VSwitchID: b.SubnetID, SecurityGroupID: b.SecurityGroupID})
 	if err != nil {
 		return nil, instanceError(err)
 	}

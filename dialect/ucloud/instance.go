@@ -82,11 +82,9 @@ func (h *handler) createInstance(ctx context.Context, c *call) (any, error) {
 	if _, _, err := c.Params.Bool("EnableUS3"); err != nil {
 		return nil, err
 	}
-	if sg, ok, err := c.Params.String("SecurityGroupId"); err != nil {
+	// The default network's security group (docs/instances.md "Networks").
+	if r.SecurityGroupID, _, err = c.Params.String("SecurityGroupId"); err != nil {
 		return nil, err
-	} else if ok && sg != "" {
-		// No firewall exists here, so any id names a missing one.
-		return nil, errorf(CodeNotFound, "Params [SecurityGroupId] not available: firewall %q does not exist", clip(sg))
 	}
 	ins, err := h.svc.LaunchInstances(ctx, c.Caller, r)
 	if err != nil {
