@@ -109,6 +109,34 @@ func (d teaDriver) instance(action string, a instArgs, dryRun bool) (string, err
 	case "ReInitDisk":
 		_, err := d.c.ReInitDisk(&teaecs.ReInitDiskRequest{DiskId: dara.String(diskOf(a.InstanceID))})
 		return "", err
+	case "DescribeVpcs":
+		r, err := d.c.DescribeVpcs(&teaecs.DescribeVpcsRequest{RegionId: region})
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("vpcs %d", len(r.Body.Vpcs.Vpc)), nil
+	case "DescribeVSwitches":
+		r, err := d.c.DescribeVSwitches(&teaecs.DescribeVSwitchesRequest{RegionId: region})
+		if err != nil {
+			return "", err
+		}
+		var zones []string
+		for _, v := range r.Body.VSwitches.VSwitch {
+			zones = append(zones, dara.StringValue(v.ZoneId))
+		}
+		return fmt.Sprintf("vswitches %v", zones), nil
+	case "DescribeSecurityGroups":
+		r, err := d.c.DescribeSecurityGroups(&teaecs.DescribeSecurityGroupsRequest{RegionId: region})
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("groups %d", len(r.Body.SecurityGroups.SecurityGroup)), nil
+	case "DescribeZones":
+		r, err := d.c.DescribeZones(&teaecs.DescribeZonesRequest{RegionId: region})
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("zones %d", len(r.Body.Zones.Zone)), nil
 	}
 	return "", fmt.Errorf("the Tea driver has no %s", action)
 }
@@ -206,6 +234,34 @@ func (d classicDriver) instance(action string, a instArgs, dryRun bool) (string,
 		req.DiskId = diskOf(a.InstanceID)
 		_, err := d.c.ReInitDisk(req)
 		return "", err
+	case "DescribeVpcs":
+		r, err := d.c.DescribeVpcs(ecs.CreateDescribeVpcsRequest())
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("vpcs %d", len(r.Vpcs.Vpc)), nil
+	case "DescribeVSwitches":
+		r, err := d.c.DescribeVSwitches(ecs.CreateDescribeVSwitchesRequest())
+		if err != nil {
+			return "", err
+		}
+		var zones []string
+		for _, v := range r.VSwitches.VSwitch {
+			zones = append(zones, v.ZoneId)
+		}
+		return fmt.Sprintf("vswitches %v", zones), nil
+	case "DescribeSecurityGroups":
+		r, err := d.c.DescribeSecurityGroups(ecs.CreateDescribeSecurityGroupsRequest())
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("groups %d", len(r.SecurityGroups.SecurityGroup)), nil
+	case "DescribeZones":
+		r, err := d.c.DescribeZones(ecs.CreateDescribeZonesRequest())
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("zones %d", len(r.Zones.Zone)), nil
 	}
 	return "", fmt.Errorf("the classic driver has no %s", action)
 }
@@ -222,6 +278,7 @@ var instanceTranscriptWant = []string{
 	"B delete: 404 InvalidInstanceId.NotFound", "B reinit: 404 InvalidDiskId.NotFound",
 	"delete stopped: ok", "delete running: 403 IncorrectInstanceStatus", "delete many forced: ok",
 	"describe: [I:Running]",
+	"vpcs: vpcs 1", "vswitches: vswitches [cn-hangzhou-a cn-hangzhou-b]", "groups: groups 1", "zones: zones 2",
 }
 
 var instanceIDs = regexpMust(`i-[0-9a-f]+`)
@@ -270,6 +327,10 @@ func instanceTranscript(d, bd ecsDriver, sysID string, instances func() []string
 	call("delete running", "DeleteInstance", instArgs{InstanceID: ids[1]}, false)
 	call("delete many forced", "DeleteInstances", instArgs{InstanceID: ids[1], Force: true}, false)
 	call("describe", "DescribeInstances", instArgs{}, false)
+	call("vpcs", "DescribeVpcs", instArgs{}, false)
+	call("vswitches", "DescribeVSwitches", instArgs{}, false)
+	call("groups", "DescribeSecurityGroups", instArgs{}, false)
+	call("zones", "DescribeZones", instArgs{}, false)
 	return got
 }
 

@@ -244,3 +244,46 @@ func TestInstances_AliyunSubUserLaunchesOneImage(t *testing.T) {
 		t.Fatalf("the account has %d instances of the image, want 1", len(ins))
 	}
 }
+
+// The default network through the classic SDK: DescribeVSwitches and
+// DescribeSecurityGroups list the caller's, a launch in a vSwitch lands
+// in its zone, another account's vSwitch or group is NotFound.
+func TestInstances_AliyunDefaultNetwork(t *testing.T) {
+	srv := apptest.Start(t)
+	sys := platformImage(t, srv, aliyunRegion)
+	_, aKey := srv.Account(t, "")
+	_, bKey := srv.Account(t, "")
+	a, b := aliyunClient(t, srv, aKey), aliyunClient(t, srv, bKey)
+	vsw := func(c *ecs.Client) []ecs.VSwitch {
+		r, err := c.DescribeVSwitches(ecs.CreateDescribeVSwitchesRequest())
+		mustOK(t, err)
+		return r.VSwitches.VSwitch
+	}
+	sg := func(c *ecs.Client) string {
+		r, err := c.DescribeSecurityGroups(ecs.CreateDescribeSecurityGroupsRequest())
+		mustOK(t, err)
+		return r.SecurityGroups.SecurityGroup[0].SecurityGroupId
+	}
+	av, bv := vsw(a), vsw(b)
+	if len(av) != 2 || av[1].ZoneId != aliyunRegion+"-b" || av[0].VSwitchId == bv[0].VSwitchId || !strings.HasPrefix(av[0].VSwitchId, "vsw-") {
+		t.Fatalf("vSwitches %+v / %+v", av, bv)
+	}
+	launch := func(vswitch, group string) (*ecs.RunInstancesResponse, error) {
+		req := ecs.CreateRunInstancesRequest()
+		req.ImageId, req.InstanceType, req.VSwitchId, req.SecurityGroupId = sys.ID, "ecs.g7.large", vswitch, group
+		return a.RunInstances(req)
+	}
+	r, err := launch(av[1].VSwitchId, sg(a))
+	mustOK(t, err)
+	if got := describeInstances(t, a, ""); len(got) != 1 || got[0].InstanceId != r.InstanceIdSets.InstanceIdSet[0] || got[0].ZoneId != aliyunRegion+"-b" {
+		t.Fatalf("launched into %+v", got)
+	}
+	_, err = launch(bv[0].VSwitchId, "")
+	wantAliyunError(t, err, "InvalidVSwitchId.NotFound", http.StatusNotFound)
+	_, err = launch("", sg(b))
+	wantAliyunError(t, err, "InvalidSecurityGroupId.NotFound", http.StatusNotFound)
+	req := ecs.CreateRunInstancesRequest()
+	req.ImageId, req.InstanceType, req.ZoneId = sys.ID, "ecs.g7.large", "cn-hangzhou-z"
+	_, err = a.RunInstances(req)
+	wantAliyunError(t, err, "InvalidZoneId.NotFound", http.StatusNotFound)
+}

@@ -57,6 +57,10 @@ func (f *matrixFixture) instanceOps() []apiOp {
 		alOp("ReInitDisk", map[string]string{"DiskId": disk}, false),
 		alOp("DeleteInstance", map[string]string{"InstanceId": f.stopped}, true),
 		alOp("DeleteInstances", map[string]string{"InstanceId.1": f.running, "Force": "true"}, true),
+		alOp("DescribeVpcs", nil, false),
+		alOp("DescribeVSwitches", nil, false),
+		alOp("DescribeSecurityGroups", nil, false),
+		alOp("DescribeZones", nil, false),
 
 		bceOp("CreateInstance", http.MethodPost, "/v2/instance", "", `{"imageId":"`+f.platform+`","cpuCount":2,"memoryCapacityInGB":8}`, true),
 		bceOp("CreateInstanceBySpec", http.MethodPost, "/v2/instanceBySpec", "", `{"imageId":"`+f.platform+`","spec":"bcc.g5.c2m8"}`, true),
