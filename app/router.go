@@ -142,7 +142,8 @@ func (rt *router) peekBody(r *http.Request, kind string) bodyKeys {
 func isBCCImagePath(path string) bool {
 	return path == "/v2/image" || strings.HasPrefix(path, "/v2/image/") ||
 		// BCC's instance resources (docs/baidu.md "Instances"), alike.
-		path == "/v2/instance" || strings.HasPrefix(path, "/v2/instance/") || path == "/v2/instanceBySpec"
+		path == "/v2/instance" || strings.HasPrefix(path, "/v2/instance/") || path == "/v2/instanceBySpec" ||
+		path == "/v2/securityGroup" || path == "/v2/zone"
 }
 
 func isAliyun(v url.Values) bool {

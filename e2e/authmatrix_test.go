@@ -127,7 +127,7 @@ func bceOp(action, method, path, query, body string, mutates bool) apiOp {
 // named after the SDK methods that make them.
 var baiduActions = []string{"DeleteImage", "GetImageDetail", "GetImageSharedUser", "ListImage", "ShareImage", "UnShareImage",
 	"CreateInstance", "CreateInstanceBySpec", "ListInstances", "GetInstanceDetail", "StartInstance", "StopInstance", "RebootInstance",
-	"RebuildInstance", "DeleteInstance"}
+	"RebuildInstance", "DeleteInstance", "ListSecurityGroup", "ListZone"}
 
 // ownerOps is every action of every dialect as alice would call it, each
 // on data that makes a successful call observable (mutates says whether it

@@ -71,5 +71,7 @@ func (f *matrixFixture) instanceOps() []apiOp {
 		bceOp("RebootInstance", http.MethodPut, "/v2/instance/"+f.bceRunning, "reboot", "", false),
 		bceOp("RebuildInstance", http.MethodPut, "/v2/instance/"+f.bceStopped, "rebuild", `{"imageId":"`+f.private+`"}`, true),
 		bceOp("DeleteInstance", http.MethodDelete, "/v2/instance/"+f.bceStopped, "", "", true),
+		bceOp("ListSecurityGroup", http.MethodGet, "/v2/securityGroup", "", "", false),
+		bceOp("ListZone", http.MethodGet, "/v2/zone", "", "", false),
 	}
 }

@@ -70,6 +70,13 @@ var actions = kit.NewTable("baidu", "bcc", "brn:bce:bcc", []*kit.Row[handlerFunc
 	{Action: kit.Action{Name: "DeleteInstance", Route: "DELETE /v2/instance/{instanceId}", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
 		Ops: ops(imageshare.OpManageInstance), Writes: true},
 		Handle: (*handler).handleDeleteInstance},
+	// The default network (network.go).
+	{Action: kit.Action{Name: "ListSecurityGroup", Route: "GET /v2/securityGroup", Level: vocabulary.List, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpListInstances), Params: []string{"marker", "maxKeys", "instanceId", "vpcId", "securityGroupId", "securityGroupIds"}},
+		Handle: (*handler).handleListSecurityGroups},
+	{Action: kit.Action{Name: "ListZone", Route: "GET /v2/zone", Level: vocabulary.List, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpListInstances)},
+		Handle: (*handler).handleListZones},
 })
 
 func ops(o ...imageshare.Operation) []imageshare.Operation { return o }
@@ -97,6 +104,9 @@ func parsePath(escaped string) (shape, id string) {
 	segs := strings.Split(strings.TrimPrefix(escaped, "/"), "/")
 	if len(segs) >= 2 && segs[0] == "v2" && (segs[1] == "instance" || segs[1] == "instanceBySpec") {
 		return instancePath(segs)
+	}
+	if len(segs) == 2 && segs[0] == "v2" && (segs[1] == "securityGroup" || segs[1] == "zone") {
+		return "/v2/" + segs[1], ""
 	}
 	if len(segs) < 2 || segs[0] != "v2" || segs[1] != "image" {
 		return "", ""
