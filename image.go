@@ -115,6 +115,10 @@ type Image struct {
 	// HasShares is derived by the store when it reads an image: the image
 	// is shared with at least one account explicitly. It is not written.
 	HasShares bool
+	// InUse is derived by the store when it reads an image: some
+	// instance records it as its image (Alibaba's Usage "instance"). It
+	// is not written.
+	InUse bool
 	// BuildDoneAt is when a Making image becomes Available (zero when not building).
 	BuildStartedAt time.Time
 	BuildDoneAt    time.Time
@@ -206,9 +210,8 @@ type ImageFilter struct {
 	// CreatedFrom and CreatedTo bound CreatedAt (inclusive; zero: open).
 	CreatedFrom time.Time
 	CreatedTo   time.Time
-	// InUse keeps images used (true) or not used (false) by an instance.
-	// Instances do not record the image they run yet, so no image is in
-	// use: true matches nothing.
+	// InUse keeps images used (true) or not used (false) by an instance:
+	// one whose ImageID is the image.
 	InUse *bool
 	// SnapshotID keeps images made from that snapshot. No snapshots
 	// exist yet, so any value matches nothing.

@@ -268,3 +268,14 @@ type RAMStore interface {
 	// every change LoadPrincipal's answer for some user depends on.
 	RAMVersion(ctx context.Context) (int64, error)
 }
+
+// Operations on instances (instance.go).
+const (
+	// OpRunInstances launches from an image (its resource is the image),
+	// and is checked again for the image a reinstall uses.
+	OpRunInstances Operation = "RunInstances"
+	// OpListInstances lists or reads the caller's instances.
+	OpListInstances Operation = "ListInstances"
+	// OpManageInstance starts, stops, reboots, reinstalls or deletes one.
+	OpManageInstance Operation = "ManageInstance"
+)

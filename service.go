@@ -60,6 +60,8 @@ type Service interface {
 	CommunityService
 	// WorkflowService is the image workflow (workflow.go).
 	WorkflowService
+	// InstanceService launches and manages instances (instance.go).
+	InstanceService
 }
 
 // Outcomes is implemented by a Service that can keep the first answer to

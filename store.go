@@ -5,16 +5,6 @@ import (
 	"time"
 )
 
-// Instance is a machine an account runs; custom images are made from it.
-// The service records instances, it does not run them.
-type Instance struct {
-	ID        string
-	OwnerID   int64
-	Region    string
-	GPUType   string
-	CreatedAt time.Time
-}
-
 // Store keeps the domain's records. Every method is one transaction and is
 // safe for concurrent use. Implementations hold no rules beyond the
 // integrity the data needs (unique ids, shares deleted with their image,
@@ -94,7 +84,9 @@ type Store interface {
 	// delete's own transaction, so a share acknowledged before or while
 	// the delete runs is never deleted with it (a change of the image's
 	// shares and this delete run one after the other). Returns
-	// KindNotFound (ReasonImageNotFound) if absent.
+	// KindNotFound (ReasonImageNotFound) if absent. Unless force, it
+	// also fails with KindConflict (ReasonImageInUse) while an instance
+	// records the image as its own (checked after the shared check).
 	DeleteImage(ctx context.Context, id string, force bool) error
 
 	// ApplyShareChange adds and removes shares of one image atomically.
@@ -131,6 +123,8 @@ type Store interface {
 	CommunityStore
 	// RAMStore keeps sub-users, groups, policies and attachments (ram.go).
 	RAMStore
+	// InstanceStore keeps the instances' lifecycle (instance.go).
+	InstanceStore
 	// IdempotencyStore keeps creating calls' client tokens (idempotency.go).
 	IdempotencyStore
 }

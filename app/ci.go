@@ -73,7 +73,8 @@ func (m *Main) removeMemory() {
 
 // coreConfig is the core's configuration from Config.
 func (m *Main) coreConfig() core.Config {
-	return core.Config{MaxSharesPerImage: m.Config.MaxSharesPerImage, Now: m.Config.Now, BuildDuration: m.Config.BuildDuration, Limits: m.Config.Limits}
+	return core.Config{MaxSharesPerImage: m.Config.MaxSharesPerImage, Now: m.Config.Now, BuildDuration: m.Config.BuildDuration, Limits: m.Config.Limits,
+		InstanceDuration: m.Config.InstanceDuration}
 }
 
 // renew makes svc the service the listeners serve.

@@ -65,6 +65,10 @@ type Config struct {
 	// negative value) means builds finish at once, as --build-duration 0
 	// does. DefaultConfig's is imageshare.DefaultBuildDuration (3s).
 	BuildDuration time.Duration
+	// InstanceDuration is how long an instance takes to start or stop
+	// (a launch, start, stop or reboot; docs/instances.md); 0 means at
+	// once. DefaultConfig's is 0.
+	InstanceDuration time.Duration
 	// BuildCheckInterval is how often the build finisher looks for due
 	// builds (default 1s).
 	BuildCheckInterval time.Duration

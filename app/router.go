@@ -149,7 +149,10 @@ func (rt *router) peekBody(r *http.Request, kind string) bodyKeys {
 // gets BCC's own refusal rather than UCloud's. The UCloud SDK posts to its
 // base URL, never to /v2/image.
 func isBCCImagePath(path string) bool {
-	return path == "/v2/image" || strings.HasPrefix(path, "/v2/image/")
+	return path == "/v2/image" || strings.HasPrefix(path, "/v2/image/") ||
+		// BCC's instance resources (docs/baidu.md "Instances"), alike.
+		path == "/v2/instance" || strings.HasPrefix(path, "/v2/instance/") || path == "/v2/instanceBySpec" ||
+		path == "/v2/securityGroup" || path == "/v2/zone"
 }
 
 func isAliyun(v url.Values) bool {

@@ -118,6 +118,10 @@ func (s *Service) RunBuildFinisher(ctx context.Context, interval time.Duration, 
 		if report != nil && (len(ids) > 0 || (err != nil && ctx.Err() == nil)) {
 			report(ids, err)
 		}
+		// Instance transitions finish on the same beat (instance.go).
+		if _, err := s.FinishDueInstances(ctx); err != nil && report != nil && ctx.Err() == nil {
+			report(nil, err)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -158,6 +158,11 @@ func (s *Service) CreateCustomImage(ctx context.Context, c imageshare.Caller, r 
 		// CompShare's GPU instances are x86_64 hosts.
 		Architecture: imageshare.ArchX86_64,
 	}
+	if in.OSType != "" {
+		// An instance launched from an image runs its OS: the image made
+		// from it keeps the facts (docs/instances.md).
+		im.OSName, im.OSType, im.Platform, im.Architecture = in.OSName, in.OSType, in.Platform, in.Architecture
+	}
 	if r.Softwares != nil {
 		im.Softwares = *r.Softwares
 	}

@@ -49,6 +49,10 @@ type Operator interface {
 
 	// FindInstance returns an instance of any tenant.
 	FindInstance(ctx context.Context, id string) (*imageshare.Instance, error)
+	// AddLaunchedInstance records an instance launched from in.ImageID
+	// for its owner, under the launch permission and the instance quota;
+	// in.Status Stopped records it stopped, anything else Running.
+	AddLaunchedInstance(ctx context.Context, in *imageshare.Instance) error
 
 	// AddImage records an image of any type as given (a platform image, a
 	// tenant's custom image or community version).

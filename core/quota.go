@@ -22,6 +22,8 @@ type Limits struct {
 	// MaxTextBytes caps the bytes of all of an account's image texts
 	// together (imageshare.TextBytesOf).
 	MaxTextBytes int64
+	// MaxInstances caps an account's instances (instance.go).
+	MaxInstances int
 
 	// Bounds on one image's texts, in bytes.
 	MaxNameBytes        int // an image, version or copy name
@@ -36,6 +38,7 @@ func DefaultLimits() Limits {
 		MaxCustomImages:      imageshare.DefaultMaxCustomImages,
 		MaxCommunityVersions: imageshare.DefaultMaxCommunityVersions,
 		MaxTextBytes:         imageshare.DefaultMaxTextBytes,
+		MaxInstances:         imageshare.DefaultMaxInstances,
 		MaxNameBytes:         imageshare.MaxImageNameBytes,
 		MaxDescriptionBytes:  imageshare.MaxDescriptionBytes,
 		MaxReadmeBytes:       imageshare.MaxReadmeBytes,
@@ -53,6 +56,7 @@ func (l Limits) WithDefaults() Limits {
 	}
 	def(&l.MaxCustomImages, d.MaxCustomImages)
 	def(&l.MaxCommunityVersions, d.MaxCommunityVersions)
+	def(&l.MaxInstances, d.MaxInstances)
 	if l.MaxTextBytes == 0 {
 		l.MaxTextBytes = d.MaxTextBytes
 	}

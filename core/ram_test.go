@@ -304,7 +304,7 @@ func TestSimulatorAgreesWithAuthorize(t *testing.T) {
 			t.Errorf("%s %s: simulator %s, server %s", tt.user, tt.action, sim.Decision.Denial, imageshare.AccessDeniedOf(served).Denial)
 		}
 	}
-	sim, err := e.svc.SimulatePolicy(ctx, alice.AccountID, "reader", core.Simulation{Action: "ecs:RunInstances", Resource: arn})
+	sim, err := e.svc.SimulatePolicy(ctx, alice.AccountID, "reader", core.Simulation{Action: "ecs:AllocatePublicIpAddress", Resource: arn})
 	ok(t, err)
 	if sim.Allowed() || sim.Refusal == "" {
 		t.Fatalf("an unknown action simulates as %+v", sim)

@@ -25,6 +25,9 @@ type Config struct {
 	// Limits are the per-account quotas and text bounds (quota.go); zero
 	// fields take DefaultLimits'.
 	Limits Limits
+	// InstanceDuration is how long an instance takes to start or stop
+	// (instance.go); 0 (or less) means at once.
+	InstanceDuration time.Duration
 }
 
 // Service is the domain service. It is safe for concurrent use.
@@ -36,13 +39,14 @@ type Service struct {
 	ram       *principals   // sub-users' compiled policies (ram.go)
 	regions   regionSet     // regions known to be served (regions.go)
 	limits    Limits        // quotas and text bounds (quota.go)
+	instance  time.Duration // see Config.InstanceDuration
 }
 
 var _ imageshare.Service = (*Service)(nil)
 
 // New returns a Service over store.
 func New(store imageshare.Store, cfg Config) *Service {
-	s := &Service{store: store, maxShares: cfg.MaxSharesPerImage, now: cfg.Now, build: cfg.BuildDuration, ram: newPrincipals(), limits: cfg.Limits.WithDefaults()}
+	s := &Service{store: store, maxShares: cfg.MaxSharesPerImage, now: cfg.Now, build: cfg.BuildDuration, ram: newPrincipals(), limits: cfg.Limits.WithDefaults(), instance: cfg.InstanceDuration}
 	if s.maxShares <= 0 {
 		s.maxShares = imageshare.DefaultMaxSharesPerImage
 	}

@@ -176,7 +176,7 @@ func TestAliyun_Authentication(t *testing.T) {
 			return err
 		}
 		mustOK(t, common("2014-05-26", "DescribeImageSharePermission"))
-		wantAliyunError(t, common("2014-05-26", "DescribeInstances"), "InvalidAction.NotFound", 404)
+		wantAliyunError(t, common("2014-05-26", "DescribeDisks"), "InvalidAction.NotFound", 404)
 		wantAliyunError(t, common("2016-01-01", "DescribeImageSharePermission"), "InvalidVersion", 400)
 		wantAliyunError(t, common("", "DescribeImageSharePermission"), "MissingParameter", 400)
 	})

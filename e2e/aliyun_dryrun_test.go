@@ -82,6 +82,10 @@ type dryRunFixture struct {
 	// still being made and an image with a key tag.
 	inst           string
 	making, tagged *imageshare.Image
+	// sys is a platform image; running and stopped are the owner's
+	// instances (instances_aliyun_dryrun_test.go).
+	sys              *imageshare.Image
+	running, stopped string
 }
 
 func newDryRunFixture(t *testing.T) *dryRunFixture {
@@ -112,6 +116,7 @@ func newDryRunFixture(t *testing.T) *dryRunFixture {
 	if f.noneKey, err = srv.Svc.CreateUserKey(ctx, u); err != nil {
 		t.Fatal(err)
 	}
+	f.addInstances(t)
 	return f
 }
 
@@ -209,6 +214,10 @@ func TestAliyun_DryRun(t *testing.T) {
 	} {
 		cases = append(cases, dryCase{c.name, c.action, false, wf(c.action, c.args), c.want})
 	}
+
+	for _, c := range instanceDryRunCases() {
+		cases = append(cases, dryCase(c))
+	}
 	// Every action that writes has a dry run that passes and one that fails.
 	for _, a := range aliyun.WriteActions() {
 		var pass, fail bool
@@ -222,7 +231,8 @@ func TestAliyun_DryRun(t *testing.T) {
 		}
 	}
 	// Calls that succeed without changing anything.
-	changesNothing := map[string]bool{"nothing to change": true, "delete another tenant's image": true}
+	// A reboot is Running to Running when transitions take no time.
+	changesNothing := map[string]bool{"nothing to change": true, "delete another tenant's image": true, "reboot": true, "reboot many": true}
 	for _, sdk := range []string{"tea", "classic"} {
 		for _, tc := range cases {
 			t.Run(sdk+"/"+tc.name, func(t *testing.T) {

@@ -45,6 +45,9 @@ type ecsDriver interface {
 	// wf calls one of the image workflow's actions
 	// (aliyun_workflow_drivers_test.go).
 	wf(action string, a wfArgs, dryRun bool) (string, error)
+	// instance calls an instance action (instances_aliyun_driver_test.go)
+	// and sums its answer up.
+	instance(action string, a instArgs, dryRun bool) (string, error)
 }
 
 type teaDriver struct{ c *teaecs.Client }
@@ -368,6 +371,11 @@ func TestAliyun_TeaAndClassicSDKsAgree(t *testing.T) {
 			wf("regions", "DescribeRegions", wfArgs{})
 			if !slices.Equal(got, want) {
 				t.Fatalf("transcript through the %s SDK:\n%s\nwant:\n%s", sdk, strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			sys := platformImage(t, srv, aliyunRegion)
+			instGot := instanceTranscript(d, bd, sys.ID, func() []string { return ownerInstances(t, srv, owner) })
+			if !slices.Equal(instGot, instanceTranscriptWant) {
+				t.Fatalf("instance transcript through the %s SDK:\n%s\nwant:\n%s", sdk, strings.Join(instGot, "\n"), strings.Join(instanceTranscriptWant, "\n"))
 			}
 			if proxy != nil {
 				seen := map[string]bool{}

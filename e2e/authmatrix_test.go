@@ -37,6 +37,10 @@ type matrixFixture struct {
 	version, group, secretTag    string                // alice's unpublished (Reviewing) community version
 	instance                     string                // alice's instance in bj
 	copying, copyingBCE          string                // alice's images still being made, for the cancel actions
+	// platform is a System image of bj; running and stopped are alice's
+	// instances launched from it (instances_matrix_test.go).
+	platform, running, stopped string
+	bceRunning, bceStopped     string // the same, for the BCC calls
 }
 
 func newMatrixFixture(t *testing.T) *matrixFixture {
@@ -98,6 +102,7 @@ func newMatrixFixtureWith(t *testing.T, opts ...func(*app.Config)) *matrixFixtur
 			Tags: []string{f.secretTag}, Status: imageshare.StatusMaking, BuildStartedAt: now, BuildDoneAt: now.Add(time.Hour)}).ID
 	}
 	f.copying, f.copyingBCE = making("alice-copying"), making("alice-copying-bce")
+	f.addInstances(t)
 	return f
 }
 
@@ -129,14 +134,16 @@ func bceOp(action, method, path, query, body string, mutates bool) apiOp {
 // named after the SDK methods that make them.
 var baiduActions = []string{"DeleteImage", "GetImageDetail", "GetImageSharedUser", "ListImage", "ShareImage", "UnShareImage",
 	// The image workflow's; ImportCustomImage is served only to answer 501 (docs/baidu.md), so no call of it succeeds.
-	"CreateImage", "RenameImage", "RemoteCopyImage", "CancelRemoteCopyImage", "BindImageToTags", "UnBindImageToTags", "GetImageOS"}
+	"CreateImage", "RenameImage", "RemoteCopyImage", "CancelRemoteCopyImage", "BindImageToTags", "UnBindImageToTags", "GetImageOS",
+	"CreateInstance", "CreateInstanceBySpec", "ListInstances", "GetInstanceDetail", "StartInstance", "StopInstance", "RebootInstance",
+	"RebuildInstance", "DeleteInstance", "ListSecurityGroup", "ListZone"}
 
 // ownerOps is every action of every dialect as alice would call it, each
 // on data that makes a successful call observable (mutates says whether it
 // changes the store).
 func (f *matrixFixture) ownerOps() []apiOp {
 	bob := strconv.FormatInt(f.bob.ID, 10)
-	return []apiOp{
+	return append([]apiOp{
 		ucOp("DescribeCompShareImageShareAccounts", map[string]string{"CompShareImageId": f.shared}, false),
 		ucOp("ModifyCompShareImageShareAccount", map[string]string{"CompShareImageId": f.private, "AddAccounts.0": bob}, true),
 		ucOp("DescribeCompShareCustomImages", nil, false),
@@ -186,7 +193,7 @@ func (f *matrixFixture) ownerOps() []apiOp {
 		bceOp("BindImageToTags", http.MethodPut, "/v2/image/"+f.private+"/tag", "bind", `{"changeTags":[{"tagKey":"bce","tagValue":"v"}]}`, true),
 		bceOp("UnBindImageToTags", http.MethodPut, "/v2/image/"+f.private+"/tag", "unbind", `{"changeTags":[{"tagKey":"bce","tagValue":"v"}]}`, true),
 		bceOp("GetImageOS", http.MethodPost, "/v2/image/os", "", `{"instanceIds":["`+f.instance+`"]}`, false),
-	}
+	}, f.instanceOps()...)
 }
 
 // checkCoversEveryAction fails unless ops name every action each dialect serves.

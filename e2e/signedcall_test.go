@@ -306,6 +306,13 @@ func storeState(t testing.TB, srv *apptest.Server) string {
 		for _, k := range keys {
 			fmt.Fprintf(&b, "  key %s enabled=%v\n", k.PublicKey, k.Enabled)
 		}
+		ins, _, err := srv.Store.FindInstances(ctx, imageshare.InstanceFilter{OwnerID: a.ID})
+		if err != nil {
+			t.Fatalf("snapshot instances: %v", err)
+		}
+		for _, in := range ins {
+			fmt.Fprintf(&b, "  instance %+v\n", *in)
+		}
 	}
 	return b.String()
 }

@@ -272,6 +272,8 @@ func ucloudSDKEveryAction(t *testing.T, json bool) {
 		t.Fatalf("custom images after terminating the copy %+v", mine)
 	}
 
+	ucloudSDKInstances(t, alice, bob, sys.ID)
+
 	wantType := "application/x-www-form-urlencoded"
 	if json {
 		wantType = "application/json"

@@ -307,7 +307,12 @@ func (s *Store) DeleteImage(ctx context.Context, id string, force bool) error {
 		b := &pgx.Batch{}
 		b.Queue(`SELECT status FROM images WHERE id = $1 FOR UPDATE`, id)
 		b.Queue(`DELETE FROM images WHERE id = $1 AND status <> 'Making'
-AND ($2 OR (NOT is_public AND NOT EXISTS (SELECT 1 FROM shares WHERE image_id = $1)))`, id, force)
+AND ($2 OR (NOT is_public AND NOT EXISTS (SELECT 1 FROM shares WHERE image_id = $1)
+	AND NOT EXISTS (SELECT 1 FROM instances WHERE image_id = $1)))`, id, force)
+		// Why a DELETE that left the row did: read after it, in a statement
+		// of its own, so that a share committed while the lock was awaited
+		// is seen (the locking SELECT's subqueries would not see it).
+		b.Queue(`SELECT is_public OR EXISTS (SELECT 1 FROM shares WHERE image_id = $1) FROM images WHERE id = $1`, id)
 		br := tx.SendBatch(ctx, b)
 		err := readDeleteBatch(br, id)
 		if closeErr := br.Close(); err == nil {
@@ -318,8 +323,8 @@ AND ($2 OR (NOT is_public AND NOT EXISTS (SELECT 1 FROM shares WHERE image_id = 
 }
 
 // readDeleteBatch reads DeleteImage's batch: no row locked is a missing
-// image; a locked row the DELETE left is one being created, or else a
-// shared one.
+// image; a locked row the DELETE left is one being created, or a shared
+// one, or else one an instance uses.
 func readDeleteBatch(br pgx.BatchResults, id string) error {
 	var status string
 	if err := br.QueryRow().Scan(&status); err != nil {
@@ -332,11 +337,17 @@ func readDeleteBatch(br pgx.BatchResults, id string) error {
 	if err != nil {
 		return err
 	}
+	shared := false
+	if err := br.QueryRow().Scan(&shared); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
 	switch {
 	case tag.RowsAffected() > 0:
 		return nil
 	case imageshare.ImageStatus(status) == imageshare.StatusMaking:
 		return sqlstore.ImageCreating(id)
+	case shared:
+		return sqlstore.ImageShared(id)
 	}
-	return sqlstore.ImageShared(id)
+	return sqlstore.ImageInUse(id)
 }

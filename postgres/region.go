@@ -46,7 +46,7 @@ func (s *Store) CreateInstance(ctx context.Context, in *imageshare.Instance) err
 	})
 }
 
-var instanceInsert = `INSERT INTO instances (` + sqlstore.InstanceColumns + `) VALUES (` + sqlstore.Placeholders(sqlstore.Dollar, 1, 5) + `)`
+var instanceInsert = sqlstore.Rebind(sqlstore.Dollar, sqlstore.InstanceInsert)
 
 // FindInstance implements imageshare.Store.
 func (s *Store) FindInstance(ctx context.Context, id string) (*imageshare.Instance, error) {

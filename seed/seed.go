@@ -106,12 +106,23 @@ type Share struct {
 	Account int64  `yaml:"account"`
 }
 
-// Instance is a seeded instance.
+// Instance is a seeded instance. One with an Image is launched from it
+// after the images, shares and publications, under the owner's launch
+// permission (docs/instances.md); one without is a bare source instance.
 type Instance struct {
 	ID      string `yaml:"id"`
 	Owner   int64  `yaml:"owner"`
 	Region  string `yaml:"region"`
 	GPUType string `yaml:"gpu_type"`
+
+	Image        string `yaml:"image"`
+	Name         string `yaml:"name"`
+	Zone         string `yaml:"zone"`
+	InstanceType string `yaml:"instance_type"`
+	CPU          int    `yaml:"cpu"`
+	MemoryMB     int    `yaml:"memory_mb"`
+	GPUCount     int    `yaml:"gpu_count"`
+	Status       string `yaml:"status"` // Running (default) or Stopped
 }
 
 // maxSeedBytes bounds a seed file so that a wrong path cannot eat memory.
@@ -182,6 +193,9 @@ func Apply(ctx context.Context, op core.Operator, f *File) error {
 		}
 	}
 	for i, in := range f.Instances {
+		if in.Image != "" {
+			continue // launched below, once its image can be
+		}
 		if err := applyInstance(ctx, op, in, now); err != nil {
 			return fmt.Errorf("instances[%d] (%s): %w", i, in.ID, err)
 		}
@@ -201,7 +215,35 @@ func Apply(ctx context.Context, op core.Operator, f *File) error {
 			return fmt.Errorf("publications[%d] (%s %s): %w", i, p.Image, p.Version, err)
 		}
 	}
+	for i, in := range f.Instances {
+		if in.Image == "" {
+			continue
+		}
+		if err := applyLaunched(ctx, op, in, now); err != nil {
+			return fmt.Errorf("instances[%d] (%s): %w", i, in.ID, err)
+		}
+	}
 	return applyRAM(ctx, op, f)
+}
+
+// applyLaunched records an instance launched from its image.
+func applyLaunched(ctx context.Context, op core.Operator, in Instance, now time.Time) error {
+	if in.ID == "" || in.Owner <= 0 || in.Region == "" {
+		return errors.New("id, owner and region are required")
+	}
+	status := imageshare.InstanceStatus(in.Status)
+	if status != "" && status != imageshare.InstanceRunning && status != imageshare.InstanceStopped {
+		return fmt.Errorf("status %q: Running or Stopped", in.Status)
+	}
+	if _, err := op.FindInstance(ctx, in.ID); err == nil {
+		return nil
+	} else if !imageshare.IsKind(err, imageshare.KindNotFound) {
+		return err
+	}
+	err := op.AddLaunchedInstance(ctx, &imageshare.Instance{ID: in.ID, OwnerID: in.Owner, Region: in.Region, Zone: in.Zone,
+		Name: in.Name, ImageID: in.Image, InstanceType: in.InstanceType, CPU: in.CPU, MemoryMB: in.MemoryMB,
+		GPUType: in.GPUType, GPUCount: in.GPUCount, Status: status, CreatedAt: now})
+	return domainError(createdMeanwhile(err, func() error { _, err := op.FindInstance(ctx, in.ID); return err }))
 }
 
 func applyAccount(ctx context.Context, op core.Operator, a Account, now time.Time) error {

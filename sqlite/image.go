@@ -261,8 +261,9 @@ func checkTextQuota(ctx context.Context, tx *sql.Tx, id string, owner, before in
 func (s *Store) DeleteImage(ctx context.Context, id string, force bool) error {
 	return s.writeTx(ctx, "sqlite.DeleteImage", func(tx *sql.Tx) error {
 		var status string
-		var shared bool
-		err := tx.QueryRowContext(ctx, `SELECT status, is_public OR EXISTS (SELECT 1 FROM shares WHERE image_id = ?) FROM images WHERE id = ?`, id, id).Scan(&status, &shared)
+		var shared, inUse bool
+		err := tx.QueryRowContext(ctx, `SELECT status, is_public OR EXISTS (SELECT 1 FROM shares WHERE image_id = ?),
+EXISTS (SELECT 1 FROM instances WHERE image_id = ?) FROM images WHERE id = ?`, id, id, id).Scan(&status, &shared, &inUse)
 		if errors.Is(err, sql.ErrNoRows) {
 			return sqlstore.ImageNotFound(id)
 		}
@@ -274,6 +275,9 @@ func (s *Store) DeleteImage(ctx context.Context, id string, force bool) error {
 		}
 		if shared && !force {
 			return sqlstore.ImageShared(id)
+		}
+		if inUse && !force {
+			return sqlstore.ImageInUse(id)
 		}
 		// The foreign keys cascade too; deleting explicitly keeps the
 		// contract independent of the foreign_keys pragma.

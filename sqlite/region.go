@@ -49,7 +49,7 @@ func (s *Store) CreateInstance(ctx context.Context, in *imageshare.Instance) err
 	})
 }
 
-var instanceInsert = `INSERT INTO instances (` + sqlstore.InstanceColumns + `) VALUES (` + sqlstore.Placeholders(sqlstore.Question, 1, 5) + `)`
+var instanceInsert = sqlstore.InstanceInsert
 
 // FindInstance implements imageshare.Store.
 func (s *Store) FindInstance(ctx context.Context, id string) (*imageshare.Instance, error) {

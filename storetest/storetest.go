@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) imageshare.Store) {
 	t.Run("CountShares", func(t *testing.T) { testCountShares(t, newStore(t)) })
 	runCommunity(t, newStore)
 	runRAM(t, newStore)
+	runInstances(t, newStore)
 	runIdempotency(t, newStore)
 }
 

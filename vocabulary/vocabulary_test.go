@@ -88,7 +88,7 @@ func TestLookup(t *testing.T) {
 	if !a.Allows(imageshare.OpDescribeShares) || a.Allows(imageshare.OpModifyShares) {
 		t.Fatal("a read action allows the wrong operations")
 	}
-	if _, _, ok := vocabulary.Lookup("ecs:RunInstances"); ok {
+	if _, _, ok := vocabulary.Lookup("ecs:AllocatePublicIpAddress"); ok {
 		t.Fatal("an unknown action was found")
 	}
 	if got, want := vocabulary.For("aliyun").ARN("cn-hangzhou", 10001, vocabulary.KindImage, "m-1"), "acs:ecs:cn-hangzhou:10001:image/m-1"; got != want {

@@ -94,6 +94,8 @@ func serveSettings() []*setting {
 		{name: "admin-token", secret: true, usage: "bearer token of the admin API at /admin/; empty turns it off (prefer the file or env: flags show in ps)"},
 		{name: "admin-listen", usage: "address of a second listener serving /metrics, /admin/ and /console/admin/ only (those paths are then 404 on listen); empty: all on listen"},
 		{name: "build-duration", kind: kindDuration, def: d.BuildDuration.String(), usage: "how long a custom image build takes; 0 finishes builds at once"},
+		{name: "instance-duration", kind: kindDuration, def: d.InstanceDuration.String(), usage: "how long an instance takes to start or stop; 0 at once"},
+		{name: "max-instances-per-account", kind: kindInt, def: strconv.Itoa(d.Limits.MaxInstances), usage: "instances one account may have; negative means no bound"},
 		{name: "rate-limit-per-key", kind: kindFloat, def: "0", usage: "requests per second each access key may make (on PostgreSQL across all replicas; on SQLite per process); 0 means no limit"},
 		{name: "rate-limit-burst", kind: kindInt, def: "0", usage: "requests a key may make at once before the rate applies; 0 means one second's worth"},
 		{name: "max-concurrent-requests", kind: kindInt, def: strconv.Itoa(d.MaxConcurrentRequests), usage: "API requests served at once; more are refused as busy; negative means no bound"},
@@ -382,6 +384,7 @@ func (c *serveConfig) appConfig() app.Config {
 		MaxSharesPerImage: c.integer("max-shares-per-image"),
 		Limits: core.Limits{
 			MaxCustomImages:      c.integer("max-custom-images-per-account"),
+			MaxInstances:         c.integer("max-instances-per-account"),
 			MaxCommunityVersions: c.integer("max-community-versions-per-account"),
 			MaxTextBytes:         int64(c.integer("max-text-bytes-per-account")),
 			MaxNameBytes:         c.integer("max-name-bytes"),
@@ -394,6 +397,7 @@ func (c *serveConfig) appConfig() app.Config {
 		AdminToken:            c.str("admin-token"),
 		AdminListen:           c.str("admin-listen"),
 		BuildDuration:         c.duration("build-duration"), // 0: at once, as in app.Config
+		InstanceDuration:      c.duration("instance-duration"),
 		RateLimitPerKey:       c.float("rate-limit-per-key"),
 		RateLimitBurst:        c.integer("rate-limit-burst"),
 		MaxConcurrentRequests: c.integer("max-concurrent-requests"),

@@ -292,7 +292,7 @@ func TestConfig_Quotas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := core.Limits{MaxCustomImages: 5, MaxCommunityVersions: 7, MaxTextBytes: -1,
+	want := core.Limits{MaxCustomImages: 5, MaxCommunityVersions: 7, MaxTextBytes: -1, MaxInstances: 50,
 		MaxNameBytes: 64, MaxDescriptionBytes: 512, MaxReadmeBytes: 1024, MaxCoverBytes: 2048}
 	if got := conf.appConfig().Limits; got != want {
 		t.Fatalf("Limits = %+v, want %+v", got, want)

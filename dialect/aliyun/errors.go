@@ -64,6 +64,8 @@ var errorTable = &kit.ErrorTable{
 		imageshare.ReasonAccountQuota:    {Status: http.StatusForbidden, Code: "QuotaExceed.Image", Message: "The Image Quota exceeds."},
 		imageshare.ReasonTooManyAccounts: {Status: http.StatusBadRequest, Code: "InvalidParameter", Message: errTooManyAccounts().Message},
 		imageshare.ReasonNoAccounts:      {Status: http.StatusBadRequest, Code: "MissingParameter", Message: errMissing("AddAccount.n").Message},
+		// DeleteImage's documented answer for an image instances use.
+		imageshare.ReasonImageInUse: {Status: http.StatusForbidden, Code: "ImageUsingByInstance", Message: "The specified image has been used to create instances."},
 		imageshare.ReasonImageShared: {Status: http.StatusForbidden, Code: "ImageUseShared",
 			Message: "The specified image has been shared to others. You can use the DescribeImageSharePermission API to query the users who have been shared."},
 		imageshare.ReasonNotShareable:      {Status: http.StatusForbidden, Code: "InvalidImageType.NotSupported", Message: "The specified image type is not supported: %s"},

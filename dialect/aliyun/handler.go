@@ -227,11 +227,13 @@ func (h *handler) serve(ctx context.Context, ex *kit.Exchange) (any, error) {
 	if ae := checkNames(row, p); ae != nil {
 		return nil, ae
 	}
+	// An action whose SDK requests carry no RegionId (StartInstance, ...:
+	// the instance says where it is) runs without one; one given is checked.
 	region := p["RegionId"]
-	if region != "" || !row.RegionOptional {
-		if _, ae := p.required("RegionId"); ae != nil {
-			return nil, ae
-		}
+	if region == "" && !row.RegionOptional {
+		return nil, errMissing("RegionId")
+	}
+	if region != "" {
 		if err := h.svc.CheckRegion(ctx, region); err != nil {
 			return nil, err
 		}

@@ -243,22 +243,20 @@ func toImageItem(im *imageshare.Image, alias string, now time.Time) imageItem {
 		osNameEn = im.OSName // an image with no English name recorded
 	}
 	it := imageItem{
-		ImageID:         im.ID,
-		ImageName:       im.Name,
-		ImageOwnerAlias: alias,
-		ImageOwnerID:    im.OwnerID,
-		Description:     im.Description,
-		OSName:          im.OSName,
-		OSNameEn:        osNameEn,
-		OSType:          im.OSType,
-		Size:            sizeGiB,
-		Status:          statusToAliyun[im.Status],
-		Progress:        progress(im, now),
-		CreationTime:    im.CreatedAt.UTC().Format(timeShape),
-		IsPublic:        im.IsPublic,
-		// Instances do not record the image they run, so no image is in use
-		// (see imageshare.ImageFilter.InUse).
-		Usage:                "none",
+		ImageID:              im.ID,
+		ImageName:            im.Name,
+		ImageOwnerAlias:      alias,
+		ImageOwnerID:         im.OwnerID,
+		Description:          im.Description,
+		OSName:               im.OSName,
+		OSNameEn:             osNameEn,
+		OSType:               im.OSType,
+		Size:                 sizeGiB,
+		Status:               statusToAliyun[im.Status],
+		Progress:             progress(im, now),
+		CreationTime:         im.CreatedAt.UTC().Format(timeShape),
+		IsPublic:             im.IsPublic,
+		Usage:                usage(im),
 		Tags:                 tags{Tag: make([]tag, 0, len(im.KeyTags)+len(im.Tags))},
 		Architecture:         im.Architecture,
 		Platform:             im.Platform,
@@ -337,4 +335,13 @@ func (h *handler) deleteImage(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	return &requestIDResponse{RequestID: c.requestID}, nil
+}
+
+// usage is DescribeImages' Usage: "instance" while some instance runs the
+// image, else "none" (docs/aliyun.md).
+func usage(im *imageshare.Image) string {
+	if im.InUse {
+		return "instance"
+	}
+	return "none"
 }

@@ -111,6 +111,9 @@ func TestEveryDocumentedParameterHonouredOrRefused(t *testing.T) {
 		"DeleteImage":                  {ecs.DeleteImageRequest{}, teaecs.DeleteImageRequest{}},
 	}
 	maps.Copy(requests, workflowRequests)
+	for a, reqs := range instanceRequests {
+		requests[a] = reqs
+	}
 	if got := slices.Sorted(func(yield func(string) bool) {
 		for a := range requests {
 			if !yield(a) {

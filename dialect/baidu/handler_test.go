@@ -126,7 +126,8 @@ func TestHandler_Routing(t *testing.T) {
 		status         int
 		code           string
 	}{
-		{"GET", "/v2/instance", 404, codeInvalidURI},
+		{"GET", "/v2/instances", 404, codeInvalidURI},
+		{"GET", "/v2/instance/i-1/other", 404, codeInvalidURI},
 		{"GET", "/v2/image/m-route/other", 404, codeInvalidURI},
 		{"GET", "/v2/image/m-missing/other", 404, codeInvalidURI},
 		{"GET", "/v2/image//sharedUsers", 404, codeInvalidURI},

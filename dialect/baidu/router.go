@@ -65,6 +65,43 @@ var actions = kit.NewTable("baidu", "bcc", "brn:bce:bcc", []*kit.Row[handlerFunc
 	{Action: kit.Action{Name: "ImportCustomImage", Route: "POST /v2/image/import", Level: vocabulary.Write, Kind: vocabulary.KindImage,
 		Ops: ops(imageshare.OpCreateCustomImage), Writes: true},
 		Handle: (*handler).handleImportCustomImage},
+	// Instances (instance.go). The creates act on the image they launch
+	// from, so a policy can allow launching only from certain images; a
+	// rebuild also runs RunInstances on its image.
+	{Action: kit.Action{Name: "CreateInstance", Route: "POST /v2/instance", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpRunInstances), Writes: true, Params: []string{"clientToken"}},
+		Handle: (*handler).handleCreateInstance},
+	{Action: kit.Action{Name: "CreateInstanceBySpec", Route: "POST /v2/instanceBySpec", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpRunInstances), Writes: true, Params: []string{"clientToken"}},
+		Handle: (*handler).handleCreateInstance},
+	{Action: kit.Action{Name: "ListInstances", Route: "GET /v2/instance", Level: vocabulary.List, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpListInstances), Params: []string{"marker", "maxKeys", "instanceIds", "instanceNames", "zoneName", "status"}},
+		Handle: (*handler).handleListInstances},
+	{Action: kit.Action{Name: "GetInstanceDetail", Route: "GET /v2/instance/{instanceId}", Level: vocabulary.Read, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpListInstances)},
+		Handle: (*handler).handleGetInstance},
+	{Action: kit.Action{Name: "StartInstance", Route: "PUT /v2/instance/{instanceId}?start", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpManageInstance), Writes: true},
+		Handle: powerHandler(imageshare.PowerStart)},
+	{Action: kit.Action{Name: "StopInstance", Route: "PUT /v2/instance/{instanceId}?stop", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpManageInstance), Writes: true},
+		Handle: powerHandler(imageshare.PowerStop)},
+	{Action: kit.Action{Name: "RebootInstance", Route: "PUT /v2/instance/{instanceId}?reboot", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpManageInstance), Writes: true},
+		Handle: powerHandler(imageshare.PowerReboot)},
+	{Action: kit.Action{Name: "RebuildInstance", Route: "PUT /v2/instance/{instanceId}?rebuild", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpManageInstance, imageshare.OpRunInstances), Writes: true},
+		Handle: (*handler).handleRebuildInstance},
+	{Action: kit.Action{Name: "DeleteInstance", Route: "DELETE /v2/instance/{instanceId}", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpManageInstance), Writes: true},
+		Handle: (*handler).handleDeleteInstance},
+	// The default network (network.go).
+	{Action: kit.Action{Name: "ListSecurityGroup", Route: "GET /v2/securityGroup", Level: vocabulary.List, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpListInstances), Params: []string{"marker", "maxKeys", "instanceId", "vpcId", "securityGroupId", "securityGroupIds"}},
+		Handle: (*handler).handleListSecurityGroups},
+	{Action: kit.Action{Name: "ListZone", Route: "GET /v2/zone", Level: vocabulary.List, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpListInstances)},
+		Handle: (*handler).handleListZones},
 })
 
 // fixedSegments are the paths under /v2/image/ that name a call, not an
@@ -90,9 +127,16 @@ var routes = func() []route {
 }()
 
 // parsePath splits an escaped path into its shape (a row's, with
-// {imageId} for the id segment) and image id; "" for a path no row has.
+// {imageId} or {instanceId} for the id segment) and that id; "" for a
+// path no row has.
 func parsePath(escaped string) (shape, id string) {
 	segs := strings.Split(strings.TrimPrefix(escaped, "/"), "/")
+	if len(segs) >= 2 && segs[0] == "v2" && (segs[1] == "instance" || segs[1] == "instanceBySpec") {
+		return instancePath(segs)
+	}
+	if len(segs) == 2 && segs[0] == "v2" && (segs[1] == "securityGroup" || segs[1] == "zone") {
+		return "/v2/" + segs[1], ""
+	}
 	if len(segs) < 2 || segs[0] != "v2" || segs[1] != "image" {
 		return "", ""
 	}

@@ -48,7 +48,30 @@ var actions = kit.NewTable("ucloud", "ucompshare", "ucs:ucompshare", []*kit.Row[
 	{Action: image("DescribeUserCommunityImages", vocabulary.List, op.CommunityGroups, "TargetTopOrganizationId", "FuzzySearch",
 		"IsFree", "IsOfficial", "Name", "Tag", "Author", "CompShareImageId", "Offset", "Limit", "SortCondition"),
 		Handle: (*handler).describeUserCommunityImages},
+	// Instances (instance.go). CreateCompShareInstance acts on the image it
+	// launches from, so a policy can allow launching only from certain
+	// images; a reinstall also runs RunInstances on its image.
+	{Action: kit.Action{Name: "CreateCompShareInstance", Level: vocabulary.Write, Kind: vocabulary.KindImage,
+		Ops: ops(imageshare.OpRunInstances), Writes: true, Params: []string{"CompShareImageId", "MachineType", "CPU", "Memory", "GPU", "GpuType",
+			"Name", "Quantity", "ChargeType", "Disks", "EnableUS3", "LoginMode", "MinimalCpuPlatform", "Password", "SecurityGroupId", "Zone"}},
+		Handle: (*handler).createInstance},
+	{Action: kit.Action{Name: "DescribeCompShareInstance", Level: vocabulary.List, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpListInstances), Params: []string{"UHostIds", "Offset", "Limit", "WithoutGpu"}},
+		Handle: (*handler).describeInstance},
+	{Action: instance("StartCompShareInstance"), Handle: powerInstance(imageshare.PowerStart)},
+	{Action: instance("StopCompShareInstance"), Handle: powerInstance(imageshare.PowerStop)},
+	{Action: instance("RebootCompShareInstance"), Handle: powerInstance(imageshare.PowerReboot)},
+	{Action: instance("TerminateCompShareInstance"), Handle: (*handler).terminateInstance},
+	{Action: kit.Action{Name: "ReinstallCompShareInstance", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpManageInstance, imageshare.OpRunInstances), Writes: true, Params: []string{"UHostId", "CompShareImageId", "Password"}},
+		Handle: (*handler).reinstallInstance},
 })
+
+// instance is a row that changes one instance, UHostId.
+func instance(name string) kit.Action {
+	return kit.Action{Name: name, Level: vocabulary.Write, Kind: vocabulary.KindInstance,
+		Ops: ops(imageshare.OpManageInstance), Writes: true, Params: []string{"UHostId"}}
+}
 
 // op abbreviates the core operations in the table.
 var op = struct {

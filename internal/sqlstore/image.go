@@ -103,10 +103,18 @@ func describeWhere(w *Where, args *Args, f imageshare.ImageFilter) {
 	if !f.CreatedTo.IsZero() {
 		w.And(`created_at <= ` + args.Add(Nanos(f.CreatedTo)))
 	}
-	// Nothing records an image's instances, snapshot or resource group
-	// yet (see ImageFilter): these filters match nothing rather than
-	// being ignored.
-	if (f.InUse != nil && *f.InUse) || f.SnapshotID != "" || f.ResourceGroupID != "" {
+	// An image is in use while an instance records it as its image
+	// (instances.image_id, migration 011).
+	if f.InUse != nil {
+		inUse := `EXISTS (SELECT 1 FROM instances WHERE instances.image_id = images.id)`
+		if !*f.InUse {
+			inUse = `NOT ` + inUse
+		}
+		w.And(inUse)
+	}
+	// Nothing records an image's snapshot or resource group yet (see
+	// ImageFilter): these filters match nothing rather than being ignored.
+	if f.SnapshotID != "" || f.ResourceGroupID != "" {
 		w.And(`1 = 0`)
 	}
 }

@@ -18,7 +18,8 @@ const ImageColumns = `id, region, COALESCE(owner_id, 0), type, status, name, des
 	build_started_at, build_done_at,
 	os_name_en, os_version, os_lang, platform, architecture, boot_mode, image_family, image_version,
 	is_support_io_optimized, is_support_cloudinit,
-	EXISTS (SELECT 1 FROM shares WHERE image_id = images.id)`
+	EXISTS (SELECT 1 FROM shares WHERE image_id = images.id),
+	EXISTS (SELECT 1 FROM instances WHERE image_id = images.id)`
 
 // KeyTagInsert inserts one key/value tag of an image.
 const KeyTagInsert = `INSERT INTO image_key_tags (image_id, tag_key, tag_value) VALUES (?, ?, ?)`
@@ -37,7 +38,7 @@ func ScanImage(row Row, tags any, extra ...any) (*imageshare.Image, error) {
 		&im.CreatedCount, &im.FavoritesCount, &im.ImageUseTime, &published, &im.IsPublic, &im.OSName, &im.OSType,
 		&buildStarted, &buildDone,
 		&im.OSNameEn, &im.OSVersion, &im.OSLang, &im.Platform, &im.Architecture, &im.BootMode, &im.ImageFamily, &im.ImageVersion,
-		&im.IsSupportIoOptimized, &im.IsSupportCloudinit, &im.HasShares, tags, &keyTags}
+		&im.IsSupportIoOptimized, &im.IsSupportCloudinit, &im.HasShares, &im.InUse, tags, &keyTags}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}

@@ -72,26 +72,6 @@ func ScanAccessKey(row Row) (*imageshare.AccessKey, error) {
 	return &k, nil
 }
 
-// InstanceColumns are the instances columns ScanInstance reads and
-// InstanceValues gives, in order.
-const InstanceColumns = `id, owner_id, region, gpu_type, created_at`
-
-// ScanInstance reads an instance selected with InstanceColumns.
-func ScanInstance(row Row) (*imageshare.Instance, error) {
-	var in imageshare.Instance
-	var created int64
-	if err := row.Scan(&in.ID, &in.OwnerID, &in.Region, &in.GPUType, &created); err != nil {
-		return nil, err
-	}
-	in.CreatedAt = FromNanos(created)
-	return &in, nil
-}
-
-// InstanceValues returns in's values for InstanceColumns.
-func InstanceValues(in *imageshare.Instance) []any {
-	return []any{in.ID, in.OwnerID, in.Region, in.GPUType, Nanos(in.CreatedAt)}
-}
-
 // Keep returns *v once the transaction that set it has returned err: *v
 // if err is nil, else the zero T and err.
 func Keep[T any](v *T, err error) (T, error) {
