@@ -78,7 +78,9 @@ var actions = kit.NewTable("baidu", "bcc", "brn:bce:bcc", []*kit.Row[handlerFunc
 		Ops: ops(imageshare.OpListInstances), Params: []string{"marker", "maxKeys", "instanceIds", "instanceNames", "zoneName", "status"}},
 		Handle: (*handler).handleListInstances},
 	{Action: kit.Action{Name: "GetInstanceDetail", Route: "GET /v2/instance/{instanceId}", Level: vocabulary.Read, Kind: vocabulary.KindInstance,
-		Ops: ops(imageshare.OpListInstances)},
+		// isDeploySet asks for the deployment sets the instance is in:
+		// there are none here, so it does not change the answer.
+		Ops: ops(imageshare.OpListInstances), Params: []string{"isDeploySet"}},
 		Handle: (*handler).handleGetInstance},
 	{Action: kit.Action{Name: "StartInstance", Route: "PUT /v2/instance/{instanceId}?start", Level: vocabulary.Write, Kind: vocabulary.KindInstance,
 		Ops: ops(imageshare.OpManageInstance), Writes: true},
