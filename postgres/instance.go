@@ -65,25 +65,19 @@ func (s *Store) FindInstances(ctx context.Context, f imageshare.InstanceFilter) 
 	var total int
 	err := s.inTx(ctx, "postgres.FindInstances", readTx, func(tx pgx.Tx) error {
 		out = []*imageshare.Instance{}
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM instances`+where, args...).Scan(&total); err != nil {
+		if err := tx.QueryRow(ctx, sqlstore.InstanceCountWhereQuery(where), args...).Scan(&total); err != nil {
 			return err
 		}
 		limit, offset := limitOffset(f.Page)
 		n := len(args)
-		rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT `+sqlstore.InstanceColumns+` FROM instances`+where+sqlstore.InstanceOrder+` LIMIT $%d OFFSET $%d`, n+1, n+2),
+		rows, err := tx.Query(ctx, sqlstore.InstanceFindQuery(where, fmt.Sprintf(` LIMIT $%d OFFSET $%d`, n+1, n+2)),
 			append(args, limit, offset)...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		for rows.Next() {
-			in, err := sqlstore.ScanInstance(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, in)
-		}
-		return rows.Err()
+		out, err = sqlstore.ScanInstances(rows, out)
+		return err
 	})
 	if err != nil {
 		return nil, 0, err
@@ -95,7 +89,7 @@ func (s *Store) FindInstances(ctx context.Context, f imageshare.InstanceFilter) 
 func (s *Store) UpdateInstance(ctx context.Context, u imageshare.InstanceUpdate) (*imageshare.Instance, error) {
 	var out *imageshare.Instance
 	err := s.inTx(ctx, "postgres.UpdateInstance", writeTx, func(tx pgx.Tx) error {
-		cur, err := sqlstore.ScanInstance(tx.QueryRow(ctx, `SELECT `+sqlstore.InstanceColumns+` FROM instances WHERE id = $1 AND owner_id = $2 FOR UPDATE`, u.ID, u.OwnerID))
+		cur, err := sqlstore.ScanInstance(tx.QueryRow(ctx, ownedInstanceForUpdate, u.ID, u.OwnerID))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return sqlstore.InstanceNotFound(u.ID)
 		}
@@ -111,7 +105,7 @@ func (s *Store) UpdateInstance(ctx context.Context, u imageshare.InstanceUpdate)
 				return sqlstore.InstanceState(u.ID, cur.Status)
 			}
 		}
-		out, err = sqlstore.ScanInstance(tx.QueryRow(ctx, `SELECT `+sqlstore.InstanceColumns+` FROM instances WHERE id = $1`, u.ID))
+		out, err = sqlstore.ScanInstance(tx.QueryRow(ctx, instanceByID, u.ID))
 		return err
 	})
 	return sqlstore.Keep(&out, err)
@@ -120,7 +114,7 @@ func (s *Store) UpdateInstance(ctx context.Context, u imageshare.InstanceUpdate)
 // DeleteInstance implements imageshare.Store.
 func (s *Store) DeleteInstance(ctx context.Context, id string, ownerID int64) error {
 	return s.inTx(ctx, "postgres.DeleteInstance", writeTx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM instances WHERE id = $1 AND owner_id = $2`, id, ownerID)
+		tag, err := tx.Exec(ctx, instanceDelete, id, ownerID)
 		if err != nil {
 			return err
 		}
@@ -142,29 +136,18 @@ func (s *Store) FinishInstanceTransitions(ctx context.Context, now time.Time, li
 		if err != nil {
 			return err
 		}
-		type due struct{ id, status string }
-		var list []due
-		for rows.Next() {
-			var d due
-			if err := rows.Scan(&d.id, &d.status); err != nil {
-				rows.Close()
-				return err
-			}
-			list = append(list, d)
-		}
+		list, err := sqlstore.ScanDueTransitions(rows)
 		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err != nil {
 			return err
 		}
-		finish := sqlstore.Rebind(sqlstore.Dollar, sqlstore.FinishTransitionQuery)
 		for _, d := range list {
-			to := imageshare.InstanceStatus(d.status).Settled()
-			tag, err := tx.Exec(ctx, finish, string(to), d.id, d.status)
+			tag, err := tx.Exec(ctx, finishTransition, d.Finish()...)
 			if err != nil {
 				return err
 			}
 			if tag.RowsAffected() > 0 {
-				done = append(done, d.id)
+				done = append(done, d.ID)
 			}
 		}
 		return nil
@@ -174,3 +157,11 @@ func (s *Store) FinishInstanceTransitions(ctx context.Context, now time.Time, li
 	}
 	return done, nil
 }
+
+// The shared instance statements, numbered for PostgreSQL once.
+var (
+	ownedInstanceForUpdate = sqlstore.Rebind(sqlstore.Dollar, sqlstore.OwnedInstanceQuery) + ` FOR UPDATE`
+	instanceByID           = sqlstore.Rebind(sqlstore.Dollar, sqlstore.InstanceByIDQuery)
+	instanceDelete         = sqlstore.Rebind(sqlstore.Dollar, sqlstore.InstanceDeleteQuery)
+	finishTransition       = sqlstore.Rebind(sqlstore.Dollar, sqlstore.FinishTransitionQuery)
+)

@@ -53,22 +53,16 @@ func (s *Store) FindInstances(ctx context.Context, f imageshare.InstanceFilter) 
 	out := []*imageshare.Instance{}
 	var total int
 	err := s.readTx(ctx, "sqlite.FindInstances", func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM instances`+where, args...).Scan(&total); err != nil {
+		if err := tx.QueryRowContext(ctx, sqlstore.InstanceCountWhereQuery(where), args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+sqlstore.InstanceColumns+` FROM instances`+where+sqlstore.InstanceOrder+pageClause(f.Page), args...)
+		rows, err := tx.QueryContext(ctx, sqlstore.InstanceFindQuery(where, pageClause(f.Page)), args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		for rows.Next() {
-			in, err := sqlstore.ScanInstance(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, in)
-		}
-		return rows.Err()
+		out, err = sqlstore.ScanInstances(rows, out)
+		return err
 	})
 	if err != nil {
 		return nil, 0, err
@@ -80,7 +74,7 @@ func (s *Store) FindInstances(ctx context.Context, f imageshare.InstanceFilter) 
 func (s *Store) UpdateInstance(ctx context.Context, u imageshare.InstanceUpdate) (*imageshare.Instance, error) {
 	var out *imageshare.Instance
 	err := s.writeTx(ctx, "sqlite.UpdateInstance", func(tx *sql.Tx) error {
-		cur, err := sqlstore.ScanInstance(tx.QueryRowContext(ctx, `SELECT `+sqlstore.InstanceColumns+` FROM instances WHERE id = ? AND owner_id = ?`, u.ID, u.OwnerID))
+		cur, err := sqlstore.ScanInstance(tx.QueryRowContext(ctx, sqlstore.OwnedInstanceQuery, u.ID, u.OwnerID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return sqlstore.InstanceNotFound(u.ID)
 		}
@@ -99,7 +93,7 @@ func (s *Store) UpdateInstance(ctx context.Context, u imageshare.InstanceUpdate)
 				return sqlstore.InstanceState(u.ID, cur.Status)
 			}
 		}
-		out, err = sqlstore.ScanInstance(tx.QueryRowContext(ctx, `SELECT `+sqlstore.InstanceColumns+` FROM instances WHERE id = ?`, u.ID))
+		out, err = sqlstore.ScanInstance(tx.QueryRowContext(ctx, sqlstore.InstanceByIDQuery, u.ID))
 		return err
 	})
 	return sqlstore.Keep(&out, err)
@@ -108,7 +102,7 @@ func (s *Store) UpdateInstance(ctx context.Context, u imageshare.InstanceUpdate)
 // DeleteInstance implements imageshare.Store.
 func (s *Store) DeleteInstance(ctx context.Context, id string, ownerID int64) error {
 	return s.writeTx(ctx, "sqlite.DeleteInstance", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM instances WHERE id = ? AND owner_id = ?`, id, ownerID)
+		res, err := tx.ExecContext(ctx, sqlstore.InstanceDeleteQuery, id, ownerID)
 		if err != nil {
 			return err
 		}
@@ -130,28 +124,18 @@ func (s *Store) FinishInstanceTransitions(ctx context.Context, now time.Time, li
 		if err != nil {
 			return err
 		}
-		type due struct{ id, status string }
-		var list []due
-		for rows.Next() {
-			var d due
-			if err := rows.Scan(&d.id, &d.status); err != nil {
-				rows.Close()
-				return err
-			}
-			list = append(list, d)
-		}
+		list, err := sqlstore.ScanDueTransitions(rows)
 		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err != nil {
 			return err
 		}
 		for _, d := range list {
-			to := imageshare.InstanceStatus(d.status).Settled()
-			res, err := tx.ExecContext(ctx, sqlstore.FinishTransitionQuery, string(to), d.id, d.status)
+			res, err := tx.ExecContext(ctx, sqlstore.FinishTransitionQuery, d.Finish()...)
 			if err != nil {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n > 0 {
-				done = append(done, d.id)
+				done = append(done, d.ID)
 			}
 		}
 		return nil

@@ -140,3 +140,63 @@ func DueAt(now time.Time) int64 { return Nanos(now) }
 func ImageInUse(id string) *imageshare.Error {
 	return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonImageInUse, "image %q is used by an instance", id)
 }
+
+// InstanceFindQuery selects a page of FindInstances' rows matching where
+// (from InstanceWhere); page is the store's own LIMIT/OFFSET clause.
+func InstanceFindQuery(where, page string) string {
+	return `SELECT ` + InstanceColumns + ` FROM instances` + where + InstanceOrder + page
+}
+
+// InstanceCountWhereQuery counts the instances matching where (from InstanceWhere).
+func InstanceCountWhereQuery(where string) string {
+	return `SELECT count(*) FROM instances` + where
+}
+
+// OwnedInstanceQuery selects one instance of an owner (arguments: id,
+// owner); PostgreSQL appends its row lock.
+const OwnedInstanceQuery = `SELECT ` + InstanceColumns + ` FROM instances WHERE id = ? AND owner_id = ?`
+
+// InstanceByIDQuery selects one instance (argument: id).
+const InstanceByIDQuery = `SELECT ` + InstanceColumns + ` FROM instances WHERE id = ?`
+
+// InstanceDeleteQuery deletes one instance of an owner (arguments: id, owner).
+const InstanceDeleteQuery = `DELETE FROM instances WHERE id = ? AND owner_id = ?`
+
+// ScanInstances reads every row of rows (selected with InstanceColumns),
+// appending to out; the store that opened rows closes it.
+func ScanInstances(rows Rows, out []*imageshare.Instance) ([]*imageshare.Instance, error) {
+	for rows.Next() {
+		in, err := ScanInstance(rows)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
+// DueTransition is one row of DueTransitionsQuery: an instance and the
+// status it was read in.
+type DueTransition struct {
+	ID     string
+	Status string
+}
+
+// Finish returns FinishTransitionQuery's arguments for d.
+func (d DueTransition) Finish() []any {
+	return []any{string(imageshare.InstanceStatus(d.Status).Settled()), d.ID, d.Status}
+}
+
+// ScanDueTransitions reads every row of a DueTransitionsQuery; the store
+// that opened rows closes it.
+func ScanDueTransitions(rows Rows) ([]DueTransition, error) {
+	var list []DueTransition
+	for rows.Next() {
+		var d DueTransition
+		if err := rows.Scan(&d.ID, &d.Status); err != nil {
+			return nil, err
+		}
+		list = append(list, d)
+	}
+	return list, rows.Err()
+}
