@@ -2,13 +2,13 @@ package app
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/imageshare/imageshare/internal/jsonscan"
 	"github.com/imageshare/imageshare/internal/reqlog"
 )
 
@@ -202,10 +202,7 @@ func formKeys(body []byte) bodyKeys {
 // (UCloud then refuses it as malformed JSON, RetCode 182); a key only
 // nested inside a value, or a string value, does not.
 func jsonHasTopLevelKey(body []byte, want string) bool {
-	i := 0
-	for i < len(body) && isJSONSpace(body[i]) {
-		i++
-	}
+	i := jsonscan.SkipSpace(body, 0)
 	if i == len(body) || body[i] != '{' {
 		return false
 	}
@@ -213,12 +210,12 @@ func jsonHasTopLevelKey(body []byte, want string) bool {
 	for i < len(body) {
 		switch c := body[i]; c {
 		case '"':
-			end, escaped := scanJSONString(body, i)
+			end, escaped := jsonscan.String(body, i)
 			if end < 0 {
 				return false
 			}
 			if depth == 1 && expectKey {
-				if jsonKeyIs(body[i:end], escaped, want) {
+				if jsonscan.KeyIs(body[i:end], escaped, want) {
 					return true
 				}
 				expectKey = false
@@ -243,38 +240,6 @@ func jsonHasTopLevelKey(body []byte, want string) bool {
 	}
 	return false
 }
-
-// scanJSONString returns the index just past the string starting with the
-// quote at body[i], or -1 if it does not end, and whether it has escapes.
-func scanJSONString(body []byte, i int) (end int, escaped bool) {
-	for j := i + 1; j < len(body); j++ {
-		switch body[j] {
-		case '\\':
-			escaped = true
-			j++
-		case '"':
-			return j + 1, escaped
-		}
-	}
-	return -1, escaped
-}
-
-// jsonKeyIs reports whether the quoted JSON string quoted equals want. An
-// escaped key is decoded only when it is short enough to be want (each
-// character is at most 6 bytes, \uXXXX), so escapes cost no more than a
-// plain key.
-func jsonKeyIs(quoted []byte, escaped bool, want string) bool {
-	if !escaped {
-		return string(quoted[1:len(quoted)-1]) == want
-	}
-	if len(quoted) > 2+6*len(want) {
-		return false
-	}
-	var s string
-	return json.Unmarshal(quoted, &s) == nil && s == want
-}
-
-func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // homePage is what a person who opens the server's address in a browser
 // sees: what this is and where the docs are.

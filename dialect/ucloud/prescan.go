@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/imageshare/imageshare/internal/jsonscan"
 )
 
 // Bounds on the shape of one request, checked by a pass that allocates
@@ -108,7 +110,7 @@ func scanJSON(body []byte) (scan, error) {
 		return s, errorf(CodeMalformedBody, "Malformed JSON body: not valid UTF-8")
 	}
 	malformed := errorf(CodeMalformedBody, "Malformed JSON body: expected one object")
-	i := skipSpace(body, 0)
+	i := jsonscan.SkipSpace(body, 0)
 	if i == len(body) || body[i] != '{' {
 		return s, malformed
 	}
@@ -119,7 +121,7 @@ func scanJSON(body []byte) (scan, error) {
 	for i < len(body) {
 		c := body[i]
 		switch {
-		case isJSONSpace(c):
+		case jsonscan.IsSpace(c):
 			i++
 			continue
 		case c == '{' || c == '[':
@@ -139,7 +141,7 @@ func scanJSON(body []byte) (scan, error) {
 			}
 			depth--
 			if depth == 0 {
-				if skipSpace(body, i+1) != len(body) {
+				if jsonscan.SkipSpace(body, i+1) != len(body) {
 					return s, errorf(CodeMalformedBody, "Malformed JSON body: data after the object")
 				}
 				return s, nil
@@ -149,7 +151,7 @@ func scanJSON(body []byte) (scan, error) {
 		case c == ':':
 			expectKey = false
 		case c == '"':
-			end, escaped := scanJSONString(body, i)
+			end, escaped := jsonscan.String(body, i)
 			if end < 0 {
 				return s, malformed
 			}
@@ -170,7 +172,7 @@ func scanJSON(body []byte) (scan, error) {
 			continue
 		default: // a number, true, false or null
 			j := i
-			for j < len(body) && !isJSONSpace(body[j]) && body[j] != ',' && body[j] != '}' && body[j] != ']' {
+			for j < len(body) && !jsonscan.IsSpace(body[j]) && body[j] != ',' && body[j] != '}' && body[j] != ']' {
 				j++
 			}
 			if depth == 1 && key != "" && string(body[i:j]) != "null" {
@@ -233,27 +235,3 @@ func topLevelKey(quoted []byte, escaped bool) string {
 	}
 	return ""
 }
-
-// scanJSONString returns the index just past the string starting with the
-// quote at body[i], or -1 if it does not end, and whether it has escapes.
-func scanJSONString(body []byte, i int) (end int, escaped bool) {
-	for j := i + 1; j < len(body); j++ {
-		switch body[j] {
-		case '\\':
-			escaped = true
-			j++
-		case '"':
-			return j + 1, escaped
-		}
-	}
-	return -1, escaped
-}
-
-func skipSpace(body []byte, i int) int {
-	for i < len(body) && isJSONSpace(body[i]) {
-		i++
-	}
-	return i
-}
-
-func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
