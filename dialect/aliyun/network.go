@@ -51,13 +51,32 @@ func (c *call) pageOf() (int, int, *apiError) {
 	return number, size, ae
 }
 
-// describeVpcs lists the default VPC (VpcId, when given, must name it).
-func (h *handler) describeVpcs(ctx context.Context, c *call) (any, error) {
+// pageHead is the head of a paged describe response; embedded, its
+// fields stand first in the response, in this order, in JSON and in XML.
+type pageHead struct {
+	RequestID  string `json:"RequestId" xml:"RequestId"`
+	TotalCount int    `json:"TotalCount" xml:"TotalCount"`
+	PageNumber int    `json:"PageNumber" xml:"PageNumber"`
+	PageSize   int    `json:"PageSize" xml:"PageSize"`
+}
+
+// networkPage reads the call's page and its caller's default network:
+// the start of every paged network describe.
+func (h *handler) networkPage(ctx context.Context, c *call) (*imageshare.Network, pageHead, error) {
 	number, size, ae := c.pageOf()
 	if ae != nil {
-		return nil, ae
+		return nil, pageHead{}, ae
 	}
 	n, err := h.network(ctx, c)
+	if err != nil {
+		return nil, pageHead{}, err
+	}
+	return n, pageHead{RequestID: c.requestID, PageNumber: number, PageSize: size}, nil
+}
+
+// describeVpcs lists the default VPC (VpcId, when given, must name it).
+func (h *handler) describeVpcs(ctx context.Context, c *call) (any, error) {
+	n, page, err := h.networkPage(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -65,13 +84,10 @@ func (h *handler) describeVpcs(ctx context.Context, c *call) (any, error) {
 		Vpc []vpcItem `json:"Vpc" xml:"Vpc"`
 	}
 	resp := struct {
-		RequestID  string `json:"RequestId" xml:"RequestId"`
-		TotalCount int    `json:"TotalCount" xml:"TotalCount"`
-		PageNumber int    `json:"PageNumber" xml:"PageNumber"`
-		PageSize   int    `json:"PageSize" xml:"PageSize"`
-		Vpcs       vpcs   `json:"Vpcs" xml:"Vpcs"`
-	}{RequestID: c.requestID, PageNumber: number, PageSize: size, Vpcs: vpcs{Vpc: []vpcItem{}}}
-	if id := c.params["VpcId"]; (id == "" || id == n.VPCID) && number == 1 {
+		pageHead
+		Vpcs vpcs `json:"Vpcs" xml:"Vpcs"`
+	}{pageHead: page, Vpcs: vpcs{Vpc: []vpcItem{}}}
+	if id := c.params["VpcId"]; (id == "" || id == n.VPCID) && page.PageNumber == 1 {
 		it := vpcItem{VpcID: n.VPCID, RegionID: n.Region, Status: "Available", VpcName: "default", IsDefault: true,
 			CidrBlock: defaultVPCCIDR, CreationTime: n.CreatedAt.UTC().Format(timeShape)}
 		for _, vs := range n.VSwitches {
@@ -97,11 +113,7 @@ type vSwitchItem struct {
 // describeVSwitches lists the default vSwitches, filtered by VpcId,
 // ZoneId and VSwitchId.
 func (h *handler) describeVSwitches(ctx context.Context, c *call) (any, error) {
-	number, size, ae := c.pageOf()
-	if ae != nil {
-		return nil, ae
-	}
-	n, err := h.network(ctx, c)
+	n, page, err := h.networkPage(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -109,12 +121,9 @@ func (h *handler) describeVSwitches(ctx context.Context, c *call) (any, error) {
 		VSwitch []vSwitchItem `json:"VSwitch" xml:"VSwitch"`
 	}
 	resp := struct {
-		RequestID  string    `json:"RequestId" xml:"RequestId"`
-		TotalCount int       `json:"TotalCount" xml:"TotalCount"`
-		PageNumber int       `json:"PageNumber" xml:"PageNumber"`
-		PageSize   int       `json:"PageSize" xml:"PageSize"`
-		VSwitches  vSwitches `json:"VSwitches" xml:"VSwitches"`
-	}{RequestID: c.requestID, PageNumber: number, PageSize: size, VSwitches: vSwitches{VSwitch: []vSwitchItem{}}}
+		pageHead
+		VSwitches vSwitches `json:"VSwitches" xml:"VSwitches"`
+	}{pageHead: page, VSwitches: vSwitches{VSwitch: []vSwitchItem{}}}
 	if id := c.params["VpcId"]; id != "" && id != n.VPCID {
 		return resp, nil
 	}
@@ -126,8 +135,8 @@ func (h *handler) describeVSwitches(ctx context.Context, c *call) (any, error) {
 		}
 	}
 	resp.TotalCount = len(all)
-	if from := (number - 1) * size; from < len(all) {
-		resp.VSwitches.VSwitch = all[from:min(from+size, len(all))]
+	if from := (page.PageNumber - 1) * page.PageSize; from < len(all) {
+		resp.VSwitches.VSwitch = all[from:min(from+page.PageSize, len(all))]
 	}
 	return resp, nil
 }
@@ -144,11 +153,7 @@ type securityGroupItem struct {
 // describeSecurityGroups lists the default security group, filtered by
 // VpcId and SecurityGroupId.
 func (h *handler) describeSecurityGroups(ctx context.Context, c *call) (any, error) {
-	number, size, ae := c.pageOf()
-	if ae != nil {
-		return nil, ae
-	}
-	n, err := h.network(ctx, c)
+	n, page, err := h.networkPage(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -162,9 +167,9 @@ func (h *handler) describeSecurityGroups(ctx context.Context, c *call) (any, err
 		PageNumber     int    `json:"PageNumber" xml:"PageNumber"`
 		PageSize       int    `json:"PageSize" xml:"PageSize"`
 		SecurityGroups groups `json:"SecurityGroups" xml:"SecurityGroups"`
-	}{RequestID: c.requestID, RegionID: n.Region, PageNumber: number, PageSize: size, SecurityGroups: groups{SecurityGroup: []securityGroupItem{}}}
+	}{RequestID: c.requestID, RegionID: n.Region, PageNumber: page.PageNumber, PageSize: page.PageSize, SecurityGroups: groups{SecurityGroup: []securityGroupItem{}}}
 	if (c.params["VpcId"] == "" || c.params["VpcId"] == n.VPCID) &&
-		(c.params["SecurityGroupId"] == "" || c.params["SecurityGroupId"] == n.SecurityGroupID) && number == 1 {
+		(c.params["SecurityGroupId"] == "" || c.params["SecurityGroupId"] == n.SecurityGroupID) && page.PageNumber == 1 {
 		resp.SecurityGroups.SecurityGroup = append(resp.SecurityGroups.SecurityGroup, securityGroupItem{SecurityGroupID: n.SecurityGroupID,
 			SecurityGroupName: "default", SecurityGroupType: "normal", Description: "default security group", VpcID: n.VPCID,
 			CreationTime: n.CreatedAt.UTC().Format(timeShape)})
