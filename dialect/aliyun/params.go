@@ -140,11 +140,15 @@ func (p params) boolean(name string) (*bool, *apiError) {
 // skipped, as empty scalars are. An index above maxListItems means more
 // than the call allows, and tooMany reports it.
 func (p params) list(prefix string, tooMany func() *apiError) ([]string, *apiError) {
-	var byIndex [maxListItems + 1]string
-	var found bool
+	return p.listUpTo(prefix, maxListItems, tooMany)
+}
+
+// listUpTo is list with its own bound on N (the tag actions' lists are
+// longer than maxListItems).
+func (p params) listUpTo(prefix string, limit int, tooMany func() *apiError) ([]string, *apiError) {
+	byIndex := make([]string, limit+1)
 	// Sorted, so that of several faults the same one is always reported.
 	for _, name := range slices.Sorted(maps.Keys(p)) {
-		value := p[name]
 		rest, ok := strings.CutPrefix(name, prefix+".")
 		if !ok {
 			continue
@@ -153,14 +157,10 @@ func (p params) list(prefix string, tooMany func() *apiError) ([]string, *apiErr
 		if err != nil || n < 1 || strconv.Itoa(n) != rest {
 			return nil, errInvalid(name, fmt.Sprintf("%s.N must be numbered from 1", prefix))
 		}
-		if n > maxListItems {
+		if n > limit {
 			return nil, tooMany()
 		}
-		byIndex[n] = value
-		found = true
-	}
-	if !found {
-		return nil, nil
+		byIndex[n] = p[name]
 	}
 	var out []string
 	for _, v := range byIndex[1:] {

@@ -2,7 +2,6 @@ package aliyun
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -45,33 +44,6 @@ func resourceType(p params, required bool) *apiError {
 	return nil
 }
 
-// listOf reads prefix.1 to prefix.N (N at most limit) in index order,
-// skipping empty values.
-func listOf(p params, prefix string, limit int, tooMany func() *apiError) ([]string, *apiError) {
-	byIndex := map[int]string{}
-	for _, name := range slices.Sorted(maps.Keys(p)) {
-		rest, ok := strings.CutPrefix(name, prefix+".")
-		if !ok {
-			continue
-		}
-		n, err := strconv.Atoi(rest)
-		if err != nil || n < 1 || strconv.Itoa(n) != rest {
-			return nil, errInvalid(name, fmt.Sprintf("%s.N must be numbered from 1", prefix))
-		}
-		if n > limit {
-			return nil, tooMany()
-		}
-		byIndex[n] = p[name]
-	}
-	var out []string
-	for _, n := range slices.Sorted(maps.Keys(byIndex)) {
-		if v := byIndex[n]; v != "" {
-			out = append(out, v)
-		}
-	}
-	return out, nil
-}
-
 func tooManyResources() *apiError {
 	return newError(http.StatusBadRequest, "InvalidResourceId.Malformed", "The specified ResourceId is beyond the permitted range: at most %d.", maxTagResources)
 }
@@ -98,12 +70,29 @@ func (h *handler) tagEach(ctx context.Context, c *call, ids []string, ch imagesh
 	return nil
 }
 
+// tagged applies ch (see tagEach) and answers with the request id.
+func (h *handler) tagged(ctx context.Context, c *call, ids []string, ch imageshare.TagChange) (any, error) {
+	if err := h.tagEach(ctx, c, ids, ch); err != nil {
+		return nil, err
+	}
+	return &requestIDResponse{RequestID: c.requestID}, nil
+}
+
+// taggable lists the caller's images of the call's region that f (its IDs
+// and KeyTags) names, in every status a tag may be read in.
+func (h *handler) taggable(ctx context.Context, c *call, f imageshare.ImageFilter) ([]*imageshare.Image, error) {
+	f.Scope, f.Region = imageshare.ScopeOwned, c.region
+	f.Statuses = []imageshare.ImageStatus{imageshare.StatusMaking, imageshare.StatusAvailable, imageshare.StatusOffline, imageshare.StatusUnAvailable}
+	found, _, err := h.svc.ListImages(ctx, c.caller, f)
+	return found, err
+}
+
 // tagResources serves TagResources: Tag.N is set on every ResourceId.N.
 func (h *handler) tagResources(ctx context.Context, c *call) (any, error) {
 	if ae := resourceType(c.params, true); ae != nil {
 		return nil, ae
 	}
-	ids, ae := listOf(c.params, "ResourceId", maxTagResources, tooManyResources)
+	ids, ae := c.params.listUpTo("ResourceId", maxTagResources, tooManyResources)
 	if ae != nil {
 		return nil, ae
 	}
@@ -117,10 +106,7 @@ func (h *handler) tagResources(ctx context.Context, c *call) (any, error) {
 	if len(tags) == 0 {
 		return nil, errMissing("Tag.N.Key")
 	}
-	if err := h.tagEach(ctx, c, ids, imageshare.TagChange{Set: tags}); err != nil {
-		return nil, err
-	}
-	return &requestIDResponse{RequestID: c.requestID}, nil
+	return h.tagged(ctx, c, ids, imageshare.TagChange{Set: tags})
 }
 
 // untagResources serves UntagResources: TagKey.N, or every tag with
@@ -129,14 +115,14 @@ func (h *handler) untagResources(ctx context.Context, c *call) (any, error) {
 	if ae := resourceType(c.params, true); ae != nil {
 		return nil, ae
 	}
-	ids, ae := listOf(c.params, "ResourceId", maxTagResources, tooManyResources)
+	ids, ae := c.params.listUpTo("ResourceId", maxTagResources, tooManyResources)
 	if ae != nil {
 		return nil, ae
 	}
 	if len(ids) == 0 {
 		return nil, errMissing("ResourceId.N")
 	}
-	keys, ae := listOf(c.params, "TagKey", maxTagKeys, func() *apiError {
+	keys, ae := c.params.listUpTo("TagKey", maxTagKeys, func() *apiError {
 		return newError(http.StatusBadRequest, "InvalidTagCount", "The specified tags are beyond the permitted range: at most %d.", maxTagKeys)
 	})
 	if ae != nil {
@@ -150,10 +136,7 @@ func (h *handler) untagResources(ctx context.Context, c *call) (any, error) {
 	if len(keys) == 0 && !ch.RemoveAll {
 		return nil, errMissing("TagKey.N")
 	}
-	if err := h.tagEach(ctx, c, ids, ch); err != nil {
-		return nil, err
-	}
-	return &requestIDResponse{RequestID: c.requestID}, nil
+	return h.tagged(ctx, c, ids, ch)
 }
 
 type listTagResourcesResponse struct {
@@ -184,7 +167,7 @@ func (h *handler) listTagResources(ctx context.Context, c *call) (any, error) {
 	if ae := resourceType(c.params, true); ae != nil {
 		return nil, ae
 	}
-	ids, ae := listOf(c.params, "ResourceId", maxTagResources, tooManyResources)
+	ids, ae := c.params.listUpTo("ResourceId", maxTagResources, tooManyResources)
 	if ae != nil {
 		return nil, ae
 	}
@@ -203,9 +186,7 @@ func (h *handler) listTagResources(ctx context.Context, c *call) (any, error) {
 		}
 		offset = n
 	}
-	f := imageshare.ImageFilter{Scope: imageshare.ScopeOwned, Region: c.region, IDs: ids, KeyTags: match,
-		Statuses: []imageshare.ImageStatus{imageshare.StatusMaking, imageshare.StatusAvailable, imageshare.StatusOffline, imageshare.StatusUnAvailable}}
-	found, _, err := h.svc.ListImages(ctx, c.caller, f)
+	found, err := h.taggable(ctx, c, imageshare.ImageFilter{IDs: ids, KeyTags: match})
 	if err != nil {
 		return nil, err
 	}
@@ -245,10 +226,7 @@ func (h *handler) addTags(ctx context.Context, c *call) (any, error) {
 	if len(tags) == 0 {
 		return nil, errMissing("Tag.N.Key")
 	}
-	if err := h.tagEach(ctx, c, []string{id}, imageshare.TagChange{Set: tags}); err != nil {
-		return nil, err
-	}
-	return &requestIDResponse{RequestID: c.requestID}, nil
+	return h.tagged(ctx, c, []string{id}, imageshare.TagChange{Set: tags})
 }
 
 // removeTags serves RemoveTags: the keys of Tag.N (every tag when none
@@ -283,10 +261,7 @@ func (h *handler) removeTags(ctx context.Context, c *call) (any, error) {
 			return &requestIDResponse{RequestID: c.requestID}, nil
 		}
 	}
-	if err := h.tagEach(ctx, c, []string{id}, ch); err != nil {
-		return nil, err
-	}
-	return &requestIDResponse{RequestID: c.requestID}, nil
+	return h.tagged(ctx, c, []string{id}, ch)
 }
 
 type describeTagsResponse struct {
@@ -326,12 +301,11 @@ func (h *handler) describeTags(ctx context.Context, c *call) (any, error) {
 	if ae != nil {
 		return nil, ae
 	}
-	f := imageshare.ImageFilter{Scope: imageshare.ScopeOwned, Region: c.region, KeyTags: match,
-		Statuses: []imageshare.ImageStatus{imageshare.StatusMaking, imageshare.StatusAvailable, imageshare.StatusOffline, imageshare.StatusUnAvailable}}
+	f := imageshare.ImageFilter{KeyTags: match}
 	if id := c.params["ResourceId"]; id != "" {
 		f.IDs = []string{id}
 	}
-	found, _, err := h.svc.ListImages(ctx, c.caller, f)
+	found, err := h.taggable(ctx, c, f)
 	if err != nil {
 		return nil, err
 	}
