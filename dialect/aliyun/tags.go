@@ -265,11 +265,8 @@ func (h *handler) removeTags(ctx context.Context, c *call) (any, error) {
 }
 
 type describeTagsResponse struct {
-	RequestID  string      `json:"RequestId" xml:"RequestId"`
-	TotalCount int         `json:"TotalCount" xml:"TotalCount"`
-	PageNumber int         `json:"PageNumber" xml:"PageNumber"`
-	PageSize   int         `json:"PageSize" xml:"PageSize"`
-	Tags       describeTag `json:"Tags" xml:"Tags"`
+	pageHead
+	Tags describeTag `json:"Tags" xml:"Tags"`
 }
 
 type describeTag struct {
@@ -321,7 +318,7 @@ func (h *handler) describeTags(ctx context.Context, c *call) (any, error) {
 		}
 		return strings.Compare(a.Value, b.Value)
 	})
-	resp := &describeTagsResponse{RequestID: c.requestID, TotalCount: len(all), PageNumber: number, PageSize: size, Tags: describeTag{Tag: []tagCount{}}}
+	resp := &describeTagsResponse{pageHead: pageHead{RequestID: c.requestID, TotalCount: len(all), PageNumber: number, PageSize: size}, Tags: describeTag{Tag: []tagCount{}}}
 	start := (number - 1) * size
 	for _, t := range all[min(start, len(all)):min(start+size, len(all))] {
 		resp.Tags.Tag = append(resp.Tags.Tag, tagCount{TagKey: t.Key, TagValue: t.Value, ResourceTypeCount: resourceTypeCount{Image: counts[t]}})
