@@ -52,14 +52,11 @@ func launchable(im *imageshare.Image, accountID int64, shared bool) bool {
 // launchImage returns the image the caller may launch from in region, its
 // build settled, or the not-found error a missing image gets.
 func (s *Service) launchImage(ctx context.Context, c imageshare.Caller, imageID, region string) (*imageshare.Image, error) {
-	notFound := imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", imageID)
+	notFound := imageNotFound(imageID)
 	if imageID == "" {
 		return nil, imageshare.Errorf(imageshare.KindInvalid, imageshare.ReasonMissingParameter, "image id is required")
 	}
-	im, err := s.store.FindImageByID(ctx, imageID)
-	if imageshare.IsKind(err, imageshare.KindNotFound) {
-		return nil, notFound
-	}
+	im, err := s.imageByID(ctx, imageID)
 	if err != nil {
 		return nil, err
 	}

@@ -180,19 +180,34 @@ func owned(c imageshare.Caller, imageID, region string, im *imageshare.Image, er
 	return im, nil
 }
 
+// imageNotFound is the error of an image that does not exist and of one
+// the caller may not see alike, so that the two cannot be told apart.
+func imageNotFound(imageID string) *imageshare.Error {
+	return imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", imageID)
+}
+
+// imageByID reads the image imageID whoever owns it; an empty id, or one
+// the store does not have, is imageNotFound.
+func (s *Service) imageByID(ctx context.Context, imageID string) (*imageshare.Image, error) {
+	if imageID == "" {
+		return nil, imageNotFound(imageID)
+	}
+	im, err := s.store.FindImageByID(ctx, imageID)
+	if imageshare.IsKind(err, imageshare.KindNotFound) {
+		return nil, imageNotFound(imageID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
 // GetImage implements imageshare.Service.
 func (s *Service) GetImage(ctx context.Context, c imageshare.Caller, imageID string) (*imageshare.Image, error) {
 	if err := s.authorizeImage(ctx, c, imageshare.OpGetImage, "", imageID); err != nil {
 		return nil, err
 	}
-	notFound := imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", imageID)
-	if imageID == "" {
-		return nil, notFound
-	}
-	im, err := s.store.FindImageByID(ctx, imageID)
-	if imageshare.IsKind(err, imageshare.KindNotFound) {
-		return nil, notFound
-	}
+	im, err := s.imageByID(ctx, imageID)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +216,7 @@ func (s *Service) GetImage(ctx context.Context, c imageshare.Caller, imageID str
 		return nil, err
 	}
 	if !ok {
-		return nil, notFound
+		return nil, imageNotFound(imageID)
 	}
 	if err := s.settle(ctx, im); err != nil {
 		return nil, err

@@ -65,12 +65,9 @@ func (s *Service) MakeImage(ctx context.Context, c imageshare.Caller, r imagesha
 	case r.InstanceID != "" && r.SnapshotID != "":
 		return nil, invalid("give an instance id or a snapshot id, not both")
 	}
-	name := r.Name
-	if strings.TrimSpace(name) != "" {
-		var err error
-		if name, err = s.imageName("image name", name); err != nil {
-			return nil, err
-		}
+	name, err := s.optionalImageName(r.Name)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkFields(s.description("description", &r.Description)); err != nil {
 		return nil, err
@@ -78,14 +75,9 @@ func (s *Service) MakeImage(ctx context.Context, c imageshare.Caller, r imagesha
 	if err := checkFacts(&r); err != nil {
 		return nil, err
 	}
-	tags, err := cleanKeyTags(r.KeyTags)
+	tags, err := cleanTagsAndToken(r.KeyTags, r.ClientToken)
 	if err != nil {
 		return nil, err
-	}
-	if r.ClientToken != "" {
-		if err := checkClientToken(r.ClientToken); err != nil {
-			return nil, err
-		}
 	}
 	if r.SnapshotID != "" {
 		// Snapshots are not modelled yet: no snapshot id is the caller's.
@@ -238,20 +230,38 @@ func (s *Service) ChangeImage(ctx context.Context, c imageshare.Caller, imageID,
 	return im, s.settle(ctx, im)
 }
 
+// optionalImageName returns a new image's name checked and trimmed when
+// one is given; a blank one is returned as it is, for the caller to name.
+func (s *Service) optionalImageName(name string) (string, error) {
+	if strings.TrimSpace(name) == "" {
+		return name, nil
+	}
+	return s.imageName("image name", name)
+}
+
+// cleanTagsAndToken checks a creating call's key tags (cleaned, see
+// cleanKeyTags), then its client token when it has one.
+func cleanTagsAndToken(tags []imageshare.Tag, token string) ([]imageshare.Tag, error) {
+	tags, err := cleanKeyTags(tags)
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		if err := checkClientToken(token); err != nil {
+			return nil, err
+		}
+	}
+	return tags, nil
+}
+
 // copySource returns the image r copies if the caller may copy it: its
 // own custom image, or another account's custom image shared with it
 // explicitly (Alibaba lets a consumer copy a shared image). An image the
 // caller sees otherwise (platform, community, another account's public
 // image) is ReasonNotCustomImage; one it cannot see is not found.
 func (s *Service) copySource(ctx context.Context, c imageshare.Caller, imageID, region string) (*imageshare.Image, error) {
-	notFound := imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", imageID)
-	if imageID == "" {
-		return nil, notFound
-	}
-	im, err := s.store.FindImageByID(ctx, imageID)
-	if imageshare.IsKind(err, imageshare.KindNotFound) {
-		return nil, notFound
-	}
+	notFound := imageNotFound(imageID)
+	im, err := s.imageByID(ctx, imageID)
 	if err != nil {
 		return nil, err
 	}
@@ -319,24 +329,16 @@ func (s *Service) CopyImage(ctx context.Context, c imageshare.Caller, r imagesha
 			return nil, err
 		}
 	}
-	name := r.Name
-	if strings.TrimSpace(name) != "" {
-		var err error
-		if name, err = s.imageName("image name", name); err != nil {
-			return nil, err
-		}
+	name, err := s.optionalImageName(r.Name)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkFields(s.description("description", r.Description)); err != nil {
 		return nil, err
 	}
-	tags, err := cleanKeyTags(r.KeyTags)
+	tags, err := cleanTagsAndToken(r.KeyTags, r.ClientToken)
 	if err != nil {
 		return nil, err
-	}
-	if r.ClientToken != "" {
-		if err := checkClientToken(r.ClientToken); err != nil {
-			return nil, err
-		}
 	}
 	src, err := s.copySource(ctx, c, r.ImageID, r.Region)
 	if err != nil {
