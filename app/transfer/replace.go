@@ -1,7 +1,6 @@
 package transfer
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,44 +15,23 @@ import (
 func Replace(ctx context.Context, dsn string, r io.Reader) (Stats, error) {
 	var dec *json.Decoder
 	if r != nil {
-		dec = json.NewDecoder(bufio.NewReaderSize(r, 1<<16))
-		var h header
-		if err := dec.Decode(&h); err != nil {
-			return nil, fmt.Errorf("restore: reading the header: %w", err)
-		}
-		if h.Format != FormatName || h.Version != FormatVersion {
-			return nil, fmt.Errorf("restore: stream is %q version %d; want %q version %d", h.Format, h.Version, FormatName, FormatVersion)
-		}
-	}
-	dst, err := open(ctx, dsn)
-	if err != nil {
-		return nil, err
-	}
-	defer dst.close()
-	tx, err := dst.beginWrite(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.rollback()
-	if err := checkTables(ctx, tx, "restore"); err != nil {
-		return nil, err
-	}
-	// Referencing tables first; the foreign keys are deferred anyway.
-	for i := len(tables) - 1; i >= 0; i-- {
-		if err := deleteAll(ctx, tx, tables[i].name); err != nil {
-			return nil, fmt.Errorf("restore: emptying %s: %w", tables[i].name, err)
-		}
-	}
-	stats := Stats{}
-	if dec != nil {
-		if stats, err = load(ctx, dec, tx); err != nil {
+		var err error
+		if dec, err = readHeader(r, "restore"); err != nil {
 			return nil, err
 		}
 	}
-	if err := tx.commit(ctx); err != nil {
-		return nil, fmt.Errorf("restore: commit: %w", err)
-	}
-	return stats, nil
+	return writeTo(ctx, dsn, "restore", func(tx storeTx) (Stats, error) {
+		// Referencing tables first; the foreign keys are deferred anyway.
+		for i := len(tables) - 1; i >= 0; i-- {
+			if err := deleteAll(ctx, tx, tables[i].name); err != nil {
+				return nil, fmt.Errorf("restore: emptying %s: %w", tables[i].name, err)
+			}
+		}
+		if dec == nil {
+			return Stats{}, nil
+		}
+		return load(ctx, dec, tx)
+	})
 }
 
 // deleteAll deletes every row of a data table (a name from tables, never

@@ -159,14 +159,42 @@ func checkTables(ctx context.Context, tx storeTx, what string) error {
 // must be empty (migrated, with no rows), in one transaction: on any error
 // nothing is stored.
 func Import(ctx context.Context, dsn string, r io.Reader) (Stats, error) {
+	dec, err := readHeader(r, "import")
+	if err != nil {
+		return nil, err
+	}
+	return writeTo(ctx, dsn, "import", func(tx storeTx) (Stats, error) {
+		for _, t := range tables {
+			n, err := tx.count(ctx, t.name)
+			if err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				return nil, fmt.Errorf("import: the target store is not empty (%s has %d rows)", t.name, n)
+			}
+		}
+		return load(ctx, dec, tx)
+	})
+}
+
+// readHeader reads and checks the header of a stream written by Export,
+// and returns the decoder of the rest; what names the operation in errors.
+func readHeader(r io.Reader, what string) (*json.Decoder, error) {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<16))
 	var h header
 	if err := dec.Decode(&h); err != nil {
-		return nil, fmt.Errorf("import: reading the header: %w", err)
+		return nil, fmt.Errorf("%s: reading the header: %w", what, err)
 	}
 	if h.Format != FormatName || h.Version != FormatVersion {
-		return nil, fmt.Errorf("import: stream is %q version %d; want %q version %d", h.Format, h.Version, FormatName, FormatVersion)
+		return nil, fmt.Errorf("%s: stream is %q version %d; want %q version %d", what, h.Format, h.Version, FormatName, FormatVersion)
 	}
+	return dec, nil
+}
+
+// writeTo runs fn in one write transaction of the store dsn names, once
+// checkTables has found the store migrated, and commits what fn did only
+// if it succeeds; what names the operation in errors.
+func writeTo(ctx context.Context, dsn, what string, fn func(storeTx) (Stats, error)) (Stats, error) {
 	dst, err := open(ctx, dsn)
 	if err != nil {
 		return nil, err
@@ -177,24 +205,15 @@ func Import(ctx context.Context, dsn string, r io.Reader) (Stats, error) {
 		return nil, err
 	}
 	defer tx.rollback()
-	if err := checkTables(ctx, tx, "import"); err != nil {
+	if err := checkTables(ctx, tx, what); err != nil {
 		return nil, err
 	}
-	for _, t := range tables {
-		n, err := tx.count(ctx, t.name)
-		if err != nil {
-			return nil, err
-		}
-		if n > 0 {
-			return nil, fmt.Errorf("import: the target store is not empty (%s has %d rows)", t.name, n)
-		}
-	}
-	stats, err := load(ctx, dec, tx)
+	stats, err := fn(tx)
 	if err != nil {
 		return nil, err
 	}
 	if err := tx.commit(ctx); err != nil {
-		return nil, fmt.Errorf("import: commit: %w", err)
+		return nil, fmt.Errorf("%s: commit: %w", what, err)
 	}
 	return stats, nil
 }
