@@ -118,17 +118,19 @@ func FuzzHandler(f *testing.F) {
 }
 
 // FuzzDecodeShareBody checks that any body decodes or is refused with
-// one of the two JSON codes, and that what decodes re-encodes to itself.
+// one of the two JSON codes, or InvalidParameter for a field a share body
+// does not take, and that what decodes re-encodes to itself.
 func FuzzDecodeShareBody(f *testing.F) {
 	for _, s := range []string{`{"account":"alice@example.com"}`, `{"accountId":"42"}`, `{"ucAccount":"a"}`,
-		`{"accountId":42}`, `[]`, `null`, ``, `{"account":"a"} x`, `{"account":"\u00e9\ud800"}`} {
+		`{"accountId":42}`, `[]`, `null`, ``, `{"account":"a"} x`, `{"account":"\u00e9\ud800"}`, `{"":""}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		b, err := decodeShareBody(body)
 		if err != nil {
-			if e, ok := err.(*apiError); !ok || e.Status != http.StatusBadRequest || (e.Code != codeMalformedJSON && e.Code != codeInappropriateJSON) {
-				t.Fatalf("decodeShareBody(%q) = %v, want MalformedJSON or InappropriateJSON", body, err)
+			if e, ok := err.(*apiError); !ok || e.Status != http.StatusBadRequest ||
+				(e.Code != codeMalformedJSON && e.Code != codeInappropriateJSON && e.Code != codeInvalidParameter) {
+				t.Fatalf("decodeShareBody(%q) = %v, want MalformedJSON, InappropriateJSON or InvalidParameter", body, err)
 			}
 			return
 		}
