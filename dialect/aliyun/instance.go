@@ -31,6 +31,11 @@ func instanceError(err error) error {
 // maxAmount is RunInstances' bound on Amount (ECS documents 1-100).
 const maxAmount = 100
 
+// maxInstanceIDs bounds InstanceId.N of DescribeInstanceStatus and the
+// batch power actions: ECS documents up to 100 ids per call, more than
+// the generic maxListItems.
+const maxInstanceIDs = 100
+
 // launchRequest reads the launch parameters RunInstances and
 // CreateInstance share.
 func (c *call) launchRequest() (imageshare.LaunchRequest, *apiError) {
@@ -256,7 +261,7 @@ type instanceStatus struct {
 }
 
 func (h *handler) describeInstanceStatus(ctx context.Context, c *call) (any, error) {
-	ids, ae := c.params.list("InstanceId", func() *apiError { return errInvalid("InstanceId.N", "at most 100 instances") })
+	ids, ae := c.params.listUpTo("InstanceId", maxInstanceIDs, func() *apiError { return errInvalid("InstanceId.N", "at most 100 instances") })
 	if ae != nil {
 		return nil, ae
 	}
@@ -312,7 +317,7 @@ type instanceResponse struct {
 
 // instanceIDs reads InstanceId.N (required, at most 100).
 func (c *call) instanceIDs() ([]string, *apiError) {
-	ids, ae := c.params.list("InstanceId", func() *apiError { return errInvalid("InstanceId.N", "at most 100 instances") })
+	ids, ae := c.params.listUpTo("InstanceId", maxInstanceIDs, func() *apiError { return errInvalid("InstanceId.N", "at most 100 instances") })
 	if ae != nil {
 		return nil, ae
 	}
