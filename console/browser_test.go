@@ -132,6 +132,15 @@ func TestBrowserShareReviewCatalog(t *testing.T) {
 	// An image made from alice's demo instance, for the Instances page.
 	s.Image(t, &imageshare.Image{ID: "compshareImage-alice-fromhost", OwnerID: 10001, Name: "alice-from-uhost",
 		SourceInstance: "uhost-demo-alice-1", SizeMB: 30720, Tags: []string{"pytorch"}})
+	// An instance alice launched from her own image, linked on that page.
+	aliceKey, err := s.Svc.Authenticate(context.Background(), "demo-alice-public")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Svc.LaunchInstances(context.Background(), imageshare.CallerOf(aliceKey), imageshare.LaunchRequest{Region: "cn-wlcb",
+		ImageID: "compshareImage-alice-comfy", Name: "comfy-worker", InstanceType: "G", CPU: 16, MemoryMB: 65536, GPUType: "4090", GPUCount: 1}); err != nil {
+		t.Fatal(err)
+	}
 	b := newBrowser(t, 3*time.Minute)
 
 	b.run("a wrong secret",
@@ -164,7 +173,8 @@ func TestBrowserShareReviewCatalog(t *testing.T) {
 		chromedp.WaitVisible(`//td[.='v-console']/following-sibling::td/span[.='Reviewing']`, xp),
 	)
 	b.shot("image")
-	b.run("instances", chromedp.Navigate(s.URL+"/console/instances"), chromedp.WaitVisible(`//code[.='uhost-demo-alice-1']`, xp))
+	b.run("instances", chromedp.Navigate(s.URL+"/console/instances"), chromedp.WaitVisible(`//code[.='uhost-demo-alice-1']`, xp),
+		chromedp.WaitVisible(`//td[.='comfy-worker']/following-sibling::td/a[@href='/console/images/compshareImage-alice-comfy']`, xp))
 	b.shot("instances")
 	b.signOut()
 

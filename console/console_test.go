@@ -271,9 +271,46 @@ func TestBuildProgressShown(t *testing.T) {
 	contains(t, page, "building-now")
 	contains(t, page, `<progress max="100"`)
 	contains(t, page, `http-equiv="refresh"`)
-	_, page = get(t, c, s.URL+"/console/instances")
-	contains(t, page, "uhost-demo-alice-1")
-	contains(t, page, "building-now")
+}
+
+// The Instances page lists the tenant's own instances with the image each
+// runs: a link to the image when it is the tenant's, its id otherwise;
+// never another tenant's instances (issue 20).
+func TestInstancesPageListsOwnInstances(t *testing.T) {
+	s := startDemo(t)
+	ctx := context.Background()
+	key, err := s.Svc.Authenticate(ctx, "demo-alice-public")
+	if err != nil {
+		t.Fatal(err)
+	}
+	launched, err := s.Svc.LaunchInstances(ctx, imageshare.CallerOf(key), imageshare.LaunchRequest{
+		Region: "cn-wlcb", ImageID: "compshareImage-alice-comfy", Name: "alice-from-comfy", InstanceType: "G", CPU: 8, MemoryMB: 32768})
+	if err != nil || len(launched) != 1 {
+		t.Fatalf("launch: %v %v", launched, err)
+	}
+	mine := launched[0].ID
+
+	alice := browserless(t)
+	signIn(t, alice, s.URL, "demo-alice-public", "demo-alice-private")
+	_, page := get(t, alice, s.URL+"/console/instances")
+	contains(t, page, "<code>"+mine+"</code>")
+	contains(t, page, "alice-from-comfy")
+	contains(t, page, `<a href="/console/images/compshareImage-alice-comfy">`)
+	contains(t, page, "<code>uhost-demo-alice-1</code>")
+	if strings.Contains(page, "i-demo-carol-comfy") {
+		t.Fatalf("alice's page shows carol's instance:\n%s", page)
+	}
+
+	// carol runs alice's shared image: its id, not a link to a page of hers.
+	carol := browserless(t)
+	signIn(t, carol, s.URL, "demo-carol-public", "demo-carol-private")
+	_, page = get(t, carol, s.URL+"/console/instances")
+	contains(t, page, "<code>i-demo-carol-comfy</code>")
+	contains(t, page, "<code>compshareImage-alice-comfy</code>")
+	if strings.Contains(page, `href="/console/images/compshareImage-alice-comfy"`) || strings.Contains(page, mine) ||
+		strings.Contains(page, "uhost-demo-alice-1") {
+		t.Fatalf("carol's page shows alice's instances or links alice's image:\n%s", page)
+	}
 }
 
 // A session ends at its expiry, by the server's clock, whatever the

@@ -33,6 +33,8 @@ const (
 	actCatalogOne   = "DescribeCommunityImages"
 	actTags         = "DescribeCompShareImageTags"
 	actSelf         = "DescribeSelfCommunityImages"
+	// actListInstances is CompShare's instance listing (dialect/ucloud/actions.go).
+	actListInstances = "DescribeCompShareInstance"
 )
 
 // action returns the vocabulary's action of that CompShare name, with ops

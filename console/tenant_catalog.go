@@ -1,11 +1,14 @@
 package console
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/imageshare/imageshare"
 )
@@ -111,41 +114,53 @@ func (h *Handler) catalogVersion(w http.ResponseWriter, r *http.Request, t *tena
 		"Image": im, "Region": region}))
 }
 
-// instances lists the instances the tenant's custom images were made
-// from, with those images: the store keeps no per-account list of
-// instances, and an instance records no image it runs (docs/console.md).
+// instances lists the tenant's instances, a page at a time (in every
+// region, or the ?region= one), with the image each runs: a link when the
+// image is still the tenant's own custom image, else its id (a shared,
+// platform or deleted image) (docs/console.md).
 func (h *Handler) instances(w http.ResponseWriter, r *http.Request, t *tenant) {
 	p := pageOf(r)
-	images, total, err := h.opts.Service.ListImages(r.Context(), t.caller(actListCustom, ""), imageshare.ImageFilter{
-		Scope: imageshare.ScopeOwned, Types: []imageshare.ImageType{imageshare.ImageCustom}, Page: p})
+	region := r.URL.Query().Get("region")
+	ins, total, err := h.opts.Service.ListInstances(r.Context(), t.caller(actListInstances, region),
+		imageshare.InstanceFilter{Region: region, Page: p})
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	type row struct {
-		Instance *imageshare.Instance
-		ID       string
-		Images   []*imageshare.Image
+	var ids []string
+	for _, in := range ins {
+		if in.ImageID != "" && !slices.Contains(ids, in.ImageID) {
+			ids = append(ids, in.ImageID)
+		}
 	}
-	var rows []*row
-	byID := map[string]*row{}
-	for _, im := range images {
-		if im.SourceInstance == "" {
-			continue
+	own := map[string]*imageshare.Image{}
+	if len(ids) > 0 {
+		images, _, err := h.opts.Service.ListImages(r.Context(), t.caller(actListCustom, ""), imageshare.ImageFilter{
+			Scope: imageshare.ScopeOwned, IDs: ids, Types: []imageshare.ImageType{imageshare.ImageCustom}, Page: imageshare.Page{Limit: len(ids)}})
+		if err != nil {
+			h.serverError(w, r, err)
+			return
 		}
-		rw := byID[im.SourceInstance]
-		if rw == nil {
-			rw = &row{ID: im.SourceInstance}
-			if in, err := h.opts.Service.FindInstance(r.Context(), im.SourceInstance); err == nil && in.OwnerID == t.key.AccountID {
-				rw.Instance = in
-			}
-			byID[im.SourceInstance] = rw
-			rows = append(rows, rw)
+		for _, im := range images {
+			own[im.ID] = im
 		}
-		rw.Images = append(rw.Images, im)
+	}
+	type row struct {
+		*imageshare.Instance
+		Own         *imageshare.Image // the image it runs, when it is the tenant's
+		Spec        string
+		StatusClass string
+	}
+	rows := make([]row, len(ins))
+	for i, in := range ins {
+		rows[i] = row{Instance: in, Own: own[in.ImageID], Spec: instanceSpec(in), StatusClass: strings.ToLower(string(in.Status))}
+	}
+	q := ""
+	if region != "" {
+		q = "region=" + url.QueryEscape(region)
 	}
 	h.render(w, r, http.StatusOK, "instances", h.tenantView(t, "Instances", "instances",
-		map[string]any{"Rows": rows, "Pager": newPager(p, total, "")}))
+		map[string]any{"Rows": rows, "Pager": newPager(p, total, q), "Region": region}))
 }
 
 // safeCoverRE accepts the covers rendered as <img>: an https URL without
@@ -159,4 +174,26 @@ func coverURL(cover string) template.URL {
 		return ""
 	}
 	return template.URL(cover)
+}
+
+// instanceSpec is an instance's type, CPUs, memory and GPUs in one line,
+// leaving out what the instance does not record.
+func instanceSpec(in *imageshare.Instance) string {
+	var parts []string
+	if in.InstanceType != "" {
+		parts = append(parts, in.InstanceType)
+	}
+	if in.CPU > 0 {
+		parts = append(parts, fmt.Sprintf("%d vCPU", in.CPU))
+	}
+	if in.MemoryMB > 0 {
+		parts = append(parts, fmt.Sprintf("%g GiB", float64(in.MemoryMB)/1024))
+	}
+	switch {
+	case in.GPUCount > 0:
+		parts = append(parts, fmt.Sprintf("%d× %s GPU", in.GPUCount, in.GPUType))
+	case in.GPUType != "":
+		parts = append(parts, in.GPUType+" GPU")
+	}
+	return strings.Join(parts, ", ")
 }
