@@ -56,6 +56,11 @@ type Config struct {
 	// AdminToken is the bearer token of the admin API at /admin/; empty
 	// turns the admin API off.
 	AdminToken string
+	// ConsoleSecret, when set (at least MinConsoleSecretBytes), is what
+	// every replica derives the web console's signing key from, so
+	// sessions survive restarts and any replica behind a load balancer
+	// accepts them (app/console.go); empty keeps a random key per process.
+	ConsoleSecret string
 	// AdminListen, when set, is the address of a second listener that
 	// serves /metrics, /admin/ and the operator console /console/admin/
 	// (and /healthz), off the tenants' port:

@@ -92,6 +92,7 @@ func serveSettings() []*setting {
 		{name: "ucloud-account-id-type", def: d.UCloudAccountIDType, usage: "UCloud AccountSet AccountId type: auto, integer or string"},
 		{name: "baidu-default-region", def: d.BaiduDefaultRegion, usage: "region of BCE requests whose host names none"},
 		{name: "admin-token", secret: true, usage: "bearer token of the admin API at /admin/; empty turns it off (prefer the file or env: flags show in ps)"},
+		{name: "console-secret", secret: true, usage: "at least 32 bytes from which every replica derives the web console's session and CSRF signing key, so sessions survive restarts and need no sticky routing; empty: a random key per process (prefer the file or env: flags show in ps)"},
 		{name: "admin-listen", usage: "address of a second listener serving /metrics, /admin/ and /console/admin/ only (those paths are then 404 on listen); empty: all on listen"},
 		{name: "build-duration", kind: kindDuration, def: d.BuildDuration.String(), usage: "how long a custom image build takes; 0 finishes builds at once"},
 		{name: "instance-duration", kind: kindDuration, def: d.InstanceDuration.String(), usage: "how long an instance takes to start or stop; 0 at once"},
@@ -312,6 +313,7 @@ func (c *serveConfig) validate() error {
 		check("max-cover-bytes", c.integer("max-cover-bytes") > 0, "a positive number"),
 		check("ucloud-account-id-type", oneOf(c.str("ucloud-account-id-type"), "auto", "integer", "string"), "auto, integer or string"),
 		check("baidu-default-region", c.str("baidu-default-region") != "", "a region name"),
+		check("console-secret", c.str("console-secret") == "" || len(c.str("console-secret")) >= app.MinConsoleSecretBytes, fmt.Sprintf("at least %d bytes (e.g. openssl rand -hex 32), or empty for a random key per process", app.MinConsoleSecretBytes)),
 		check("build-duration", c.duration("build-duration") >= 0, "a duration >= 0"),
 		check("rate-limit-per-key", c.float("rate-limit-per-key") >= 0, "a rate >= 0"),
 		check("rate-limit-burst", c.integer("rate-limit-burst") >= 0, "a count >= 0"),
@@ -395,6 +397,7 @@ func (c *serveConfig) appConfig() app.Config {
 		UCloudAccountIDType:   c.str("ucloud-account-id-type"),
 		BaiduDefaultRegion:    c.str("baidu-default-region"),
 		AdminToken:            c.str("admin-token"),
+		ConsoleSecret:         c.str("console-secret"),
 		AdminListen:           c.str("admin-listen"),
 		BuildDuration:         c.duration("build-duration"), // 0: at once, as in app.Config
 		InstanceDuration:      c.duration("instance-duration"),
