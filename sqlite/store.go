@@ -15,6 +15,7 @@ import (
 	"github.com/imageshare/imageshare/internal/sqlstore"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/imageshare/imageshare"
 )
@@ -51,26 +52,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
 		"foreign_keys(1)",
 	}
-	writeParams := append([]string{"journal_mode(WAL)", "synchronous(FULL)"}, common...)
-	write, err := openDB(dsn(path, writeParams, "immediate"))
+	// busy_timeout comes first: the pragmas run in order when a connection
+	// opens, and journal_mode(WAL) on a new file takes a lock that another
+	// process opening the same file at the same moment may hold; without
+	// the timeout set yet, that connection failed at once with
+	// SQLITE_BUSY (seen in TestReplicasStartTogether).
+	writeParams := append(append([]string{}, common...), "journal_mode(WAL)", "synchronous(FULL)")
+	write, err := openWriter(ctx, dsn(path, writeParams, "immediate"), !memory)
 	if err != nil {
 		return nil, imageshare.Internal(op, err)
 	}
-	// One connection that is never recycled: it serialises writes, and for
-	// ":memory:" it is the database itself.
-	write.SetMaxOpenConns(1)
-	write.SetMaxIdleConns(1)
-	write.SetConnMaxLifetime(0)
-	write.SetConnMaxIdleTime(0)
 
 	s := &Store{write: write, read: write}
 	if !memory {
-		// The writer opens first so that the file exists in WAL mode before
-		// any reader connects.
-		if err := write.PingContext(ctx); err != nil {
-			write.Close()
-			return nil, imageshare.Internal(op, err)
-		}
 		readParams := append([]string{"query_only(1)"}, common...)
 		read, err := openDB(dsn(path, readParams, ""))
 		if err != nil {
@@ -86,6 +80,44 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// openWriter opens the single writer connection and, for a file, connects
+// it at once so that the file exists in WAL mode before any reader
+// connects. Switching a new file to WAL takes a lock that busy_timeout
+// does not always wait for: replicas opening one fresh file together (as
+// TestReplicasStartTogether does) could fail with SQLITE_BUSY, so a busy
+// connect is retried for up to busyTimeout.
+func openWriter(ctx context.Context, dsn string, connect bool) (*sql.DB, error) {
+	deadline := time.Now().Add(busyTimeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		write, err := openDB(dsn)
+		if err != nil {
+			return nil, err
+		}
+		// One connection that is never recycled: it serialises writes,
+		// and for ":memory:" it is the database itself.
+		write.SetMaxOpenConns(1)
+		write.SetMaxIdleConns(1)
+		write.SetConnMaxLifetime(0)
+		write.SetConnMaxIdleTime(0)
+		if !connect {
+			return write, nil
+		}
+		err = write.PingContext(ctx)
+		if err == nil {
+			return write, nil
+		}
+		write.Close()
+		if sqliteCode(err)&0xff != sqlite3.SQLITE_BUSY || time.Now().Add(wait).After(deadline) {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }
 
 // dsn builds a modernc.org/sqlite data source name: a file: URI (so that
