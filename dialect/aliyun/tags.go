@@ -44,6 +44,24 @@ func resourceType(p params, required bool) *apiError {
 	return nil
 }
 
+// imageResources reads the images the newer tag actions name:
+// ResourceType (required, image) and ResourceId.N.
+func imageResources(p params) ([]string, *apiError) {
+	if ae := resourceType(p, true); ae != nil {
+		return nil, ae
+	}
+	return p.listUpTo("ResourceId", maxTagResources, tooManyResources)
+}
+
+// imageResource reads the one image the older tag actions (AddTags,
+// RemoveTags) name: ResourceType (required, image) and ResourceId.
+func imageResource(p params) (string, *apiError) {
+	if ae := resourceType(p, true); ae != nil {
+		return "", ae
+	}
+	return p.required("ResourceId")
+}
+
 func tooManyResources() *apiError {
 	return newError(http.StatusBadRequest, "InvalidResourceId.Malformed", "The specified ResourceId is beyond the permitted range: at most %d.", maxTagResources)
 }
@@ -89,10 +107,7 @@ func (h *handler) taggable(ctx context.Context, c *call, f imageshare.ImageFilte
 
 // tagResources serves TagResources: Tag.N is set on every ResourceId.N.
 func (h *handler) tagResources(ctx context.Context, c *call) (any, error) {
-	if ae := resourceType(c.params, true); ae != nil {
-		return nil, ae
-	}
-	ids, ae := c.params.listUpTo("ResourceId", maxTagResources, tooManyResources)
+	ids, ae := imageResources(c.params)
 	if ae != nil {
 		return nil, ae
 	}
@@ -112,10 +127,7 @@ func (h *handler) tagResources(ctx context.Context, c *call) (any, error) {
 // untagResources serves UntagResources: TagKey.N, or every tag with
 // All=true, is removed from every ResourceId.N.
 func (h *handler) untagResources(ctx context.Context, c *call) (any, error) {
-	if ae := resourceType(c.params, true); ae != nil {
-		return nil, ae
-	}
-	ids, ae := c.params.listUpTo("ResourceId", maxTagResources, tooManyResources)
+	ids, ae := imageResources(c.params)
 	if ae != nil {
 		return nil, ae
 	}
@@ -164,10 +176,7 @@ const listTagPage = 50
 // of every image of the caller in the region carrying Tag.N; NextToken
 // is the offset of the next row.
 func (h *handler) listTagResources(ctx context.Context, c *call) (any, error) {
-	if ae := resourceType(c.params, true); ae != nil {
-		return nil, ae
-	}
-	ids, ae := c.params.listUpTo("ResourceId", maxTagResources, tooManyResources)
+	ids, ae := imageResources(c.params)
 	if ae != nil {
 		return nil, ae
 	}
@@ -212,10 +221,7 @@ func (h *handler) listTagResources(ctx context.Context, c *call) (any, error) {
 
 // addTags serves AddTags: Tag.N on the one image ResourceId.
 func (h *handler) addTags(ctx context.Context, c *call) (any, error) {
-	if ae := resourceType(c.params, true); ae != nil {
-		return nil, ae
-	}
-	id, ae := c.params.required("ResourceId")
+	id, ae := imageResource(c.params)
 	if ae != nil {
 		return nil, ae
 	}
@@ -233,10 +239,7 @@ func (h *handler) addTags(ctx context.Context, c *call) (any, error) {
 // is given, as ECS documents) from the one image ResourceId. A Tag.N
 // with a value removes the key only if it has that value.
 func (h *handler) removeTags(ctx context.Context, c *call) (any, error) {
-	if ae := resourceType(c.params, true); ae != nil {
-		return nil, ae
-	}
-	id, ae := c.params.required("ResourceId")
+	id, ae := imageResource(c.params)
 	if ae != nil {
 		return nil, ae
 	}
