@@ -102,6 +102,9 @@ func (m *Main) adminHandlerFor(svc *core.Service) http.Handler {
 	mux.Handle("GET /metrics", m.Metrics.Handler())
 	mux.Handle("/console/", m.console(svc, false, true))
 	m.mountAdmin(mux, svc)
+	if m.Config.Pprof {
+		mountPprof(mux)
+	}
 	return mux
 }
 

@@ -66,6 +66,12 @@ type Config struct {
 	// (and /healthz), off the tenants' port:
 	// on Listen those paths then answer 404 (docs/deploy.md).
 	AdminListen string
+	// Pprof serves Go's runtime profiles (net/http/pprof) at /debug/pprof/
+	// on the admin listener, for profiling a running server (the
+	// benchmark's -profile; docs/deploy.md). Off by default; it needs
+	// AdminListen, so that profiles are never served on the tenants'
+	// port: a CPU profile costs the server while it runs.
+	Pprof bool
 	// BuildDuration is how long a custom image build takes; 0 (or a
 	// negative value) means builds finish at once, as --build-duration 0
 	// does. DefaultConfig's is imageshare.DefaultBuildDuration (3s).

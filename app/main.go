@@ -69,6 +69,9 @@ func New(cfg Config) *Main {
 
 // Open opens the store, loads the seed and demo data, and starts serving.
 func (m *Main) Open(ctx context.Context) error {
+	if m.Config.Pprof && m.Config.AdminListen == "" {
+		return errors.New("pprof needs admin-listen: profiles are served on the admin listener only")
+	}
 	if err := m.OpenService(ctx); err != nil {
 		return err
 	}

@@ -94,6 +94,7 @@ func serveSettings() []*setting {
 		{name: "admin-token", secret: true, usage: "bearer token of the admin API at /admin/; empty turns it off (prefer the file or env: flags show in ps)"},
 		{name: "console-secret", secret: true, usage: "at least 32 bytes from which every replica derives the web console's session and CSRF signing key, so sessions survive restarts and need no sticky routing; empty: a random key per process (prefer the file or env: flags show in ps)"},
 		{name: "admin-listen", usage: "address of a second listener serving /metrics, /admin/ and /console/admin/ only (those paths are then 404 on listen); empty: all on listen"},
+		{name: "pprof", kind: kindBool, def: "false", usage: "serve Go's runtime profiles at /debug/pprof/ on the admin listener (needs admin-listen; never on listen)"},
 		{name: "build-duration", kind: kindDuration, def: d.BuildDuration.String(), usage: "how long a custom image build takes; 0 finishes builds at once"},
 		{name: "instance-duration", kind: kindDuration, def: d.InstanceDuration.String(), usage: "how long an instance takes to start or stop; 0 at once"},
 		{name: "max-instances-per-account", kind: kindInt, def: strconv.Itoa(d.Limits.MaxInstances), usage: "instances one account may have; negative means no bound"},
@@ -399,6 +400,7 @@ func (c *serveConfig) appConfig() app.Config {
 		AdminToken:            c.str("admin-token"),
 		ConsoleSecret:         c.str("console-secret"),
 		AdminListen:           c.str("admin-listen"),
+		Pprof:                 c.boolean("pprof"),
 		BuildDuration:         c.duration("build-duration"), // 0: at once, as in app.Config
 		InstanceDuration:      c.duration("instance-duration"),
 		RateLimitPerKey:       c.float("rate-limit-per-key"),
