@@ -25,7 +25,10 @@ import (
 
 // loadConfig is one run.
 type loadConfig struct {
-	Addr     string        // host:port to dial
+	Addr string // host:port to dial
+	// Addrs, when set, are several servers (replicas on one database):
+	// worker w dials Addrs[w % len(Addrs)], so connections spread evenly.
+	Addrs    []string
 	Conns    int           // workers, one connection each
 	Warmup   time.Duration // requests in this first period are not counted
 	Duration time.Duration // the measured period after the warm-up
@@ -121,6 +124,10 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func runWorker(ctx context.Context, cfg loadConfig, w int, next requestFunc, check checkFunc,
 	measureFrom, measureTo time.Time, st *workerStats) {
 	rng := rand.New(rand.NewPCG(uint64(w)+1, uint64(time.Now().UnixNano())))
+	addr := cfg.Addr
+	if len(cfg.Addrs) > 0 {
+		addr = cfg.Addrs[w%len(cfg.Addrs)]
+	}
 	var conn net.Conn
 	var br *bufio.Reader
 	defer func() {
@@ -136,7 +143,7 @@ func runWorker(ctx context.Context, cfg loadConfig, w int, next requestFunc, che
 			return
 		}
 		if conn == nil {
-			if conn, err = net.DialTimeout("tcp", cfg.Addr, cfg.Timeout); err != nil {
+			if conn, err = net.DialTimeout("tcp", addr, cfg.Timeout); err != nil {
 				st.fail(err)
 				if time.Now().After(measureTo) {
 					return

@@ -87,18 +87,18 @@ func (r *report) sweepPlots(name string) (rpsPlot, p99Plot *plot.Plot, ok bool, 
 		}
 		ok = true
 		c := palette[k%len(palette)]
-		if err := addLine(rpsPlot, "imageshare "+s.Spec.Name, c, nil, series(sc.Imageshare, func(m *measurement) float64 { return m.RPS })); err != nil {
+		if err := addLine(rpsPlot, "imageshare "+r.label(s), c, nil, series(sc.Imageshare, func(m *measurement) float64 { return m.RPS })); err != nil {
 			return nil, nil, false, err
 		}
-		if err := addLine(p99Plot, "imageshare "+s.Spec.Name, c, nil, series(sc.Imageshare, func(m *measurement) float64 { return m.P99 })); err != nil {
+		if err := addLine(p99Plot, "imageshare "+r.label(s), c, nil, series(sc.Imageshare, func(m *measurement) float64 { return m.P99 })); err != nil {
 			return nil, nil, false, err
 		}
 		switch {
 		case len(sc.Bare) > 0:
-			if err := addLine(rpsPlot, "bare net/http "+s.Spec.Name, c, dashed, series(sc.Bare, func(m *measurement) float64 { return m.RPS })); err != nil {
+			if err := addLine(rpsPlot, "bare net/http "+r.label(s), c, dashed, series(sc.Bare, func(m *measurement) float64 { return m.RPS })); err != nil {
 				return nil, nil, false, err
 			}
-			if err := addLine(p99Plot, "bare net/http "+s.Spec.Name, c, dashed, series(sc.Bare, func(m *measurement) float64 { return m.P99 })); err != nil {
+			if err := addLine(p99Plot, "bare net/http "+r.label(s), c, dashed, series(sc.Bare, func(m *measurement) float64 { return m.P99 })); err != nil {
 				return nil, nil, false, err
 			}
 		case sc.Write && r.Commits != nil && k == 0:
@@ -133,6 +133,9 @@ func (r *report) sizePlot() (*plot.Plot, bool, error) {
 		c := palette[k%len(palette)]
 		var mine, bare plotter.XYs
 		for _, s := range r.Sizes {
+			if s.targetKey() != "sqlite" {
+				continue // one line per scenario: SQLite's
+			}
 			sc := s.scenario(name)
 			if m := fixedOf(sc, r.Options.FixedConns); m != nil && m.P99 > 0 {
 				mine = append(mine, plotter.XY{X: float64(s.Spec.Images), Y: m.P99})

@@ -22,6 +22,12 @@ type report struct {
 
 	Commits *commitResult `json:"raw_commits"`
 	Sizes   []*sizeReport `json:"datasets"`
+
+	// PostgreSQL runs: the server, and its raw durable commits.
+	Postgres  *pgInfo       `json:"postgres,omitempty"`
+	PGCommits *commitResult `json:"postgres_raw_commits,omitempty"`
+	// Baseline is the before/after comparison (-baseline).
+	Baseline *baselineReport `json:"baseline,omitempty"`
 }
 
 type machine struct {
@@ -51,7 +57,57 @@ type sizeReport struct {
 	RSSEndMB    float64   `json:"rss_end_mb"`
 	RSSPeakMB   float64   `json:"rss_peak_mb"`
 
+	// Store is "sqlite" (or empty, in runs made before PostgreSQL was
+	// measured) or "postgres"; Replicas is how many imageshare processes
+	// served the database (RSS is the largest of theirs).
+	Store    string         `json:"store,omitempty"`
+	Replicas int            `json:"replicas,omitempty"`
+	PGLoad   *pgLoad        `json:"postgres_load,omitempty"`
+	PGBench  *pgbenchResult `json:"pgbench,omitempty"`
+
 	Scenarios []*scenarioReport `json:"scenarios"`
+}
+
+// targetKey names how the dataset was served: "sqlite", "postgres" or
+// "postgres-2" (two replicas).
+func (sr *sizeReport) targetKey() string {
+	if sr.Store == "" || sr.Store == "sqlite" {
+		return "sqlite"
+	}
+	if sr.Replicas > 1 {
+		return fmt.Sprintf("%s-%d", sr.Store, sr.Replicas)
+	}
+	return sr.Store
+}
+
+// target says it in words.
+func (sr *sizeReport) target() string {
+	if sr.Store == "" || sr.Store == "sqlite" {
+		return "SQLite"
+	}
+	if sr.Replicas > 1 {
+		return fmt.Sprintf("PostgreSQL, %d replicas", sr.Replicas)
+	}
+	return "PostgreSQL, 1 replica"
+}
+
+// label heads the dataset's columns: the dataset alone when every run
+// is on SQLite (as before PostgreSQL was measured).
+func (r *report) label(sr *sizeReport) string {
+	for _, s := range r.Sizes {
+		if s.targetKey() != "sqlite" {
+			return sr.Spec.Name + " " + sr.targetKey()
+		}
+	}
+	return sr.Spec.Name
+}
+
+// rawCommits is the write limit of sr's store.
+func (r *report) rawCommits(sr *sizeReport) *commitResult {
+	if sr.targetKey() == "sqlite" {
+		return r.Commits
+	}
+	return r.PGCommits
 }
 
 type scenarioReport struct {
@@ -63,6 +119,9 @@ type scenarioReport struct {
 	ResponseBytes int            `json:"response_bytes"`
 	Imageshare    []*measurement `json:"imageshare"`
 	Bare          []*measurement `json:"bare,omitempty"`
+	// Profile is the CPU profile of the server at the fixed connection
+	// count (-profile).
+	Profile string `json:"profile,omitempty"`
 }
 
 // measurement is one load run and the CPU each side used during it, in
@@ -189,12 +248,23 @@ func (r *report) markdown() string {
 	if c := r.Commits; c != nil {
 		w("Raw durable single-row commits on this disk: %.0f/s (p50 %.2f ms, p99 %.2f ms).\n\n", c.PerSec, c.P50, c.P99)
 	}
+	if pg := r.Postgres; pg != nil {
+		w("PostgreSQL %s: %s", pg.Version, pg.Server)
+		if pg.Settings != "" {
+			w(" (`%s`; fsync and synchronous_commit on)", pg.Settings)
+		}
+		w(".")
+		if c := r.PGCommits; c != nil {
+			w(" Its raw durable single-row commits: %.0f/s (p50 %.2f ms, p99 %.2f ms).", c.PerSec, c.P50, c.P99)
+		}
+		w(" Its raw read limit is pgbench's select-only rate (`pgbench -S -M prepared`, as many clients as connections), measured before each PostgreSQL run.\n\n")
+	}
 
 	w("### Throughput as a ratio of this machine's limit (at %d connections)\n\n", r.Options.FixedConns)
 	w("Reads against the bare net/http server answering the same requests with as many bytes; writes against raw durable single-row commits.\n\n")
 	w("| scenario | dialect |")
 	for _, s := range r.Sizes {
-		w(" %s: ratio | %s: req/s (limit) |", s.Spec.Name, s.Spec.Name)
+		w(" %s: ratio | %s: req/s (limit) |", r.label(s), r.label(s))
 	}
 	b.WriteString("\n|---|---|" + strings.Repeat("---|---|", len(r.Sizes)) + "\n")
 	for _, name := range r.scenarioNames() {
@@ -209,20 +279,24 @@ func (r *report) markdown() string {
 	w("\n### Latency at %d connections (ms)\n\n", r.Options.FixedConns)
 	w("| scenario |")
 	for _, s := range r.Sizes {
-		w(" %s p50 | %s p99 | %s max | bare p99 |", s.Spec.Name, s.Spec.Name, s.Spec.Name)
+		w(" %s p50 | %s p99 | %s max | bare p99 |", r.label(s), r.label(s), r.label(s))
 	}
-	if len(r.Sizes) > 1 {
-		w(" p99 %s / p99 %s |", r.Sizes[len(r.Sizes)-1].Spec.Name, r.Sizes[0].Spec.Name)
+	groups := r.targetGroups()
+	for _, g := range groups {
+		if len(g) > 1 {
+			w(" p99 %s / p99 %s |", r.label(g[len(g)-1]), r.label(g[0]))
+		}
 	}
 	b.WriteString("\n|---|" + strings.Repeat("---|---|---|---|", len(r.Sizes)))
-	if len(r.Sizes) > 1 {
-		w("---|")
+	for _, g := range groups {
+		if len(g) > 1 {
+			w("---|")
+		}
 	}
 	w("\n")
 	for _, name := range r.scenarioNames() {
 		w("| %s |", name)
-		var first, last float64
-		for k, s := range r.Sizes {
+		for _, s := range r.Sizes {
 			sc := s.scenario(name)
 			m := fixedOf(sc, r.Options.FixedConns)
 			if m == nil {
@@ -234,16 +308,14 @@ func (r *report) markdown() string {
 				bare = fmt.Sprintf("%.2f", bm.P99)
 			}
 			w(" %.2f | %.2f | %.2f | %s |", m.P50, m.P99, m.Max, bare)
-			if k == 0 {
-				first = m.P99
-			}
-			last = m.P99
 		}
-		if len(r.Sizes) > 1 {
-			if first > 0 && last > 0 {
-				w(" %.2f× |", last/first)
-			} else {
-				w(" – |")
+		for _, g := range groups {
+			if len(g) > 1 {
+				if growth, ok := r.p99Growth(g, name); ok {
+					w(" %.2f× |", growth)
+				} else {
+					w(" – |")
+				}
 			}
 		}
 		w("\n")
@@ -255,14 +327,14 @@ func (r *report) markdown() string {
 			if len(sc.Imageshare) < 2 {
 				continue
 			}
-			w("%s, dataset %s:\n\n| connections | imageshare req/s | p99 | bare req/s | bare p99 | ratio | server CPU | client CPU |\n|---|---|---|---|---|---|---|---|\n", sc.Name, s.Spec.Name)
+			w("%s, dataset %s:\n\n| connections | imageshare req/s | p99 | bare req/s | bare p99 | ratio | server CPU | client CPU |\n|---|---|---|---|---|---|---|---|\n", sc.Name, r.label(s))
 			for _, m := range sc.Imageshare {
 				limit, lp99, ratio := "–", "–", "–"
 				if bm := at(sc.Bare, m.Conns); bm != nil {
 					limit, lp99 = fmt.Sprintf("%.0f", bm.RPS), fmt.Sprintf("%.2f", bm.P99)
 					ratio = fmt.Sprintf("%.0f%%", 100*m.RPS/bm.RPS)
-				} else if sc.Write && r.Commits != nil {
-					ratio = fmt.Sprintf("%.0f%% of raw commits", 100*m.RPS/r.Commits.PerSec)
+				} else if c := r.rawCommits(s); sc.Write && c != nil {
+					ratio = fmt.Sprintf("%.0f%% of raw commits", 100*m.RPS/c.PerSec)
 				}
 				w("| %d | %.0f | %.2f | %s | %s | %s | %.2f | %.2f |\n", m.Conns, m.RPS, m.P99, limit, lp99, ratio, m.ServerCPU, m.ClientCPU)
 			}
@@ -272,17 +344,32 @@ func (r *report) markdown() string {
 
 	w("### Memory and start-up\n\n| dataset | images + versions | shares | database | generated in | ready after | RSS at start | RSS after load | peak RSS |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Sizes {
-		w("| %s | %d + %d | %d | %.0f MB | %.0f s | %.0f ms | %.1f MB | %.1f MB | %.1f MB |\n", s.Spec.Name, s.Spec.Images, s.Spec.Community,
-			s.Spec.Shares, float64(s.Dataset.Bytes)/1e6, s.Dataset.Seconds, s.ReadyMs, s.RSSStartMB, s.RSSEndMB, s.RSSPeakMB)
+		size, took := float64(s.Dataset.Bytes)/1e6, fmt.Sprintf("%.0f s", s.Dataset.Seconds)
+		if l := s.PGLoad; l != nil {
+			size = float64(l.Bytes) / 1e6
+			took = fmt.Sprintf("%.0f s (COPY) + %.0f s (VACUUM ANALYZE)", l.LoadSeconds, l.VacuumSeconds)
+			if l.Reused {
+				took += ", loaded by an earlier run"
+			}
+		}
+		w("| %s | %d + %d | %d | %.0f MB | %s | %.0f ms | %.1f MB | %.1f MB | %.1f MB |\n", r.label(s), s.Spec.Images, s.Spec.Community,
+			s.Spec.Shares, size, took, s.ReadyMs, s.RSSStartMB, s.RSSEndMB, s.RSSPeakMB)
+	}
+	if r.Postgres != nil {
+		w("\nA PostgreSQL dataset is the SQLite one copied by the store's own export and import (COPY through pgx, one transaction); " +
+			"with several replicas RSS is the largest replica's.\n")
 	}
 	for _, s := range r.Sizes {
 		for _, sc := range s.Scenarios {
 			if sc.Unmeasurable != "" {
-				w("\n%s is not yet measurable on dataset %s: %s\n", sc.Name, s.Spec.Name, sc.Unmeasurable)
+				w("\n%s is not yet measurable on dataset %s: %s\n", sc.Name, r.label(s), sc.Unmeasurable)
 			}
 		}
 	}
 	w("\n")
+	r.targetsMarkdown(w)
+	r.Baseline.markdown(w)
+	r.profilesMarkdown(w)
 	return b.String()
 }
 
@@ -308,16 +395,22 @@ func (r *report) ratioCell(s *sizeReport, name string) (string, string) {
 		return "–", "–"
 	}
 	if sc.Write {
-		if r.Commits == nil {
+		c := r.rawCommits(s)
+		if c == nil {
 			return "–", fmt.Sprintf("%.0f", m.RPS)
 		}
-		return fmt.Sprintf("**%.0f%%** of raw commits", 100*m.RPS/r.Commits.PerSec), fmt.Sprintf("%.0f (%.0f)", m.RPS, r.Commits.PerSec)
+		return fmt.Sprintf("**%.0f%%** of raw commits", 100*m.RPS/c.PerSec), fmt.Sprintf("%.0f (%.0f)", m.RPS, c.PerSec)
 	}
 	bm := at(sc.Bare, m.Conns)
 	if bm == nil || bm.RPS == 0 {
 		return "–", fmt.Sprintf("%.0f", m.RPS)
 	}
-	return fmt.Sprintf("**%.0f%%**", 100*m.RPS/bm.RPS), fmt.Sprintf("%.0f (%.0f)", m.RPS, bm.RPS)
+	ratio, abs := fmt.Sprintf("**%.0f%%**", 100*m.RPS/bm.RPS), fmt.Sprintf("%.0f (%.0f)", m.RPS, bm.RPS)
+	if pb := s.PGBench; pb != nil && pb.TPS > 0 {
+		ratio += fmt.Sprintf(" of bare, %.0f%% of pgbench -S", 100*m.RPS/pb.TPS)
+		abs = fmt.Sprintf("%.0f (%.0f bare, %.0f pgbench)", m.RPS, bm.RPS, pb.TPS)
+	}
+	return ratio, abs
 }
 
 func (r *report) scenarioNames() []string {

@@ -17,10 +17,20 @@ import (
 )
 
 // buildServer builds the imageshare binary into dir, as an operator would
-// run it (no race detector, default flags).
+// run it (no race detector, default flags), in the server's own module
+// (the replace target of this module's go.mod): its go.sum, not this
+// module's, lists the server's dependencies.
 func buildServer(ctx context.Context, dir string) (string, error) {
-	bin := filepath.Join(dir, "imageshare")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/imageshare/imageshare/cmd/imageshare")
+	bin, err := filepath.Abs(filepath.Join(dir, "imageshare"))
+	if err != nil {
+		return "", err
+	}
+	root, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "github.com/imageshare/imageshare").Output()
+	if err != nil {
+		return "", fmt.Errorf("go list -m github.com/imageshare/imageshare: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/imageshare")
+	cmd.Dir = strings.TrimSpace(string(root))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build imageshare: %v\n%s", err, out)
 	}
@@ -29,11 +39,14 @@ func buildServer(ctx context.Context, dir string) (string, error) {
 
 // process is a server the benchmark started as a child process.
 type process struct {
-	cmd     *exec.Cmd
-	URL     string // http://127.0.0.1:PORT
-	Addr    string // 127.0.0.1:PORT
-	done    chan struct{}
-	logFile *os.File
+	cmd  *exec.Cmd
+	URL  string // http://127.0.0.1:PORT
+	Addr string // 127.0.0.1:PORT
+	// AdminURL is the admin listener's base URL, when the server was
+	// started with one (for profiles).
+	AdminURL string
+	done     chan struct{}
+	logFile  *os.File
 
 	// ListeningAfter is the time from exec to the "listening" line,
 	// ReadyAfter to the first 200 from the readiness URL.
@@ -44,7 +57,10 @@ type process struct {
 // startProcess runs bin with args, waits for the line "<prefix> URL ..." on
 // its standard output, then polls URL+readyPath until it answers 200. Its
 // standard error goes to logPath.
-func startProcess(ctx context.Context, bin string, args []string, prefix, readyPath, logPath string) (*process, error) {
+//
+// With adminPrefix set, it also waits for the line "<adminPrefix> URL",
+// the admin listener's address.
+func startProcess(ctx context.Context, bin string, args []string, prefix, readyPath, logPath string, adminPrefix ...string) (*process, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -65,7 +81,7 @@ func startProcess(ctx context.Context, bin string, args []string, prefix, readyP
 	}
 	go func() { _ = cmd.Wait(); close(p.done) }()
 
-	urls := make(chan string, 1)
+	urls, adminURLs := make(chan string, 1), make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
@@ -73,6 +89,14 @@ func startProcess(ctx context.Context, bin string, args []string, prefix, readyP
 				select {
 				case urls <- strings.Fields(rest)[0]:
 				default:
+				}
+			}
+			if len(adminPrefix) > 0 {
+				if rest, ok := strings.CutPrefix(sc.Text(), adminPrefix[0]+" "); ok {
+					select {
+					case adminURLs <- strings.Fields(rest)[0]:
+					default:
+					}
 				}
 			}
 		}
@@ -91,6 +115,16 @@ func startProcess(ctx context.Context, bin string, args []string, prefix, readyP
 		return nil, ctx.Err()
 	}
 	p.Addr = strings.TrimPrefix(p.URL, "http://")
+	if len(adminPrefix) > 0 {
+		select {
+		case p.AdminURL = <-adminURLs:
+		case <-p.done:
+			return nil, fmt.Errorf("%s exited before naming its admin listener; see %s", filepath.Base(bin), logPath)
+		case <-time.After(time.Minute):
+			p.Kill()
+			return nil, fmt.Errorf("%s did not name its admin listener; see %s", filepath.Base(bin), logPath)
+		}
+	}
 	client := &http.Client{Timeout: time.Second}
 	for {
 		resp, err := client.Get(p.URL + readyPath)
