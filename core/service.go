@@ -166,16 +166,17 @@ func (s *Service) ownedImage(ctx context.Context, c imageshare.Caller, imageID, 
 }
 
 // owned is ownedImage's verdict on im, as found by the store with err.
+// The not-found error is made only when it is the verdict: formatting it
+// on every found image cost each hot read a Sprintf and two allocations.
 func owned(c imageshare.Caller, imageID, region string, im *imageshare.Image, err error) (*imageshare.Image, error) {
-	notFound := imageshare.Errorf(imageshare.KindNotFound, imageshare.ReasonImageNotFound, "image %q does not exist", imageID)
 	if imageshare.IsKind(err, imageshare.KindNotFound) {
-		return nil, notFound
+		return nil, imageNotFound(imageID)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if im.OwnerID == 0 || im.OwnerID != c.AccountID || (region != "" && im.Region != region) {
-		return nil, notFound
+		return nil, imageNotFound(imageID)
 	}
 	return im, nil
 }

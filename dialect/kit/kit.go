@@ -142,8 +142,10 @@ func (d *Dialect) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if internal {
 			d.Log.Error("request failed", "dialect", d.Name, "request_id", id, "action", ex.Action, "code", e.Code, "err", err)
 		}
-		d.Log.Debug("request", "dialect", d.Name, "request_id", id, "action", ex.Action, "code", e.Code,
-			"message", e.Message, "account", ex.Caller.AccountID, "took", time.Since(start))
+		if d.debug(r.Context()) {
+			d.Log.Debug("request", "dialect", d.Name, "request_id", id, "action", ex.Action, "code", e.Code,
+				"message", e.Message, "account", ex.Caller.AccountID, "took", time.Since(start))
+		}
 		d.fail(w, ex, e)
 		return
 	}
@@ -153,8 +155,18 @@ func (d *Dialect) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ex.info.Code = d.OK
-	d.Log.Debug("request", "dialect", d.Name, "request_id", id, "action", ex.Action, "code", d.OK,
-		"account", ex.Caller.AccountID, "took", time.Since(start))
+	if d.debug(r.Context()) {
+		d.Log.Debug("request", "dialect", d.Name, "request_id", id, "action", ex.Action, "code", d.OK,
+			"account", ex.Caller.AccountID, "took", time.Since(start))
+	}
+}
+
+// debug says whether the per-request debug line is logged. Asked first
+// because the line's arguments (boxed into interfaces, the clock read)
+// cost every request even when the level is off, as it is by default:
+// the request log line (internal/obs) is the one operators read.
+func (d *Dialect) debug(ctx context.Context) bool {
+	return d.Log.Enabled(ctx, slog.LevelDebug)
 }
 
 // fail writes e, whose envelope always encodes (it is strings and numbers).

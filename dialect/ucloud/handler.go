@@ -283,28 +283,51 @@ func (h *handler) stringAccountIDs(r *http.Request) bool {
 }
 
 // envelope builds a response body: Action and RetCode, then Message on
-// errors or the fields of the marshalled result object on success.
+// errors or the fields of the marshalled result object on success. It
+// appends into one buffer: a read answers this on every request.
 func envelope(action string, code int, msg string, result []byte) []byte {
-	var b strings.Builder
-	b.WriteByte('{')
+	b := make([]byte, 0, 48+len(action)+len(msg)+len(result))
+	b = append(b, '{')
 	if action != "" {
-		b.WriteString(`"Action":`)
-		b.Write(mustJSON(action + "Response"))
-		b.WriteByte(',')
+		b = append(b, `"Action":`...)
+		b = appendJSONString(b, action+"Response")
+		b = append(b, ',')
 	}
-	b.WriteString(`"RetCode":`)
-	b.Write(mustJSON(code))
+	b = append(b, `"RetCode":`...)
+	b = strconv.AppendInt(b, int64(code), 10)
 	if code != CodeOK {
-		b.WriteString(`,"Message":`)
-		b.Write(mustJSON(msg))
+		b = append(b, `,"Message":`...)
+		b = appendJSONString(b, msg)
 	}
 	if len(result) > 2 {
-		b.WriteByte(',')
-		b.Write(result[1:])
+		b = append(b, ',')
+		b = append(b, result[1:]...)
 	} else {
-		b.WriteByte('}')
+		b = append(b, '}')
 	}
-	return []byte(b.String())
+	return b
+}
+
+// jsonAppender is a result that writes its own JSON: exactly the bytes
+// json.Marshal would, without reflection (a test compares the two). The
+// hot read's answer is one (share.go).
+type jsonAppender interface {
+	appendJSON(b []byte) []byte
+}
+
+// appendJSONString appends s as json.Marshal writes a string. Plain
+// printable ASCII, which is nearly every name and id, is copied as is;
+// anything json.Marshal escapes (quotes, backslashes, control characters,
+// the HTML characters <, > and &, any non-ASCII) goes through it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return append(b, mustJSON(s)...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // write writes the envelope: HTTP 200 always, RetCode 0 and the fields
@@ -317,9 +340,15 @@ func write(w http.ResponseWriter, ex *kit.Exchange, result any, e *kit.Error) er
 		writeJSON(w, envelope(action, code, e.Message, nil))
 		return nil
 	}
-	body, err := json.Marshal(result)
-	if err != nil || len(body) < 2 || body[0] != '{' {
-		return fmt.Errorf("response of %s does not marshal to an object: %v", action, err)
+	var body []byte
+	if a, ok := result.(jsonAppender); ok {
+		body = a.appendJSON(nil)
+	} else {
+		var err error
+		body, err = json.Marshal(result)
+		if err != nil || len(body) < 2 || body[0] != '{' {
+			return fmt.Errorf("response of %s does not marshal to an object: %v", action, err)
+		}
 	}
 	writeJSON(w, envelope(action, CodeOK, "", body))
 	return nil

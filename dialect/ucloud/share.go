@@ -33,6 +33,29 @@ type describeShareAccountsResponse struct {
 	AccountSet []sharedAccount `json:"AccountSet"`
 }
 
+// appendJSON writes what json.Marshal writes for r (the hot read's
+// answer), without its reflection and per-field MarshalJSON calls.
+func (r describeShareAccountsResponse) appendJSON(b []byte) []byte {
+	b = append(b, `{"AccountSet":[`...)
+	for i, a := range r.AccountSet {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"AccountId":`...)
+		if a.AccountId.asString {
+			b = append(b, '"')
+			b = strconv.AppendInt(b, a.AccountId.id, 10)
+			b = append(b, '"')
+		} else {
+			b = strconv.AppendInt(b, a.AccountId.id, 10)
+		}
+		b = append(b, `,"AccountName":`...)
+		b = appendJSONString(b, a.AccountName)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
 // sharePageSize is how many shares one store read returns; the whole list
 // is returned in one response (50 accounts by default).
 const sharePageSize = 100

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,6 +34,9 @@ type Metrics struct {
 	shareChanges *prometheus.CounterVec   // change
 	buildInfo    prometheus.Gauge         // constant labels version, revision
 	faults       *prometheus.CounterVec   // dialect, action, kind
+
+	series      sync.Map // requestLabels -> *requestSeries
+	storeSeries sync.Map // store method -> prometheus.Observer
 }
 
 // Label values for requests that name no action the dialect serves; the
@@ -109,8 +113,30 @@ func (m *Metrics) observeRequest(dialect, action, code string, d time.Duration) 
 	if action == "" {
 		action = unknownAction
 	}
-	m.requests.WithLabelValues(dialect, action, code).Inc()
-	m.latency.WithLabelValues(dialect, action).Observe(d.Seconds())
+	key := requestLabels{dialect, action, code}
+	s, ok := m.series.Load(key)
+	if !ok {
+		s, _ = m.series.LoadOrStore(key, &requestSeries{
+			count:   m.requests.WithLabelValues(dialect, action, code),
+			latency: m.latency.WithLabelValues(dialect, action),
+		})
+	}
+	rs := s.(*requestSeries)
+	rs.count.Inc()
+	rs.latency.Observe(d.Seconds())
+}
+
+// requestLabels are the labels of one request series.
+type requestLabels struct{ dialect, action, code string }
+
+// requestSeries are the children of the request metrics for one set of
+// labels, kept so that a request does not hash and look its labels up in
+// the vectors again (WithLabelValues, under the vector's lock). The label
+// values are bounded (action and code tables, never a caller's string),
+// and so is this map.
+type requestSeries struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 // WatchStore registers the gauges read from the store at scrape time:

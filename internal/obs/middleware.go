@@ -1,6 +1,7 @@
 package obs
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -63,11 +64,11 @@ func Middleware(next http.Handler, m *Metrics, log *slog.Logger) http.Handler {
 			}
 			switch {
 			case v != nil:
-				log.LogAttrs(r.Context(), slog.LevelError, "request panicked", append(attrs, slog.Any("panic", v))...)
+				logLine(r.Context(), log, slog.LevelError, "request panicked", append(attrs, slog.Any("panic", v)))
 			case info.Dialect == "":
-				log.LogAttrs(r.Context(), slog.LevelDebug, requestMessage, attrs...)
+				logLine(r.Context(), log, slog.LevelDebug, requestMessage, attrs)
 			default:
-				log.LogAttrs(r.Context(), slog.LevelInfo, requestMessage, attrs...)
+				logLine(r.Context(), log, slog.LevelInfo, requestMessage, attrs)
 			}
 			if info.Dialect != "" {
 				m.observeRequest(info.Dialect, info.Action, info.Code, took)
@@ -78,6 +79,21 @@ func Middleware(next http.Handler, m *Metrics, log *slog.Logger) http.Handler {
 		}()
 		next.ServeHTTP(rec, r.WithContext(reqlog.NewContext(r.Context(), info)))
 	})
+}
+
+// logLine hands one record straight to log's handler: the line
+// Logger.LogAttrs would write, without the caller's program counter it
+// captures (runtime.Callers) on every request for a source location that
+// the server's handlers never print and that would name this function
+// anyway.
+func logLine(ctx context.Context, log *slog.Logger, level slog.Level, msg string, attrs []slog.Attr) {
+	h := log.Handler()
+	if !h.Enabled(ctx, level) {
+		return
+	}
+	rec := slog.NewRecord(time.Now(), level, msg, 0)
+	rec.AddAttrs(attrs...)
+	_ = h.Handle(ctx, rec)
 }
 
 // requestMessage is the message of the one line logged per request

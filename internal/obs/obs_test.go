@@ -1,6 +1,7 @@
 package obs
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -117,4 +118,46 @@ func TestBuildInfoMetric(t *testing.T) {
 		return
 	}
 	t.Fatal("no imageshare_build_info metric")
+}
+
+// The request line keeps its message, level and fields, in this order,
+// when written straight to the handler (logLine); a debug-level request
+// (no dialect) is not written at info level.
+func TestMiddleware_RequestLineFields(t *testing.T) {
+	var buf strings.Builder
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	h := Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/dialect" {
+			info := reqlog.From(r.Context())
+			info.Dialect, info.Action, info.Code, info.AccountID, info.RequestID = "ucloud", "DescribeCompShareImages", "0", 42, "rid-1"
+			w.WriteHeader(http.StatusAccepted)
+		}
+	}), NewMetrics(), log)
+	req := httptest.NewRequest(http.MethodPost, "/dialect?secret=x", nil)
+	req.RemoteAddr = "192.0.2.7:4711"
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("%d lines, want 1:\n%s", len(lines), buf.String())
+	}
+	var keys []string
+	for _, f := range strings.Fields(lines[0]) {
+		if k, _, ok := strings.Cut(f, "="); ok {
+			keys = append(keys, k)
+		}
+	}
+	want := "time level msg request_id dialect action account code status latency_ms method path remote"
+	if strings.Join(keys, " ") != want {
+		t.Errorf("fields %q, want %q", strings.Join(keys, " "), want)
+	}
+	for _, part := range []string{`level=INFO`, `msg="http request"`, `request_id=rid-1`, `dialect=ucloud`, `action=DescribeCompShareImages`,
+		`account=42`, `code=0`, `status=202`, `method=POST`, `path=/dialect`, `remote=192.0.2.7`} {
+		if !strings.Contains(lines[0], part) {
+			t.Errorf("line lacks %s: %s", part, lines[0])
+		}
+	}
+	if strings.Contains(lines[0], "secret") || strings.Contains(lines[0], "source") {
+		t.Errorf("line carries the query or a source: %s", lines[0])
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/imageshare/imageshare"
 )
 
@@ -23,7 +25,12 @@ type instrumentedStore struct {
 
 // observe records one call that started at start and ended with err.
 func (s *instrumentedStore) observe(method string, start time.Time, err error) {
-	s.m.storeLatency.WithLabelValues(method).Observe(time.Since(start).Seconds())
+	o, ok := s.m.storeSeries.Load(method)
+	if !ok {
+		// Methods are the Store interface's names: a bounded set.
+		o, _ = s.m.storeSeries.LoadOrStore(method, s.m.storeLatency.WithLabelValues(method))
+	}
+	o.(prometheus.Observer).Observe(time.Since(start).Seconds())
 	if err == nil {
 		return
 	}
