@@ -286,15 +286,7 @@ func (h *handler) stringAccountIDs(r *http.Request) bool {
 // errors or the fields of the marshalled result object on success. It
 // appends into one buffer: a read answers this on every request.
 func envelope(action string, code int, msg string, result []byte) []byte {
-	b := make([]byte, 0, 48+len(action)+len(msg)+len(result))
-	b = append(b, '{')
-	if action != "" {
-		b = append(b, `"Action":`...)
-		b = appendJSONString(b, action+"Response")
-		b = append(b, ',')
-	}
-	b = append(b, `"RetCode":`...)
-	b = strconv.AppendInt(b, int64(code), 10)
+	b := envelopeHead(make([]byte, 0, 48+len(action)+len(msg)+len(result)), action, code)
 	if code != CodeOK {
 		b = append(b, `,"Message":`...)
 		b = appendJSONString(b, msg)
@@ -306,6 +298,18 @@ func envelope(action string, code int, msg string, result []byte) []byte {
 		b = append(b, '}')
 	}
 	return b
+}
+
+// envelopeHead appends the envelope's opening: Action and RetCode.
+func envelopeHead(b []byte, action string, code int) []byte {
+	b = append(b, '{')
+	if action != "" {
+		b = append(b, `"Action":`...)
+		b = appendJSONString(b, action+"Response")
+		b = append(b, ',')
+	}
+	b = append(b, `"RetCode":`...)
+	return strconv.AppendInt(b, int64(code), 10)
 }
 
 // jsonAppender is a result that writes its own JSON: exactly the bytes
@@ -340,15 +344,23 @@ func write(w http.ResponseWriter, ex *kit.Exchange, result any, e *kit.Error) er
 		writeJSON(w, envelope(action, code, e.Message, nil))
 		return nil
 	}
-	var body []byte
 	if a, ok := result.(jsonAppender); ok {
-		body = a.appendJSON(nil)
-	} else {
-		var err error
-		body, err = json.Marshal(result)
-		if err != nil || len(body) < 2 || body[0] != '{' {
-			return fmt.Errorf("response of %s does not marshal to an object: %v", action, err)
+		// The result's object is appended after the head in the same
+		// buffer, its '{' becoming the comma (or the closing brace of an
+		// empty one): what envelope makes of the marshalled object.
+		b := envelopeHead(make([]byte, 0, 1024), action, CodeOK)
+		mark := len(b)
+		if b = a.appendJSON(b); len(b)-mark > 2 {
+			b[mark] = ','
+		} else {
+			b = append(b[:mark], '}')
 		}
+		writeJSON(w, b)
+		return nil
+	}
+	body, err := json.Marshal(result)
+	if err != nil || len(body) < 2 || body[0] != '{' {
+		return fmt.Errorf("response of %s does not marshal to an object: %v", action, err)
 	}
 	writeJSON(w, envelope(action, CodeOK, "", body))
 	return nil

@@ -45,26 +45,72 @@ type payload struct {
 // decodeForm decodes an application/x-www-form-urlencoded body. Only the
 // body counts: the SDK repeats Action in the query string for its logs.
 func decodeForm(body []byte) (*payload, error) {
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return nil, errorf(CodeMalformedBody, "Malformed form body: %v", err)
-	}
-	p := &params{values: make(map[string]string, len(form))}
-	for name, vs := range form {
-		if len(vs) > 1 {
-			return nil, invalidParam(name, "given more than once")
+	// The common body is parsed straight into the parameters; anything
+	// unusual (a ';', a bad escape, very many pairs) is left to
+	// url.ParseQuery, whose answer and error it keeps.
+	pairs, ok := parseForm(string(body))
+	if !ok {
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, errorf(CodeMalformedBody, "Malformed form body: %v", err)
 		}
-		if err := p.set(name, vs[0]); err != nil {
+		pairs = pairs[:0]
+		for name, vs := range form {
+			for _, v := range vs {
+				pairs = append(pairs, [2]string{name, v})
+			}
+		}
+	}
+	p := &params{values: make(map[string]string, len(pairs))}
+	names := make([]string, 0, len(pairs))
+	for _, kv := range pairs {
+		// set refuses a name given twice ("given more than once").
+		if err := p.set(kv[0], kv[1]); err != nil {
 			return nil, err
 		}
+		names = append(names, kv[0])
 	}
 	sig := p.values["Signature"]
 	delete(p.values, "Signature")
-	names := make([]string, 0, len(form))
-	for name := range form {
-		names = append(names, name)
-	}
 	return &payload{params: p, signature: sig, signed: formSigningString(p.values), names: names}, nil
+}
+
+// maxFastPairs bounds the pairs parseForm reads itself, well under
+// url.ParseQuery's own limit (GODEBUG urlmaxqueryparams).
+const maxFastPairs = 1000
+
+// parseForm splits a form body into its unescaped name/value pairs in
+// order, as url.ParseQuery reads them (pairs separated by '&', empty ones
+// skipped, a name without '=' valued ""), without building url.Values of
+// one-element slices on every request. It reports !ok for what it leaves
+// to url.ParseQuery: a ';', an escape that does not decode, more than
+// maxFastPairs pairs.
+func parseForm(query string) ([][2]string, bool) {
+	n := 1 + strings.Count(query, "&")
+	if n > maxFastPairs {
+		return nil, false
+	}
+	pairs := make([][2]string, 0, n)
+	for query != "" {
+		var pair string
+		pair, query, _ = strings.Cut(query, "&")
+		if strings.Contains(pair, ";") {
+			return pairs, false
+		}
+		if pair == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(pair, "=")
+		name, err := url.QueryUnescape(name)
+		if err != nil {
+			return pairs, false
+		}
+		if value, err = url.QueryUnescape(value); err != nil {
+			return pairs, false
+		}
+		pairs = append(pairs, [2]string{name, value})
+	}
+	return pairs, true
 }
 
 // decodeJSON decodes an application/json body: one object whose values may

@@ -2,6 +2,7 @@ package ucloud
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/imageshare/imageshare"
@@ -74,6 +75,7 @@ func (h *handler) describeShareAccounts(ctx context.Context, c *call) (any, erro
 		if err != nil {
 			return nil, err
 		}
+		out.AccountSet = slices.Grow(out.AccountSet, len(list.Shares))
 		for _, s := range list.Shares {
 			out.AccountSet = append(out.AccountSet, sharedAccount{
 				AccountId:   accountID{id: s.AccountID, asString: c.StringAccountIDs},
