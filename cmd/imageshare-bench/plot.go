@@ -94,7 +94,7 @@ func (r *report) sweepPlots(name string) (rpsPlot, p99Plot *plot.Plot, ok bool, 
 			return nil, nil, false, err
 		}
 		switch {
-		case len(sc.Bare) > 0:
+		case len(sc.Bare) > 0 && r.measuredBare(s):
 			if err := addLine(rpsPlot, "bare net/http "+r.label(s), c, dashed, series(sc.Bare, func(m *measurement) float64 { return m.RPS })); err != nil {
 				return nil, nil, false, err
 			}
@@ -190,4 +190,16 @@ func connTicks(conns []int) plot.Ticker {
 		ticks = append(ticks, plot.Tick{Value: float64(c), Label: fmt.Sprint(c)})
 	}
 	return ticks
+}
+
+// measuredBare says whether s is the run of its dataset that measured the
+// bare server (the first); later targets of the dataset share its numbers
+// and draw no line of their own.
+func (r *report) measuredBare(s *sizeReport) bool {
+	for _, o := range r.Sizes {
+		if o.Spec == s.Spec {
+			return o == s
+		}
+	}
+	return true
 }
