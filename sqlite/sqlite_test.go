@@ -19,7 +19,7 @@ import (
 
 var ctx = context.Background()
 
-func open(t *testing.T, path string) *sqlite.Store {
+func open(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(ctx, path)
 	if err != nil {
