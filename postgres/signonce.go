@@ -37,7 +37,7 @@ import (
 
 // nonceBoundStep is how far above a request's signed time the durable
 // bound is raised (see above).
-const nonceBoundStep = time.Minute
+const nonceBoundStep = 10 * time.Second
 
 // nonceSentinel is the row whose absence shows that crash recovery
 // emptied signature_nonces. No dialect's nonce is empty.

@@ -44,7 +44,7 @@ import (
 // bound is raised: the bound is written once per step of signed time, and
 // after a loss, requests signed up to one step after the last accepted
 // one are refused.
-const nonceBoundStep = time.Minute
+const nonceBoundStep = 10 * time.Second
 
 // bootIDPath names the running kernel's boot: it changes at every boot.
 const bootIDPath = "/proc/sys/kernel/random/boot_id"
