@@ -47,7 +47,11 @@ const nonceSentinel = ""
 type nonceGuard struct {
 	bound atomic.Int64 // unix ns; durable in the table whenever stored here
 	mu    sync.Mutex   // one durable raise at a time
+	calls atomic.Int64 // UseSignatureNonce calls, for pruning
 }
+
+// signaturePruneEvery: one UseSignatureNonce call in this many prunes.
+const signaturePruneEvery = 8
 
 // errNonceTableLost: the sentinel is still missing after the loss was
 // recorded (the server crashed again meanwhile); the call may be retried.
@@ -61,16 +65,13 @@ func (s *Store) UseSignatureNonce(ctx context.Context, nonce string, signedAt, n
 		return err
 	}
 	// Pruning is its own statement, as UseNonce's is: it skips rows
-	// another call holds, so the two cannot deadlock.
-	err := s.retry(ctx, op, func() error {
-		_, err := s.pool.Exec(ctx, `WITH expired AS MATERIALIZED (
-	SELECT nonce FROM signature_nonces WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-DELETE FROM signature_nonces USING expired WHERE signature_nonces.nonce = expired.nonce`,
-			now.UnixNano(), noncePruneBatch)
-		return err
-	})
-	if err != nil {
-		return err
+	// another call holds, so the two cannot deadlock. One call in
+	// signaturePruneEvery prunes, which still deletes more than one
+	// expired nonce per call, and saves the others a round trip.
+	if s.nonces.calls.Add(1)%signaturePruneEvery == 0 {
+		if err := s.pruneSignatureNonces(ctx, op, now); err != nil {
+			return err
+		}
 	}
 	for attempt := 0; ; attempt++ {
 		var inserted bool
@@ -111,6 +112,17 @@ ON CONFLICT (nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE signatu
 		}
 		return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonNonceUsed, "nonce %q was already used", nonce)
 	}
+}
+
+// pruneSignatureNonces deletes up to noncePruneBatch expired nonces.
+func (s *Store) pruneSignatureNonces(ctx context.Context, op string, now time.Time) error {
+	return s.retry(ctx, op, func() error {
+		_, err := s.pool.Exec(ctx, `WITH expired AS MATERIALIZED (
+	SELECT nonce FROM signature_nonces WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+DELETE FROM signature_nonces USING expired WHERE signature_nonces.nonce = expired.nonce`,
+			now.UnixNano(), noncePruneBatch)
+		return err
+	})
 }
 
 // recordNonceLoss raises the floor to the bound and puts the sentinel

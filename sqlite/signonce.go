@@ -46,6 +46,12 @@ import (
 // one are refused.
 const nonceBoundStep = 10 * time.Second
 
+// signaturePruneEvery: one call in this many prunes (up to
+// noncePruneLimit expired nonces), which still deletes more than one per
+// call recorded, so the table cannot grow, and saves a statement on the
+// others.
+const signaturePruneEvery = 8
+
 // bootIDPath names the running kernel's boot: it changes at every boot.
 const bootIDPath = "/proc/sys/kernel/random/boot_id"
 
@@ -65,6 +71,7 @@ type nonceGuard struct {
 	floor atomic.Int64 // unix ns; fixed from open on (only a new boot raises it)
 	bound atomic.Int64 // unix ns; durable in the table whenever stored here
 	mu    sync.Mutex   // one durable raise of the bound at a time
+	calls atomic.Int64 // UseSignatureNonce calls, for pruning
 }
 
 // openNonceGuard reads nonce_guard and, when the machine has booted since
@@ -112,11 +119,14 @@ func (s *Store) UseSignatureNonce(ctx context.Context, nonce string, signedAt, n
 	if err := s.raiseNonceBound(ctx, op, signed); err != nil {
 		return err
 	}
+	prune := s.nonces.calls.Add(1)%signaturePruneEvery == 0
 	return s.groupTxLight(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx,
-			`DELETE FROM signature_nonces WHERE nonce IN (SELECT nonce FROM signature_nonces WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`,
-			now.UnixNano(), noncePruneBatch); err != nil {
-			return err
+		if prune {
+			if _, err := tx.ExecContext(ctx,
+				`DELETE FROM signature_nonces WHERE nonce IN (SELECT nonce FROM signature_nonces WHERE expires_at <= ? ORDER BY expires_at LIMIT `+noncePruneLimit+`)`,
+				now.UnixNano()); err != nil {
+				return err
+			}
 		}
 		r, err := tx.ExecContext(ctx, `INSERT INTO signature_nonces (nonce, expires_at) VALUES (?, ?)
 ON CONFLICT (nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE signature_nonces.expires_at <= ?`,
