@@ -98,6 +98,13 @@ const (
 	// which no account owns (KindForbidden). Another tenant's image is never
 	// answered with it: that stays ReasonImageNotFound, like a missing id.
 	ReasonNotDeletable Reason = "NotDeletable"
+	// ReasonSignedBeforeLoss: a signature nonce of a request signed no
+	// later than the store's nonce floor, set when the store found that
+	// nonces it had recorded may have been lost in a crash (a reboot under
+	// SQLite, a PostgreSQL crash): whether it is a replay cannot be told,
+	// so it is refused like a stale timestamp (Store.UseSignatureNonce)
+	// (KindInvalid).
+	ReasonSignedBeforeLoss Reason = "SignedBeforeNonceLoss"
 	// ReasonAccountQuota: the change would take the account over one of
 	// its quotas (custom images, community versions, bytes of image
 	// texts; see Quota) (KindLimitExceeded); nothing was changed.

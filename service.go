@@ -20,6 +20,12 @@ type Service interface {
 	// UseNonce records a signature nonce for ttl. Returns KindConflict
 	// (ReasonNonceUsed) if it was used within its window.
 	UseNonce(ctx context.Context, nonce string, ttl time.Duration) error
+	// UseSignatureNonce records the nonce of a request its client signed
+	// at signedAt, for ttl (Store.UseSignatureNonce): KindConflict
+	// (ReasonNonceUsed) if it was used within its window, KindInvalid
+	// (ReasonSignedBeforeLoss) if it was signed before the store's nonce
+	// floor (a replay that cannot be told from a fresh request).
+	UseSignatureNonce(ctx context.Context, nonce string, signedAt time.Time, ttl time.Duration) error
 	// Now is the service clock, for dialects that check timestamps.
 	Now() time.Time
 

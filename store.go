@@ -117,6 +117,18 @@ type Store interface {
 	// (ReasonNonceUsed) if the same nonce is recorded and not yet expired at
 	// now. Expired nonces may be pruned by any call.
 	UseNonce(ctx context.Context, nonce string, now, expiresAt time.Time) error
+	// UseSignatureNonce records the nonce of a request signed at signedAt
+	// (its client's timestamp) until expiresAt, as UseNonce does, but
+	// without a durable write per call: the record survives a crash of the
+	// process, and may be lost only in a crash of the machine (SQLite) or
+	// of the database server (PostgreSQL). Such a loss is never silent: the
+	// store then raises its nonce floor above every signedAt it had
+	// accepted before the loss, and refuses a nonce signed at or before the
+	// floor with KindInvalid (ReasonSignedBeforeLoss), so that no request
+	// accepted before a loss can be replayed after it (docs/nonces.md).
+	// Returns KindConflict (ReasonNonceUsed) for a recorded, unexpired
+	// nonce. Its nonces are not UseNonce's: the two spaces are separate.
+	UseSignatureNonce(ctx context.Context, nonce string, signedAt, now, expiresAt time.Time) error
 
 	// CommunityStore keeps the custom-image lifecycle and the community
 	// catalog (store_community.go).

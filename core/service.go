@@ -141,6 +141,12 @@ func (s *Service) UseNonce(ctx context.Context, nonce string, ttl time.Duration)
 	return s.store.UseNonce(ctx, nonce, now, now.Add(ttl))
 }
 
+// UseSignatureNonce implements imageshare.Service.
+func (s *Service) UseSignatureNonce(ctx context.Context, nonce string, signedAt time.Time, ttl time.Duration) error {
+	now := s.now()
+	return s.store.UseSignatureNonce(ctx, nonce, signedAt, now, now.Add(ttl))
+}
+
 // FindAccount implements imageshare.Service.
 func (s *Service) FindAccount(ctx context.Context, id int64) (*imageshare.Account, error) {
 	return s.store.FindAccountByID(ctx, id)

@@ -8,8 +8,10 @@ import (
 )
 
 // TransientTables hold state that is not worth moving between stores:
-// export leaves them out.
-var TransientTables = []string{"rate_buckets"}
+// export leaves them out. The signature nonces and their guard
+// (signonce.go) are the store's own: the guard's bound and floor speak of
+// this store's records only (docs/nonces.md, "Export and import").
+var TransientTables = []string{"rate_buckets", "signature_nonces", "nonce_guard"}
 
 // TakeToken takes one token from key's bucket, which holds at most burst
 // tokens and gains rate tokens a second, and reports whether there was

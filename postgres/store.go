@@ -47,6 +47,7 @@ const (
 type Store struct {
 	pool    *pgxpool.Pool
 	retries atomic.Int64
+	nonces  nonceGuard // signature nonces' durable bound (signonce.go)
 }
 
 // Open connects to the database dsn names and applies pending migrations

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"sync"
@@ -34,6 +35,14 @@ import (
 //
 // No write waits for a batch to fill: the first write of an idle store
 // commits at once, alone, and the batch is whatever arrived meanwhile.
+//
+// Light writes (groupTxLight: signature nonces, signonce.go) are the
+// exception to "durable when acknowledged": a batch made of light writes
+// only commits with synchronous=NORMAL, which in WAL mode writes the WAL
+// without an fsync. Its writes survive a crash of the process, not of the
+// machine. A batch with any other write commits with synchronous=FULL,
+// its light writes included, and the connection is back at FULL before
+// anything else runs on it.
 
 // maxGroupBatch bounds the calls one transaction carries.
 const maxGroupBatch = 128
@@ -45,6 +54,7 @@ type groupWrite struct {
 	ctx  context.Context // the caller's, checked before the write runs
 	op   string
 	fn   groupFunc
+	lite bool // may commit without an fsync (groupTxLight)
 	err  error
 	pv   any // a panic of fn, re-raised in the caller
 	done chan struct{}
@@ -62,7 +72,16 @@ type groupCommitter struct {
 // groupTx runs fn as one call of a group commit on the writer connection
 // (see above) and returns its error mapped as writeTx maps it.
 func (s *Store) groupTx(ctx context.Context, op string, fn groupFunc) error {
-	w := &groupWrite{ctx: ctx, op: op, fn: fn, done: make(chan struct{})}
+	return s.queueGroup(&groupWrite{ctx: ctx, op: op, fn: fn, done: make(chan struct{})})
+}
+
+// groupTxLight is groupTx for a write that need not survive a crash of
+// the machine, only of the process (see above).
+func (s *Store) groupTxLight(ctx context.Context, op string, fn groupFunc) error {
+	return s.queueGroup(&groupWrite{ctx: ctx, op: op, fn: fn, lite: true, done: make(chan struct{})})
+}
+
+func (s *Store) queueGroup(w *groupWrite) error {
 	g := &s.group
 	g.mu.Lock()
 	if g.idle == nil {
@@ -127,11 +146,29 @@ func (s *Store) commitGroup(batch []*groupWrite) {
 		return
 	}
 	ctx := context.Background()
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
+	fail := func(err error) {
 		for _, w := range live {
 			w.err = mapError(w.op, err)
 		}
+	}
+	// The batch holds the one writer connection from the synchronous
+	// setting to its restoration, so no other write runs in between.
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer conn.Close()
+	if s.lightCommits && allLight(live) {
+		if _, err := conn.ExecContext(ctx, `PRAGMA synchronous=NORMAL`); err != nil {
+			fail(err)
+			return
+		}
+		defer restoreFullSync(conn)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		fail(err)
 		return
 	}
 	if len(live) == 1 {
@@ -179,6 +216,26 @@ func (s *Store) commitGroup(batch []*groupWrite) {
 		for _, w := range ok {
 			w.err = mapError(w.op, err)
 		}
+	}
+}
+
+// allLight reports whether every write of a batch is light.
+func allLight(batch []*groupWrite) bool {
+	for _, w := range batch {
+		if !w.lite {
+			return false
+		}
+	}
+	return true
+}
+
+// restoreFullSync puts the writer connection back to synchronous=FULL
+// after a light batch. Should that fail, the connection is discarded: the
+// pool opens a new one, whose DSN sets FULL, rather than let a durable
+// write commit at NORMAL.
+func restoreFullSync(conn *sql.Conn) {
+	if _, err := conn.ExecContext(context.Background(), `PRAGMA synchronous=FULL`); err != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 }
 

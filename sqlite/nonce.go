@@ -8,17 +8,20 @@ import (
 	"github.com/imageshare/imageshare"
 )
 
-// noncePruneBatch bounds the expired nonces one UseNonce deletes. Each call
+// noncePruneLimit bounds the expired nonces one call deletes. Each call
 // records at most one nonce, so pruning more than one per call keeps the
-// table from growing while no call does unbounded work.
-const noncePruneBatch = 64
+// table from growing while no call does unbounded work. It is a literal
+// in the statement: a bound LIMIT parameter makes SQLite prepare the
+// statement again at every call (stmtcache.go), which cost more than the
+// rest of the call.
+const noncePruneLimit = "64"
 
 // UseNonce implements imageshare.Store.
 func (s *Store) UseNonce(ctx context.Context, nonce string, now, expiresAt time.Time) error {
 	return s.groupTx(ctx, "sqlite.UseNonce", func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx,
-			`DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM nonces WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`,
-			now.UnixNano(), noncePruneBatch); err != nil {
+			`DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM nonces WHERE expires_at <= ? ORDER BY expires_at LIMIT `+noncePruneLimit+`)`,
+			now.UnixNano()); err != nil {
 			return err
 		}
 		// A nonce that is recorded but expired is taken over; a live one

@@ -19,7 +19,7 @@ import (
 
 var ctx = context.Background()
 
-func open(t *testing.T, path string) *sqlite.Store {
+func open(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(ctx, path)
 	if err != nil {
@@ -223,6 +223,78 @@ func killChild(path string) {
 	}
 	for i := 0; ; i++ {
 		if err := s.CreateAccount(ctx, &imageshare.Account{Name: fmt.Sprintf("k%d@example.com", i)}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		fmt.Println(i)
+	}
+}
+
+// TestSignatureNoncesSurviveKill runs a child process that records
+// signature nonces (committed without an fsync, synchronous=NORMAL) and
+// acknowledges each on stdout, kills it with SIGKILL mid-stream, and
+// checks that every acknowledged nonce is refused as a replay by the
+// reopened store: a crash of the process loses none (they are in the
+// page cache), so no floor is needed and none is set.
+func TestSignatureNoncesSurviveKill(t *testing.T) {
+	if path := os.Getenv("SQLITE_NONCE_CHILD_DB"); path != "" {
+		nonceChild(path)
+		return
+	}
+	if testing.Short() {
+		t.Skip("spawns a child process")
+	}
+	path := filepath.Join(t.TempDir(), "store.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSignatureNoncesSurviveKill$")
+	cmd.Env = append(os.Environ(), "SQLITE_NONCE_CHILD_DB="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	acked := -1
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		n, err := strconv.Atoi(sc.Text())
+		if err != nil {
+			continue // test framework output
+		}
+		acked = n
+		if acked >= 200 {
+			break
+		}
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if acked < 200 {
+		t.Fatalf("child acknowledged only %d nonces before it stopped", acked)
+	}
+
+	s := open(t, path)
+	defer s.Close()
+	now := time.Now()
+	for i := 0; i <= acked; i++ {
+		err := s.UseSignatureNonce(ctx, fmt.Sprintf("aliyun:k:%d", i), now, now, now.Add(time.Hour))
+		if imageshare.ErrorReason(err) != imageshare.ReasonNonceUsed {
+			t.Fatalf("acknowledged nonce %d after kill -9: %v, want NonceUsed", i, err)
+		}
+	}
+}
+
+// nonceChild records nonces forever, printing each index once recorded.
+func nonceChild(path string) {
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	for i := 0; ; i++ {
+		now := time.Now()
+		if err := s.UseSignatureNonce(ctx, fmt.Sprintf("aliyun:k:%d", i), now, now, now.Add(time.Hour)); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}

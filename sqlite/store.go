@@ -34,6 +34,11 @@ type Store struct {
 	write *sql.DB        // exactly one connection: all writes are serialised here
 	read  *sql.DB        // read-only pool; the same *sql.DB as write for ":memory:"
 	group groupCommitter // share changes and nonces commit in groups (groupcommit.go)
+	// lightCommits: light group writes commit with synchronous=NORMAL
+	// (groupcommit.go); off for ":memory:", where nothing is synced and
+	// the one connection cannot be replaced.
+	lightCommits bool
+	nonces       nonceGuard // signature nonces' floor and bound (signonce.go)
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -63,7 +68,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, imageshare.Internal(op, err)
 	}
 
-	s := &Store{write: write, read: write}
+	s := &Store{write: write, read: write, lightCommits: !memory}
 	if !memory {
 		readParams := append([]string{"query_only(1)"}, common...)
 		read, err := openDB(dsn(path, readParams, ""))
@@ -76,6 +81,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.read = read
 	}
 	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.openNonceGuard(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -24,6 +24,7 @@ func Run(t *testing.T, newStore func(t *testing.T) imageshare.Store) {
 	t.Run("Region", func(t *testing.T) { testRegion(t, newStore(t)) })
 	t.Run("Instance", func(t *testing.T) { testInstance(t, newStore) })
 	t.Run("Nonce", func(t *testing.T) { testNonce(t, newStore) })
+	t.Run("SignatureNonce", func(t *testing.T) { testSignatureNonce(t, newStore) })
 	t.Run("CreateImage", func(t *testing.T) { testCreateImage(t, newStore) })
 	t.Run("FindImages", func(t *testing.T) { testFindImages(t, newStore) })
 	t.Run("FindImagesDescribeFilters", func(t *testing.T) { testDescribeFilters(t, newStore) })

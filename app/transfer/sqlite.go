@@ -18,6 +18,11 @@ import (
 var sqliteDerived = map[string]bool{
 	"schema_migrations":     true,
 	"community_search_keys": true,
+	// The signature nonces and their guard are the store's own, not
+	// data: their bound, floor and boot speak of this file's records
+	// only (docs/nonces.md, "Export and import").
+	"signature_nonces": true,
+	"nonce_guard":      true,
 }
 
 type sqliteSide struct {

@@ -84,6 +84,11 @@ var errorTable = &kit.ErrorTable{
 		// The detail naming the action and resource is added by errorDetail.
 		imageshare.ReasonAccessDenied: {Status: http.StatusForbidden, Code: "Forbidden.RAM",
 			Message: "User not authorized to operate on the specified resource, or this API doesn't support RAM."},
+		// A request signed before the store's nonce floor (after a crash
+		// that may have lost nonces, docs/nonces.md) may be a replay: it
+		// is answered as the stale timestamp it is then.
+		imageshare.ReasonSignedBeforeLoss: {Status: http.StatusBadRequest, Code: "InvalidTimeStamp.Expired",
+			Message: "Specified time stamp or date value is expired: the server may have lost the nonces of requests signed until shortly after it; sign again with the current time."},
 		// Alibaba's per-user flow control: HTTP 400, never retried by the SDK.
 		imageshare.ReasonThrottled: {Status: http.StatusBadRequest, Code: "Throttling.User", Message: "Request was denied due to user flow control."},
 		// Alibaba's service-wide flow control.

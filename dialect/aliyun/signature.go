@@ -143,6 +143,10 @@ func checkSecurityToken(token string) *apiError {
 // proven and the key's rate checked, so forged or throttled requests
 // cannot use up a real client's nonces nor the store; it is recorded in
 // the store, so that replicas on one database refuse each other's replays.
+// The store records it without an fsync and, after a crash that may have
+// lost nonces, refuses a request signed before its nonce floor
+// (Service.UseSignatureNonce, docs/nonces.md): answered as the expired
+// timestamp it then is, InvalidTimeStamp.Expired.
 func (h *handler) authenticate(ctx context.Context, ex *kit.Exchange, p params) error {
 	if err := checkSignatureParams(p, h.now()); err != nil {
 		return err
@@ -159,7 +163,8 @@ func (h *handler) authenticate(ctx context.Context, ex *kit.Exchange, p params) 
 	if err != nil {
 		return err
 	}
-	return h.svc.UseNonce(ctx, "aliyun:"+ex.Key.PublicKey+":"+p["SignatureNonce"], nonceTTL)
+	signedAt, _ := parseTimestamp(p["Timestamp"]) // checked above
+	return h.svc.UseSignatureNonce(ctx, "aliyun:"+ex.Key.PublicKey+":"+p["SignatureNonce"], signedAt, nonceTTL)
 }
 
 // authenticateV3 is authenticate for a V3 request (signv3.go), in the same
@@ -186,5 +191,5 @@ func (h *handler) authenticateV3(ctx context.Context, ex *kit.Exchange, v3 *v3Re
 	if err != nil {
 		return err
 	}
-	return h.svc.UseNonce(ctx, "aliyun:"+ex.Key.PublicKey+":"+v3.nonce, nonceTTL)
+	return h.svc.UseSignatureNonce(ctx, "aliyun:"+ex.Key.PublicKey+":"+v3.nonce, v3.date, nonceTTL)
 }

@@ -25,7 +25,7 @@ package aliyun
 //	ae = v3.checkDate(h.now())              // x-acs-date within maxClockSkew
 //	checkSecurityToken(v3.securityToken)    // "" is no token; any other is refused
 //	ex.Authenticate(ctx, v3.accessKeyID, v3.verify(r, body, secret)) // key, payload hash, HMAC, rate
-//	h.svc.UseNonce(ctx, "aliyun:"+key+":"+v3.nonce, nonceTTL)         // V2's nonce space
+//	h.svc.UseSignatureNonce(ctx, "aliyun:"+key+":"+v3.nonce, v3.date, nonceTTL) // V2's nonce space
 //
 // Every refusal is an *apiError with Alibaba's code, so the dialect writes
 // it in its own envelope.

@@ -141,6 +141,11 @@ func (s *instrumentedStore) UseNonce(ctx context.Context, nonce string, now, exp
 	return s.Store.UseNonce(ctx, nonce, now, expiresAt)
 }
 
+func (s *instrumentedStore) UseSignatureNonce(ctx context.Context, nonce string, signedAt, now, expiresAt time.Time) (err error) {
+	defer func(t time.Time) { s.observe("UseSignatureNonce", t, err) }(time.Now())
+	return s.Store.UseSignatureNonce(ctx, nonce, signedAt, now, expiresAt)
+}
+
 // LiveNonces passes imageshare.NonceLister through when the store has it.
 func (s *instrumentedStore) LiveNonces(ctx context.Context, prefix string, now time.Time, limit int) (_ []string, err error) {
 	defer func(t time.Time) { s.observe("LiveNonces", t, err) }(time.Now())
