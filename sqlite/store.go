@@ -34,6 +34,7 @@ type Store struct {
 	write *sql.DB        // exactly one connection: all writes are serialised here
 	read  *sql.DB        // read-only pool; the same *sql.DB as write for ":memory:"
 	group groupCommitter // share changes and nonces commit in groups (groupcommit.go)
+	path  string         // the file, or ":memory:" (ChangeFeed opens its own connection to it)
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -63,7 +64,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, imageshare.Internal(op, err)
 	}
 
-	s := &Store{write: write, read: write}
+	s := &Store{write: write, read: write, path: path}
 	if !memory {
 		readParams := append([]string{"query_only(1)"}, common...)
 		read, err := openDB(dsn(path, readParams, ""))
@@ -76,6 +77,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.read = read
 	}
 	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.ensureCacheLog(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
