@@ -9,7 +9,10 @@ import (
 
 // TransientTables hold state that is not worth moving between stores:
 // export leaves them out.
-var TransientTables = []string{"rate_buckets"}
+//
+// cache_changes and its horizon are the read caches' change log
+// (cachelog.go): an import's rows are logged again by the triggers.
+var TransientTables = []string{"rate_buckets", "cache_changes", "cache_changes_horizon"}
 
 // TakeToken takes one token from key's bucket, which holds at most burst
 // tokens and gains rate tokens a second, and reports whether there was

@@ -18,6 +18,7 @@ import (
 var sqliteDerived = map[string]bool{
 	"schema_migrations":     true,
 	"community_search_keys": true,
+	"cache_changes":         true, // the read caches' change log (docs/caching.md)
 }
 
 type sqliteSide struct {
