@@ -44,8 +44,12 @@ BEGIN
 	IF TG_OP <> 'DELETE' THEN
 		newkey := CASE WHEN col = '' THEN '' ELSE to_jsonb(NEW) ->> col END;
 	END IF;
-	IF TG_TABLE_NAME = 'accounts' AND (TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.name IS DISTINCT FROM NEW.name)) THEN
-		kind := 'A';
+	-- Nested, and through jsonb: the expression is planned for the
+	-- table's row type, which only accounts' has a name in.
+	IF TG_TABLE_NAME = 'accounts' THEN
+		IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND to_jsonb(OLD) ->> 'name' IS DISTINCT FROM to_jsonb(NEW) ->> 'name') THEN
+			kind := 'A';
+		END IF;
 	END IF;
 	IF oldkey IS NOT NULL THEN
 		INSERT INTO cache_changes (kind, key) VALUES (kind, oldkey) RETURNING id INTO newid;
