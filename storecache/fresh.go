@@ -29,8 +29,9 @@ type fresh struct {
 }
 
 type round struct {
-	done chan struct{}
-	err  error
+	done    chan struct{}
+	err     error
+	callers int // gathered (under fresh.mu); for the tests
 }
 
 // check returns once a log check that started after the call has been
@@ -42,6 +43,7 @@ func (f *fresh) check(ctx context.Context) error {
 		r, leader = &round{done: make(chan struct{})}, true
 		f.next = r
 	}
+	r.callers++
 	prev := f.current
 	f.mu.Unlock()
 	if !leader {
