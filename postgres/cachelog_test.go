@@ -17,6 +17,7 @@ import (
 // that read in between (ids are not in commit order on PostgreSQL; the
 // feed follows snapshots instead).
 func TestChangeFeedOutOfCommitOrder(t *testing.T) {
+	pgtest.SkipUnlessConfigured(t)
 	ctx := context.Background()
 	dsn := pgtest.NewSchema(t)
 	s, err := postgres.Open(ctx, dsn)
@@ -66,6 +67,7 @@ func TestChangeFeedOutOfCommitOrder(t *testing.T) {
 // TestChangeFeedPrunedFlushes: rows pruned before a feed saw them make it
 // flush; the log keeps about 10000 rows.
 func TestChangeFeedPrunedFlushes(t *testing.T) {
+	pgtest.SkipUnlessConfigured(t)
 	ctx := context.Background()
 	dsn := pgtest.NewSchema(t)
 	s, err := postgres.Open(ctx, dsn)

@@ -151,6 +151,7 @@ type changeFeed struct {
 	db      *sql.DB
 	conn    *sql.Conn // nil for ":memory:"
 	own     bool      // db is the feed's own
+	closed  bool
 	started bool
 	version int64 // the last data_version seen on conn
 	last    int64 // the newest log id applied
@@ -225,9 +226,12 @@ func (f *changeFeed) Changes(ctx context.Context) ([]imageshare.Change, bool, er
 	return changes, false, nil
 }
 
+// Close releases the feed's connection; closing again does nothing (a
+// store may be closed twice).
 func (f *changeFeed) Close() error {
-	if !f.own {
+	if !f.own || f.closed {
 		return nil
 	}
+	f.closed = true
 	return errors.Join(f.conn.Close(), f.db.Close())
 }
