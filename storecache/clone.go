@@ -69,12 +69,13 @@ func cloneGroups(l *imageshare.VersionGroupList) *imageshare.VersionGroupList {
 	return &c
 }
 
-// imageSize estimates an image's bytes: the struct and its texts.
+// imageSize estimates an image's bytes: the struct (about 1 KB of
+// headers, times and counters) and its texts.
 func imageSize(im *imageshare.Image) int64 {
 	if im == nil {
 		return 0
 	}
-	n := 640 + len(im.ID) + len(im.Region) + len(im.Name) + len(im.Description) + len(im.Readme) + len(im.Cover) +
+	n := 1100 + len(im.ID) + len(im.Region) + len(im.Name) + len(im.Description) + len(im.Readme) + len(im.Cover) +
 		len(im.Author) + len(im.SourceGPUType) + len(im.SourceInstance) + len(im.FailedReason) + len(im.GroupID) +
 		len(im.VersionName) + len(im.VersionDesc) + len(im.OSName) + len(im.OSNameEn) + len(im.ImageFamily) + len(im.ImageVersion) +
 		len(im.Softwares.CUDAVersion) + len(im.Softwares.Framework) + len(im.Softwares.FrameworkVersion)
