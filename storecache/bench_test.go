@@ -8,6 +8,8 @@ import (
 
 	"github.com/imageshare/imageshare"
 	"github.com/imageshare/imageshare/core"
+	"github.com/imageshare/imageshare/postgres"
+	"github.com/imageshare/imageshare/postgres/pgtest"
 	"github.com/imageshare/imageshare/sqlite"
 )
 
@@ -52,17 +54,58 @@ func benchStore(b *testing.B) string {
 // (docs/caching.md).
 func BenchmarkHotRead(b *testing.B) {
 	path := benchStore(b)
+	runHotRead(b, func(b *testing.B) imageshare.Store {
+		raw, err := sqlite.Open(ctx, path)
+		must(b, err)
+		return raw
+	})
+}
+
+// BenchmarkHotReadPostgres is BenchmarkHotRead on PostgreSQL
+// (scripts/with-postgres.sh), with a smaller dataset made through the
+// store: every cached read there still costs one coalesced round trip.
+func BenchmarkHotReadPostgres(b *testing.B) {
+	pgtest.SkipUnlessConfigured(b)
+	dsn := pgtest.NewSchema(b)
+	st, err := postgres.Open(ctx, dsn)
+	must(b, err)
+	must(b, st.AddRegion(ctx, "cn-wlcb"))
+	for i := 1; i <= benchAccounts; i++ {
+		must(b, st.CreateAccount(ctx, &imageshare.Account{ID: int64(i), Name: fmt.Sprintf("u%d@example.com", i), CreatedAt: at}))
+		must(b, st.CreateAccessKey(ctx, &imageshare.AccessKey{PublicKey: fmt.Sprintf("PUB%d", i), PrivateKey: "priv", AccountID: int64(i), Enabled: true, CreatedAt: at}))
+	}
+	for i := range benchImages {
+		owner := int64(i%benchAccounts + 1)
+		must(b, st.CreateImage(ctx, &imageshare.Image{ID: fmt.Sprintf("img%d", i), Region: "cn-wlcb", OwnerID: owner, Type: imageshare.ImageCustom,
+			Status: imageshare.StatusAvailable, Name: fmt.Sprintf("image %d", i), CreatedAt: at, Tags: []string{}}))
+		var add []int64
+		for j := range benchShares {
+			add = append(add, (owner+int64(j))%benchAccounts+1)
+		}
+		_, err := st.ApplyShareChange(ctx, imageshare.ShareChange{ImageID: fmt.Sprintf("img%d", i), Add: add, By: owner, At: at})
+		must(b, err)
+	}
+	st.Close()
+	runHotRead(b, func(b *testing.B) imageshare.Store {
+		s, err := postgres.Open(ctx, dsn)
+		must(b, err)
+		return s
+	})
+}
+
+func runHotRead(b *testing.B, open func(b *testing.B) imageshare.Store) {
 	// budget -1: off; 0: the default (every entry fits); 64 KiB: almost
 	// every read misses, which measures what a miss costs over no cache
 	// (a working set far above the budget, as 1M images read at random).
 	for _, budget := range []int64{-1, 0, 64 << 10} {
 		name := map[int64]string{-1: "cache=off", 0: "cache=on", 64 << 10: "cache=on,misses"}[budget]
 		b.Run(name, func(b *testing.B) {
-			raw, err := sqlite.Open(ctx, path)
-			must(b, err)
+			raw := open(b)
 			var st imageshare.Store = raw
 			if budget >= 0 {
-				st = wrap(b, raw, budget)
+				c := wrap(b, raw, budget)
+				b.Cleanup(func() { b.Logf("%+v", c.Stats()) })
+				st = c
 			} else {
 				b.Cleanup(func() { raw.Close() })
 			}

@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"strings"
 	"sync"
+	"time"
 )
 
 // nShards splits the cache so that 16 concurrent readers rarely meet on
@@ -65,14 +66,17 @@ func (c *cache) shard(g string) *shard {
 	return &c.shards[maphash.String(c.seed, g)%nShards]
 }
 
-// get returns the entry, or the shard's generation to pass to put.
-func (c *cache) get(g, key string) (any, uint64, bool) {
+// get returns the entry, or the shard's generation to pass to put; count
+// says whether to count the hit (a miss is always counted).
+func (c *cache) get(g, key string, count bool) (any, uint64, bool) {
 	s := c.shard(g)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if gr := s.groups[g]; gr != nil {
 		if e, ok := gr.entries[key]; ok {
-			s.hits++
+			if count {
+				s.hits++
+			}
 			return e.v, 0, true
 		}
 	}
@@ -162,8 +166,9 @@ type Stats struct {
 	Hits, Misses, Evictions uint64
 	Bytes                   int64 // estimated bytes held
 	Entries                 int
-	Flushes                 uint64 // whole-cache drops (first look, a pruned log, a bulk load)
-	Checks                  uint64 // freshness checks run (each shared by the calls waiting for it)
+	Flushes                 uint64        // whole-cache drops (first look, a pruned log, a bulk load)
+	Checks                  uint64        // freshness checks run (each shared by the calls waiting for it)
+	CheckTime               time.Duration // spent reading the change log, in all checks
 }
 
 func (c *cache) stats() Stats {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/imageshare/imageshare"
 )
@@ -26,6 +27,7 @@ type fresh struct {
 	next    *round // gathering callers; starts when current is done
 
 	checks, flushes atomic.Uint64
+	checkNanos      atomic.Int64 // time spent reading the log
 }
 
 type round struct {
@@ -70,7 +72,9 @@ func (f *fresh) check(ctx context.Context) error {
 // apply reads the changes since the last check and drops what they name.
 func (f *fresh) apply(ctx context.Context) error {
 	f.checks.Add(1)
+	start := time.Now()
 	changes, flush, err := f.feed.Changes(ctx)
+	f.checkNanos.Add(int64(time.Since(start)))
 	if err != nil {
 		// What the failed read would have listed is read next time; until
 		// then nothing may be served from the cache that it might have

@@ -53,7 +53,14 @@ func New(ctx context.Context, st imageshare.Store, budget int64) (*Store, error)
 		budget = DefaultBudget
 	}
 	c := newCache(budget)
-	return &Store{Store: st, cache: c, fresh: &fresh{feed: feed, cache: c}}, nil
+	s := &Store{Store: st, cache: c, fresh: &fresh{feed: feed, cache: c}}
+	// The feed's first look tells nothing and flushes: taken now, before
+	// anything is cached.
+	if err := s.fresh.check(ctx); err != nil {
+		feed.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // Close closes the feed and the store.
@@ -65,20 +72,29 @@ func (s *Store) Close() error {
 func (s *Store) Stats() Stats {
 	st := s.cache.stats()
 	st.Checks, st.Flushes = s.fresh.checks.Load(), s.fresh.flushes.Load()
+	st.CheckTime = time.Duration(s.fresh.checkNanos.Load())
 	return st
 }
 
-// cached answers a read from the cache, after a freshness check, or from
-// read, keeping a copy of its answer unless an invalidation in its shard
-// ran meanwhile. Values are copied in and out: callers may change what
-// they are given.
+// cached answers a read from the cache or from read. A cached entry is
+// used only after a freshness check that started after the call began
+// (and is looked up again after it, as the check may have dropped it). A
+// miss goes to the store without a check: its answer is at least as new
+// as the call, and it is kept (a copy) unless an invalidation ran in its
+// shard since before the store was read; an entry kept from a read that
+// a later change made stale is dropped by the check that applies the
+// change, before any call that began after the change can use it.
+// Values are copied in and out: callers may change what they are given.
 func cached[T any](ctx context.Context, s *Store, g, key string, read func() (T, error), size func(T) int64, clone func(T) T) (T, error) {
-	if err := s.fresh.check(ctx); err != nil {
-		return read() // uncached: the cache cannot be trusted now
-	}
-	v, gen, ok := s.cache.get(g, key)
+	_, gen, ok := s.cache.get(g, key, false)
 	if ok {
-		return clone(v.(T)), nil
+		if err := s.fresh.check(ctx); err != nil {
+			return read() // uncached: the cache cannot be trusted now
+		}
+		var v any
+		if v, gen, ok = s.cache.get(g, key, true); ok {
+			return clone(v.(T)), nil
+		}
 	}
 	got, err := read()
 	if err != nil {

@@ -12,9 +12,12 @@
 -- kind: a account (key: id; 'A' when renamed or removed), k access key
 -- (public key), g regions, i image (id; its tags, key tags and instances
 -- too), s shares (image id), r RAM (any RAM table), * everything.
+-- xid is the transaction id as a bigint (an xid8 is a 64-bit counter):
+-- the planner estimates ranges of bigints from the statistics, of xid8s
+-- not at all (a third of the table, so a scan of the whole log).
 CREATE TABLE cache_changes (
 	id   bigserial PRIMARY KEY,
-	xid  xid8 NOT NULL DEFAULT pg_current_xact_id(),
+	xid  bigint NOT NULL DEFAULT pg_current_xact_id()::text::bigint,
 	kind text COLLATE "C" NOT NULL,
 	key  text COLLATE "C" NOT NULL
 );
@@ -24,9 +27,9 @@ CREATE INDEX cache_changes_xid ON cache_changes (xid);
 -- might not have seen one of them (xid >= its xmin) flushes everything.
 CREATE TABLE cache_changes_horizon (
 	id  integer PRIMARY KEY CHECK (id = 1),
-	xid xid8 NOT NULL
+	xid bigint NOT NULL
 );
-INSERT INTO cache_changes_horizon (id, xid) VALUES (1, '0');
+INSERT INTO cache_changes_horizon (id, xid) VALUES (1, 0);
 
 -- cache_log(kind, key column): the row trigger of every logged table.
 -- Every 1000th id prunes the rows 10000 ids behind it.
