@@ -117,10 +117,13 @@ func (f *fresh) invalidate(c imageshare.Change) bool {
 	case imageshare.ChangeKey:
 		f.cache.drop(groupKey + c.Key)
 	case imageshare.ChangeAccount:
+		// The catalog filters by an account's organization.
 		f.cache.drop(groupAccount + c.Key)
+		f.cache.drop(groupCatalog)
 	case imageshare.ChangeAccountEdited:
 		// Share lists carry account names: drop every image group.
 		f.cache.drop(groupAccount + c.Key)
+		f.cache.drop(groupCatalog)
 		f.cache.dropPrefix(groupImage)
 	case imageshare.ChangeImage, imageshare.ChangeShares:
 		f.cache.drop(groupImage + c.Key)
