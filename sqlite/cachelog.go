@@ -107,14 +107,29 @@ func (s *Store) ensureCacheLog(ctx context.Context) error {
 	return s.writeTx(ctx, op, func(tx *sql.Tx) error { return restoreCacheLog(ctx, tx, false) })
 }
 
-// dropCacheLog drops the log's triggers, for a bulk load (bulk.go).
+// loadingKind marks a bulk load in progress: while it is the newest row,
+// commits are not logged (the triggers are dropped), so a feed flushes on
+// every commit it notices until a newer row comes.
+const loadingKind = "~"
+
+// dropCacheLog drops the log's triggers for a bulk load (bulk.go), in one
+// transaction with a loadingKind row: a reader that can see the triggers
+// gone sees the row.
 func dropCacheLog(ctx context.Context, conn *sql.Conn) error {
 	names, err := cacheTriggers(ctx, conn)
 	if err != nil {
 		return err
 	}
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return err
+	}
+	stmts := []string{`INSERT INTO cache_changes (kind, key) VALUES ('` + loadingKind + `', '')`}
 	for _, n := range names {
-		if _, err := conn.ExecContext(ctx, `DROP TRIGGER IF EXISTS "`+n+`"`); err != nil {
+		stmts = append(stmts, `DROP TRIGGER IF EXISTS "`+n+`"`)
+	}
+	for _, q := range append(stmts, `COMMIT`) {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			_, _ = conn.ExecContext(ctx, `ROLLBACK`)
 			return err
 		}
 	}
@@ -155,6 +170,7 @@ type changeFeed struct {
 	started bool
 	version int64 // the last data_version seen on conn
 	last    int64 // the newest log id applied
+	loading bool  // the newest row is a loadingKind one
 }
 
 // readLog reads the newest id and the rows after f.last in one statement,
@@ -190,7 +206,9 @@ func (f *changeFeed) Changes(ctx context.Context) ([]imageshare.Change, bool, er
 	defer rows.Close()
 	newest := int64(-1)
 	var changes []imageshare.Change
-	flush := false
+	// While a bulk load runs (f.loading and no newer row), a commit
+	// this feed notices was not logged: flush.
+	flush, loading := f.loading, f.loading
 	for rows.Next() {
 		var id int64
 		var kind, key sql.NullString
@@ -201,9 +219,10 @@ func (f *changeFeed) Changes(ctx context.Context) ([]imageshare.Change, bool, er
 			newest = id
 			continue
 		}
-		if kind.String == imageshare.ChangeAll {
+		if kind.String == imageshare.ChangeAll || kind.String == loadingKind {
 			flush = true
 		}
+		loading = kind.String == loadingKind
 		changes = append(changes, imageshare.Change{Kind: kind.String, Key: key.String})
 	}
 	if err := rows.Err(); err != nil {
@@ -219,7 +238,7 @@ func (f *changeFeed) Changes(ctx context.Context) ([]imageshare.Change, bool, er
 	}
 	// Recorded only once the log is read: after a failed read, the next
 	// call reads it again.
-	f.started, f.last, f.version = true, newest, version
+	f.started, f.last, f.version, f.loading = true, newest, version, loading
 	if flush {
 		return nil, true, nil
 	}

@@ -139,6 +139,48 @@ func TestOpenRestoresDroppedTriggers(t *testing.T) {
 	}
 }
 
+// TestBulkLoadInProgressFlushes: while a bulk load runs (its triggers
+// dropped, so its commits unlogged), another handle's feed flushes on
+// every commit it notices, until the load is done.
+func TestBulkLoadInProgressFlushes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "loading.db")
+	s := open(t, path)
+	defer s.Close()
+	other := open(t, path)
+	defer other.Close()
+	feed, err := other.ChangeFeed(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer feed.Close()
+	feed.Changes(ctx)
+	b := s.NewBulkLoader(1) // a commit per row
+	at := time.Unix(1700000000, 0)
+	for i := 1; i <= 3; i++ {
+		if err := b.Account(ctx, &imageshare.Account{ID: int64(i), Name: fmt.Sprintf("u%d@example.com", i), CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		if _, flush, err := feed.Changes(ctx); err != nil || !flush {
+			t.Fatalf("Changes after loaded row %d: flush %v, %v; want a flush", i, flush, err)
+		}
+		if ch, flush, err := feed.Changes(ctx); err != nil || flush || len(ch) != 0 {
+			t.Fatalf("Changes with nothing committed during the load = %v, %v, %v", ch, flush, err)
+		}
+	}
+	if err := b.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, flush, _ := feed.Changes(ctx); !flush {
+		t.Fatal("no flush after the load")
+	}
+	if err := s.AddRegion(ctx, "cn-z"); err != nil {
+		t.Fatal(err)
+	}
+	if ch, flush, _ := feed.Changes(ctx); flush || !slices.Equal(ch, []imageshare.Change{{Kind: "g"}}) {
+		t.Fatalf("Changes after the load = %v, %v; want the region change alone", ch, flush)
+	}
+}
+
 func loadAccounts(t testing.TB, s *sqlite.Store, n int) {
 	b := s.NewBulkLoader(0)
 	at := time.Unix(1700000000, 0)
