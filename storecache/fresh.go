@@ -10,9 +10,10 @@ import (
 	"github.com/imageshare/imageshare"
 )
 
-// fresh keeps the cache in step with the store's change log. Before a
-// cached read, a caller waits for a check of the log that started after
-// it arrived (check); concurrent callers share one check: while one runs,
+// fresh keeps the cache in step with the store's change log. Before it
+// answers from the cache, a caller waits for a check of the log that
+// started after it arrived (check); concurrent callers share one check:
+// while one runs,
 // later callers gather for the next, which its first caller runs once the
 // current one is done. A check reads the changes committed since the
 // previous one (imageshare.ChangeFeed) and drops what they name, so after
