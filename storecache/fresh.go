@@ -13,12 +13,11 @@ import (
 // fresh keeps the cache in step with the store's change log. Before it
 // answers from the cache, a caller waits for a check of the log that
 // started after it arrived (check); concurrent callers share one check:
-// while one runs,
-// later callers gather for the next, which its first caller runs once the
-// current one is done. A check reads the changes committed since the
-// previous one (imageshare.ChangeFeed) and drops what they name, so after
-// it the cache holds nothing that a change committed before the caller
-// arrived made stale.
+// while one runs, later callers gather for the next, which its first
+// caller runs once the current one is done. A check reads the changes
+// committed since the previous one (imageshare.ChangeFeed) and drops what
+// they name, so after it the cache holds nothing that a change committed
+// before the caller arrived made stale.
 type fresh struct {
 	feed  imageshare.ChangeFeed
 	cache *cache
