@@ -119,6 +119,13 @@ type Config struct {
 	// TLSCertFile and TLSKeyFile (PEM), both set, make the server speak
 	// HTTPS itself (tls.go).
 	TLSCertFile, TLSKeyFile string
+
+	// ReadCacheBytes bounds the in-process read caches (storecache,
+	// docs/caching.md) to about this many bytes; 0 means
+	// storecache.DefaultBudget and a negative value turns the caches off
+	// (--read-cache=false), for diagnosis. The caches keep reads
+	// linearizable, so turning them off changes speed, not answers.
+	ReadCacheBytes int64
 }
 
 // ParseTrustedProxies reads a comma-separated list of CIDR blocks or

@@ -23,6 +23,7 @@ import (
 	"github.com/imageshare/imageshare/internal/obs"
 	"github.com/imageshare/imageshare/internal/ratelimit"
 	"github.com/imageshare/imageshare/seed"
+	"github.com/imageshare/imageshare/storecache"
 )
 
 // Main is a running imageshare: a store, the core service over it and an
@@ -33,6 +34,9 @@ type Main struct {
 
 	Store   imageshare.Store
 	Service *core.Service
+	// Cache is the read caches over Store (docs/caching.md); nil when
+	// Config.ReadCacheBytes turns them off.
+	Cache *storecache.Store
 	// Metrics are this server's Prometheus metrics, served at /metrics.
 	Metrics *obs.Metrics
 
@@ -138,6 +142,13 @@ func (m *Main) OpenService(ctx context.Context) error {
 	// A store that keeps rate-limit buckets (PostgreSQL) shares them
 	// between replicas; see overloadGuards.
 	m.sharedBuckets, _ = store.(ratelimit.Shared)
+	cached, cache, err := CacheStore(ctx, store, m.Config.ReadCacheBytes)
+	if err != nil {
+		store.Close()
+		m.removeMemory()
+		return err
+	}
+	store, m.Cache = cached, cache
 	m.Store = obs.InstrumentStore(store, m.Metrics)
 	m.Service = core.New(m.Store, m.coreConfig())
 	if err := m.loadData(ctx, m.Service, true); err != nil {

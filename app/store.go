@@ -7,6 +7,7 @@ import (
 	"github.com/imageshare/imageshare/internal/dsn"
 	"github.com/imageshare/imageshare/postgres"
 	"github.com/imageshare/imageshare/sqlite"
+	"github.com/imageshare/imageshare/storecache"
 )
 
 // OpenStore opens the store a DSN names (internal/dsn reads it: sqlite:PATH,
@@ -39,4 +40,19 @@ func StoreKind(s string) string {
 		return ""
 	}
 	return string(d.Kind)
+}
+
+// CacheStore puts the read caches (storecache, docs/caching.md) over st,
+// bounded to about budget bytes (0: storecache.DefaultBudget); a negative
+// budget returns st unchanged (the caches off). Both stores keep the
+// change log the caches need (migration 012).
+func CacheStore(ctx context.Context, st imageshare.Store, budget int64) (imageshare.Store, *storecache.Store, error) {
+	if budget < 0 {
+		return st, nil, nil
+	}
+	c, err := storecache.New(ctx, st, budget)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, c, nil
 }

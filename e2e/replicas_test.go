@@ -307,6 +307,19 @@ func TestReplicasLinearizableShares(t *testing.T) {
 	if slices.Contains(perReplica, 0) {
 		t.Errorf("a replica served nothing: %v", perReplica)
 	}
+	// The history above was served with the read caches on (the default;
+	// docs/caching.md), and they answered some of it.
+	for r, s := range servers {
+		if s.Main.Cache == nil {
+			t.Errorf("replica %d ran without the read caches", r)
+			continue
+		}
+		st := s.Main.Cache.Stats()
+		t.Logf("replica %d read caches: %+v", r, st)
+		if st.Hits == 0 {
+			t.Errorf("replica %d: no read was answered from the caches", r)
+		}
+	}
 }
 
 // TestReplicasStartTogether starts three replicas on one fresh store at

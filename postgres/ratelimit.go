@@ -11,7 +11,9 @@ import (
 // export leaves them out. The signature nonces and their guard
 // (signonce.go) are the store's own: the guard's bound and floor speak of
 // this store's records only (docs/nonces.md, "Export and import").
-var TransientTables = []string{"rate_buckets", "signature_nonces", "nonce_guard"}
+// cache_changes and its horizon are the read caches' change log
+// (cachelog.go): an import's rows are logged again by the triggers.
+var TransientTables = []string{"rate_buckets", "signature_nonces", "nonce_guard", "cache_changes", "cache_changes_horizon"}
 
 // TakeToken takes one token from key's bucket, which holds at most burst
 // tokens and gains rate tokens a second, and reports whether there was

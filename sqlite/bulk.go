@@ -29,6 +29,7 @@ type BulkLoader struct {
 	prepared map[string]*sql.Stmt // by SQL text, on conn
 
 	searchLoaded bool // a Community image entered the search indexes
+	logDropped   bool // the cache log's triggers are dropped until release
 }
 
 // DefaultBulkBatch is the rows per transaction NewBulkLoader uses for a
@@ -63,6 +64,15 @@ func (b *BulkLoader) exec(ctx context.Context, query string, args ...any) (sql.R
 			return nil, err
 		}
 		b.conn = conn
+		// The cache log's triggers would add a log row per loaded row
+		// (docs/caching.md): they are dropped for the load and put back
+		// by release, with the log emptied but for one row telling every
+		// reader to flush. If the process dies in between, Open puts
+		// them back (ensureCacheLog).
+		if err := dropCacheLog(ctx, conn); err != nil {
+			return nil, err
+		}
+		b.logDropped = true
 	}
 	if !b.inTx {
 		if _, err := b.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
@@ -165,12 +175,34 @@ func (b *BulkLoader) release() error {
 		err = errors.Join(err, stmt.Close())
 	}
 	b.prepared = map[string]*sql.Stmt{}
+	if b.conn != nil && b.logDropped {
+		err = errors.Join(err, b.restoreLog())
+	}
 	if b.conn != nil {
 		_, cerr := b.conn.ExecContext(context.Background(), `PRAGMA cache_size = -2000`) // SQLite's default
 		err = errors.Join(err, cerr, b.conn.Close())
 		b.conn = nil
 	}
 	return err
+}
+
+// restoreLog puts the cache log's triggers back in a transaction of its
+// own (release runs after the last batch committed or rolled back).
+func (b *BulkLoader) restoreLog() error {
+	ctx := context.Background()
+	if _, err := b.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return err
+	}
+	if err := restoreCacheLog(ctx, b.conn, true); err != nil {
+		_, _ = b.conn.ExecContext(ctx, `ROLLBACK`)
+		return err
+	}
+	if _, err := b.conn.ExecContext(ctx, `COMMIT`); err != nil {
+		_, _ = b.conn.ExecContext(ctx, `ROLLBACK`)
+		return err
+	}
+	b.logDropped = false
+	return nil
 }
 
 // fail rolls back the open batch (its earlier rows too) and maps err as

@@ -39,6 +39,7 @@ type Store struct {
 	// the one connection cannot be replaced.
 	lightCommits bool
 	nonces       nonceGuard // signature nonces' floor and bound (signonce.go)
+	path         string     // the file, or ":memory:" (ChangeFeed opens its own connection to it)
 }
 
 // Open opens (creating if needed) the database at path and applies pending
@@ -68,7 +69,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, imageshare.Internal(op, err)
 	}
 
-	s := &Store{write: write, read: write, lightCommits: !memory}
+	s := &Store{write: write, read: write, lightCommits: !memory, path: path}
 	if !memory {
 		readParams := append([]string{"query_only(1)"}, common...)
 		read, err := openDB(dsn(path, readParams, ""))
@@ -85,6 +86,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	if err := s.openNonceGuard(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.ensureCacheLog(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -53,8 +53,17 @@ func (p *postgresSide) beginRead(ctx context.Context) (storeTx, error) {
 
 // beginWrite defers the (DEFERRABLE) foreign keys to commit, so that rows
 // may arrive in any order.
+// The cache log's triggers are off for the load (postgres.BeforeImport).
 func (p *postgresSide) beginWrite(ctx context.Context) (storeTx, error) {
-	return p.begin(ctx, pgx.TxOptions{}, "SET CONSTRAINTS ALL DEFERRED")
+	t, err := p.begin(ctx, pgx.TxOptions{}, "SET CONSTRAINTS ALL DEFERRED")
+	if err != nil {
+		return nil, err
+	}
+	if err := postgres.BeforeImport(ctx, t.(*postgresTx).tx); err != nil {
+		t.rollback()
+		return nil, err
+	}
+	return t, nil
 }
 
 func (t *postgresTx) rollback() { t.tx.Rollback(context.Background()) }

@@ -23,6 +23,7 @@ var sqliteDerived = map[string]bool{
 	// only (docs/nonces.md, "Export and import").
 	"signature_nonces": true,
 	"nonce_guard":      true,
+	"cache_changes":    true, // the read caches' change log (docs/caching.md)
 }
 
 type sqliteSide struct {

@@ -17,6 +17,7 @@ import (
 	"github.com/imageshare/imageshare/app"
 	"github.com/imageshare/imageshare/core"
 	"github.com/imageshare/imageshare/internal/dsn"
+	"github.com/imageshare/imageshare/storecache"
 )
 
 // The server's configuration comes from four layers, each overriding the
@@ -108,6 +109,8 @@ func serveSettings() []*setting {
 		{name: "max-connections-per-client", kind: kindInt, def: strconv.Itoa(app.DefaultMaxConnsPerClient), usage: "connections one client address may hold open (trusted proxies exempt); negative means no bound"},
 		{name: "tls-cert", usage: "PEM certificate file: serve HTTPS (with tls-key)"},
 		{name: "tls-key", usage: "PEM private key file of tls-cert"},
+		{name: "read-cache", kind: kindBool, def: "true", usage: "keep in-process caches of the hot reads, invalidated by the store's change log so that reads stay linearizable (docs/caching.md); false for diagnosis"},
+		{name: "read-cache-mb", kind: kindInt, def: strconv.Itoa(storecache.DefaultBudget >> 20), usage: "memory bound of the read caches, in MiB (estimated bytes of the entries held)"},
 		{name: "log-format", def: "text", usage: "log format: text or json"},
 		{name: "log-level", def: "info", usage: "lowest level logged: debug, info, warn or error"},
 	}
@@ -319,6 +322,7 @@ func (c *serveConfig) validate() error {
 		check("rate-limit-per-key", c.float("rate-limit-per-key") >= 0, "a rate >= 0"),
 		check("rate-limit-burst", c.integer("rate-limit-burst") >= 0, "a count >= 0"),
 		check("max-concurrent-requests", c.integer("max-concurrent-requests") != 0, "a positive bound, or negative for none"),
+		check("read-cache-mb", c.integer("read-cache-mb") > 0, "a positive number of MiB"),
 		check("shutdown-timeout", c.duration("shutdown-timeout") > 0, "a duration > 0"),
 		check("trusted-proxies", validProxies(c.str("trusted-proxies")), "comma-separated addresses or CIDR blocks"),
 		check("read-header-timeout", c.duration("read-header-timeout") > 0, "a duration > 0"),
@@ -413,7 +417,17 @@ func (c *serveConfig) appConfig() app.Config {
 		MaxConnsPerClient:     c.integer("max-connections-per-client"),
 		TLSCertFile:           c.str("tls-cert"),
 		TLSKeyFile:            c.str("tls-key"),
+		ReadCacheBytes:        readCacheBytes(c.boolean("read-cache"), c.integer("read-cache-mb")),
 	}
+}
+
+// readCacheBytes is app.Config.ReadCacheBytes for read-cache and
+// read-cache-mb: negative turns the caches off.
+func readCacheBytes(on bool, mb int) int64 {
+	if !on {
+		return -1
+	}
+	return int64(mb) << 20
 }
 
 func validDSN(s string) bool {
