@@ -31,9 +31,10 @@ const maxReaders = 8
 
 // Store is an imageshare.Store backed by one SQLite database.
 type Store struct {
-	write *sql.DB        // exactly one connection: all writes are serialised here
-	read  *sql.DB        // read-only pool; the same *sql.DB as write for ":memory:"
-	group groupCommitter // share changes and nonces commit in groups (groupcommit.go)
+	write  *sql.DB        // exactly one connection: all writes are serialised here
+	read   *sql.DB        // read-only pool; the same *sql.DB as write for ":memory:"
+	group  groupCommitter // share changes and nonces commit in groups (groupcommit.go)
+	search searchStats    // how catalog searches were answered (search.go)
 }
 
 // Open opens (creating if needed) the database at path and applies pending

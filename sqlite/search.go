@@ -1,0 +1,220 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"unicode/utf8"
+)
+
+// A name or fuzzy search of three characters or more is a substring match
+// in the community_trigrams FTS5 index (migration 002): FTS5 matches the
+// query as a phrase of its trigrams, intersecting every trigram's posting
+// list. The lists of common trigrams (a family name's "cha", a separator's
+// "at-") hold a tenth of the catalog, so that match reads more of the
+// index the larger the catalog, whatever the answer (docs/benchmarks:
+// BENCHMARKS.md, "Fuzzy search").
+//
+// resolveSearch answers such a search from its rarest trigrams instead:
+//
+//  1. each distinct trigram's frequency is estimated by a probe that
+//     reads at most probeRows entries of its posting list (the first
+//     ones, in rowid order): fewer than probeRows is the exact count;
+//     otherwise the rowid of the last one read tells how dense the list
+//     is, since rowids are community_search_keys' seq, given in order;
+//  2. the rarest few trigrams (at most rareTrigrams, each estimated at
+//     most rareEstimate) are matched together, in the query's columns, for
+//     at most searchCandidateLimit candidates;
+//  3. every candidate's name (and author) is folded as the trigram
+//     tokenizer folds it (ftsfold.go) and kept when it contains the
+//     folded query: the same answer as the phrase match, since a phrase of
+//     consecutive trigrams is a substring of the folded text.
+//
+// The estimate only chooses which trigrams to match; a wrong one costs
+// time, never a wrong answer (every match holds all of the query's
+// trigrams). When no trigram is rare, or the candidates exceed the limit,
+// the search falls back to the phrase match (the answer is then large
+// anyway). Shorter queries, which trigrams cannot serve, go to the word
+// index as before (searchCond).
+const (
+	probeRows            = 16
+	rareTrigrams         = 3
+	rareEstimate         = 4 * searchCandidateLimit
+	searchCandidateLimit = 1000
+)
+
+// searchStats counts how searches were answered, for tests and diagnosis.
+type searchStats struct {
+	rare       atomic.Int64 // searches answered from their rarest trigrams
+	fallback   atomic.Int64 // searches of 3+ characters left to the phrase match
+	candidates atomic.Int64 // candidates verified, over all rare searches
+}
+
+// searchIDs are the ids of the versions a name or fuzzy search matched,
+// when resolveSearch answered it; nil leaves it to the FTS5 phrase match.
+type searchIDs struct {
+	name, fuzzy []string
+}
+
+// resolveSearch answers f's name and fuzzy searches from their rarest
+// trigrams where it can, inside tx (the snapshot the page is read from).
+func (s *Store) resolveSearch(ctx context.Context, tx *sql.Tx, f fuzzyFilter) (searchIDs, error) {
+	var ids searchIDs
+	var err error
+	if f.imageID != "" {
+		return ids, nil // one version by id: nothing is cheaper
+	}
+	if f.name != "" {
+		if ids.name, err = s.rareSearch(ctx, tx, false, f.name); err != nil {
+			return ids, err
+		}
+	}
+	if f.fuzzy != "" {
+		if ids.fuzzy, err = s.rareSearch(ctx, tx, true, f.fuzzy); err != nil {
+			return ids, err
+		}
+	}
+	return ids, nil
+}
+
+// fuzzyFilter is what resolveSearch reads of a CommunityFilter.
+type fuzzyFilter struct{ imageID, name, fuzzy string }
+
+// trigram is one distinct trigram of a query: its text as the query
+// spells it (FTS5 folds it as it folds the index) and its estimated
+// number of versions.
+type trigram struct {
+	text     string
+	estimate int64
+}
+
+// queryTrigrams returns the distinct trigrams of q, or nil when q is not
+// one the rare path serves: shorter than three characters, or holding
+// what FTS5 reads differently from Go (invalid UTF-8, NUL, U+FFFE/U+FFFF).
+func queryTrigrams(q string) []trigram {
+	if !utf8.ValidString(q) || strings.ContainsAny(q, "\x00\uFFFE\uFFFF") {
+		return nil
+	}
+	runes := []rune(q)
+	if len(runes) < 3 {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []trigram
+	for i := 0; i+3 <= len(runes); i++ {
+		text := string(runes[i : i+3])
+		key, _ := ftsFold(text)
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, trigram{text: text})
+		}
+	}
+	return out
+}
+
+// ftsPhrase quotes text as an FTS5 string.
+func ftsPhrase(text string) string { return `"` + strings.ReplaceAll(text, `"`, `""`) + `"` }
+
+// probeQuery reads the start of one trigram's posting list.
+var probeQuery = `SELECT count(*), COALESCE(max(rowid), 0) FROM (
+	SELECT rowid FROM community_trigrams WHERE community_trigrams MATCH ? ORDER BY rowid LIMIT ` + strconv.Itoa(probeRows) + `)`
+
+// rareSearch returns the ids of the versions whose name (and, if fuzzy,
+// author) contains q, or nil when q is left to the phrase match.
+func (s *Store) rareSearch(ctx context.Context, tx *sql.Tx, fuzzy bool, q string) ([]string, error) {
+	grams := queryTrigrams(q)
+	if len(grams) < 2 {
+		// Too short for trigrams, or one trigram: the phrase match reads
+		// exactly that trigram's list.
+		return nil, nil
+	}
+	var maxSeq int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(seq), 0) FROM community_search_keys`).Scan(&maxSeq); err != nil {
+		return nil, err
+	}
+	for i := range grams {
+		var n, last int64
+		if err := tx.QueryRowContext(ctx, probeQuery, ftsPhrase(grams[i].text)).Scan(&n, &last); err != nil {
+			return nil, err
+		}
+		grams[i].estimate = n
+		if n >= probeRows && last > 0 {
+			grams[i].estimate = max(n, n*maxSeq/last)
+		}
+	}
+	slices.SortStableFunc(grams, func(a, b trigram) int {
+		switch {
+		case a.estimate < b.estimate:
+			return -1
+		case a.estimate > b.estimate:
+			return 1
+		}
+		return 0
+	})
+	if grams[0].estimate > rareEstimate {
+		s.search.fallback.Add(1)
+		return nil, nil
+	}
+	columns := "{name}"
+	if fuzzy {
+		columns = "{name author}"
+	}
+	var match []string
+	for i, g := range grams {
+		if i == rareTrigrams || (i > 0 && g.estimate > rareEstimate) {
+			break
+		}
+		match = append(match, columns+" : "+ftsPhrase(g.text))
+	}
+	ids, n, ok, err := verifyCandidates(ctx, tx, strings.Join(match, " AND "), fuzzy, q)
+	s.search.candidates.Add(int64(n))
+	if err != nil || !ok {
+		s.search.fallback.Add(1)
+		return nil, err
+	}
+	s.search.rare.Add(1)
+	return ids, nil
+}
+
+// candidateQuery reads the versions that match an FTS5 expression, with
+// the text a search verifies, one more than the limit.
+var candidateQuery = `SELECT k.image_id, COALESCE(t.name, ''), COALESCE(t.author, '') FROM community_trigrams t
+JOIN community_search_keys k ON k.seq = t.rowid
+WHERE community_trigrams MATCH ? LIMIT ` + strconv.Itoa(searchCandidateLimit+1)
+
+// verifyCandidates reads the n candidates of expr and returns the ids of
+// those whose name (or author, if fuzzy) contains q as the trigram
+// tokenizer folds both. ok is false when there are more candidates than
+// searchCandidateLimit.
+func verifyCandidates(ctx context.Context, tx *sql.Tx, expr string, fuzzy bool, q string) (ids []string, n int, ok bool, err error) {
+	folded, _ := ftsFold(q)
+	rows, err := tx.QueryContext(ctx, candidateQuery, expr)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	defer rows.Close()
+	ids = []string{}
+	for rows.Next() {
+		if n++; n > searchCandidateLimit {
+			return nil, n, false, nil
+		}
+		var id, name, author string
+		if err := rows.Scan(&id, &name, &author); err != nil {
+			return nil, n, false, err
+		}
+		if contains(name, folded) || (fuzzy && contains(author, folded)) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, n, true, rows.Err()
+}
+
+// contains reports whether text, folded as the trigram tokenizer folds
+// it, contains the folded query.
+func contains(text, folded string) bool {
+	t, _ := ftsFold(text)
+	return strings.Contains(t, folded)
+}
