@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 )
 
@@ -24,10 +26,14 @@ import (
 //     reads at most probeRows entries of its posting list (the first
 //     ones, in rowid order): fewer than probeRows is the exact count;
 //     otherwise the rowid of the last one read tells how dense the list
-//     is, since rowids are community_search_keys' seq, given in order;
+//     is, since rowids are community_search_keys' seq, given in order
+//     (estimates are reused for a minute: see estimate);
 //  2. the rarest few trigrams (at most rareTrigrams, each estimated at
 //     most rareEstimate) are matched together, in the query's columns, for
-//     at most searchCandidateLimit candidates;
+//     at most searchCandidateLimit candidates, provided that this skips a
+//     trigram at least skipFactor times as common as those it keeps
+//     (otherwise the phrase match reads about as much, and verifies
+//     nothing);
 //  3. every candidate's name (and author) is folded as the trigram
 //     tokenizer folds it (ftsfold.go) and kept when it contains the
 //     folded query: the same answer as the phrase match, since a phrase of
@@ -44,13 +50,56 @@ const (
 	rareTrigrams         = 3
 	rareEstimate         = 4 * searchCandidateLimit
 	searchCandidateLimit = 1000
+	skipFactor           = 4
 )
 
-// searchStats counts how searches were answered, for tests and diagnosis.
+// searchStats counts how searches were answered, for tests and diagnosis,
+// and keeps the trigram estimates probes made.
 type searchStats struct {
 	rare       atomic.Int64 // searches answered from their rarest trigrams
 	fallback   atomic.Int64 // searches of 3+ characters left to the phrase match
 	candidates atomic.Int64 // candidates verified, over all rare searches
+	probes     atomic.Int64 // posting lists probed
+
+	mu        sync.Mutex
+	estimates map[string]estimate // by folded trigram
+}
+
+// estimate is a trigram's estimated number of versions, as a probe found
+// it at a time. A catalog's trigram frequencies change slowly, and an
+// estimate only decides which trigrams a search matches (never what it
+// answers), so one is reused for estimateTTL instead of probing again on
+// every search; at most maxEstimates are kept.
+type estimate struct {
+	n  int64
+	at time.Time
+}
+
+const (
+	estimateTTL  = time.Minute
+	maxEstimates = 16384
+)
+
+// cached returns the estimate of key probed less than estimateTTL ago.
+func (st *searchStats) cached(key string, now time.Time) (int64, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	e, ok := st.estimates[key]
+	if !ok || now.Sub(e.at) >= estimateTTL {
+		return 0, false
+	}
+	return e.n, true
+}
+
+// keep records an estimate, forgetting all of them when the bound is
+// reached (they are all cheap to probe again).
+func (st *searchStats) keep(key string, n int64, now time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.estimates == nil || len(st.estimates) >= maxEstimates {
+		st.estimates = map[string]estimate{}
+	}
+	st.estimates[key] = estimate{n: n, at: now}
 }
 
 // searchIDs are the ids of the versions a name or fuzzy search matched,
@@ -87,8 +136,8 @@ type fuzzyFilter struct{ imageID, name, fuzzy string }
 // spells it (FTS5 folds it as it folds the index) and its estimated
 // number of versions.
 type trigram struct {
-	text     string
-	estimate int64
+	text, key string // as the query spells it, and folded
+	estimate  int64
 }
 
 // queryTrigrams returns the distinct trigrams of q, or nil when q is not
@@ -109,7 +158,7 @@ func queryTrigrams(q string) []trigram {
 		key, _ := ftsFold(text)
 		if !seen[key] {
 			seen[key] = true
-			out = append(out, trigram{text: text})
+			out = append(out, trigram{text: text, key: key})
 		}
 	}
 	return out
@@ -131,19 +180,8 @@ func (s *Store) rareSearch(ctx context.Context, tx *sql.Tx, fuzzy bool, q string
 		// exactly that trigram's list.
 		return nil, nil
 	}
-	var maxSeq int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(seq), 0) FROM community_search_keys`).Scan(&maxSeq); err != nil {
+	if err := s.estimate(ctx, tx, grams); err != nil {
 		return nil, err
-	}
-	for i := range grams {
-		var n, last int64
-		if err := tx.QueryRowContext(ctx, probeQuery, ftsPhrase(grams[i].text)).Scan(&n, &last); err != nil {
-			return nil, err
-		}
-		grams[i].estimate = n
-		if n >= probeRows && last > 0 {
-			grams[i].estimate = max(n, n*maxSeq/last)
-		}
 	}
 	slices.SortStableFunc(grams, func(a, b trigram) int {
 		switch {
@@ -169,6 +207,12 @@ func (s *Store) rareSearch(ctx context.Context, tx *sql.Tx, fuzzy bool, q string
 		}
 		match = append(match, columns+" : "+ftsPhrase(g.text))
 	}
+	if skipped := grams[len(match):]; len(skipped) == 0 || skipped[len(skipped)-1].estimate < skipFactor*grams[len(match)-1].estimate {
+		// The phrase match would read little more than the rare path
+		// does, without verifying candidates.
+		s.search.fallback.Add(1)
+		return nil, nil
+	}
 	ids, n, ok, err := verifyCandidates(ctx, tx, strings.Join(match, " AND "), fuzzy, q)
 	s.search.candidates.Add(int64(n))
 	if err != nil || !ok {
@@ -177,6 +221,35 @@ func (s *Store) rareSearch(ctx context.Context, tx *sql.Tx, fuzzy bool, q string
 	}
 	s.search.rare.Add(1)
 	return ids, nil
+}
+
+// estimate fills in the estimates of grams, probing the posting lists of
+// those without a recent one.
+func (s *Store) estimate(ctx context.Context, tx *sql.Tx, grams []trigram) error {
+	now := time.Now()
+	maxSeq := int64(-1)
+	for i := range grams {
+		if n, ok := s.search.cached(grams[i].key, now); ok {
+			grams[i].estimate = n
+			continue
+		}
+		if maxSeq < 0 {
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(seq), 0) FROM community_search_keys`).Scan(&maxSeq); err != nil {
+				return err
+			}
+		}
+		var n, last int64
+		if err := tx.QueryRowContext(ctx, probeQuery, ftsPhrase(grams[i].text)).Scan(&n, &last); err != nil {
+			return err
+		}
+		s.search.probes.Add(1)
+		if n >= probeRows && last > 0 {
+			n = max(n, n*maxSeq/last)
+		}
+		grams[i].estimate = n
+		s.search.keep(grams[i].key, n, now)
+	}
+	return nil
 }
 
 // candidateQuery reads the versions that match an FTS5 expression, with
