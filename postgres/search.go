@@ -17,8 +17,11 @@ import (
 // case-insensitively, as the SQLite store's FTS5 indexes do:
 //
 //   - a query of three characters or more is a substring of the folded
-//     text: its trigrams must all be among the text's keys (the GIN index
-//     answers that) and the folded text must contain it (LIKE confirms);
+//     text: LIKE '%query%' (wildcards escaped) on the folded column, which
+//     a pg_trgm GIN index serves (migration 014): it reads the posting
+//     lists of the query's rarest trigrams first and rechecks the LIKE on
+//     the rows they yield, so the cost follows the rare trigrams rather
+//     than the common ones (docs/postgres.md);
 //   - a shorter query is a word prefix: the word characters it has must
 //     begin a word of the text, and the text's keys hold the first one and
 //     two characters of every word. A query without a word character
@@ -67,9 +70,11 @@ func searchCond(q string, arg func(any) string, cols ...searchColumn) string {
 	folded := sqlstore.Fold(q)
 	var parts []string
 	if utf8.RuneCountInString(folded) >= 3 {
-		keys, pattern := arg(trigrams(folded)), arg(sqlstore.Contains(folded))
+		// The pg_trgm index on the folded column (migration 014) serves
+		// the LIKE itself.
+		pattern := arg(sqlstore.Contains(folded))
 		for _, c := range cols {
-			parts = append(parts, fmt.Sprintf(`(%s @> %s AND %s LIKE %s ESCAPE '\')`, c.keys, keys, c.fold, pattern))
+			parts = append(parts, fmt.Sprintf(`%s LIKE %s ESCAPE '\'`, c.fold, pattern))
 		}
 	} else {
 		prefix := strings.Join(words(folded), "")
@@ -82,17 +87,6 @@ func searchCond(q string, arg func(any) string, cols ...searchColumn) string {
 		}
 	}
 	return "(" + strings.Join(parts, " OR ") + ")"
-}
-
-// trigrams returns the distinct trigrams of s (at least three characters).
-func trigrams(s string) []string {
-	runes := []rune(s)
-	var out []string
-	for i := 0; i+3 <= len(runes); i++ {
-		out = append(out, string(runes[i:i+3]))
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 // searchValues are the derived search columns of an image with name and
