@@ -142,7 +142,7 @@ func TestSearchUsesIndex(t *testing.T) {
 		{Fuzzy: "zq"},
 	} {
 		var args argList
-		where := communityWhere(f, &args)
+		where := communityWhere(f, &args, nil)
 		plan := explain(t, s, `SELECT id FROM images`+where, args...)
 		// Three characters or more: pg_trgm's indexes (migration 014);
 		// fewer: the word-prefix keys.

@@ -65,16 +65,36 @@ var (
 )
 
 // searchCond returns the condition that q occurs in any of cols, with its
-// arguments added through arg.
-func searchCond(q string, arg func(any) string, cols ...searchColumn) string {
+// arguments added through arg. freqs, when known, lets a query of three
+// characters or more be looked up by its rarest trigrams (rareFragments).
+func searchCond(q string, arg func(any) string, freqs keyFreqs, cols ...searchColumn) string {
 	folded := sqlstore.Fold(q)
 	var parts []string
 	if utf8.RuneCountInString(folded) >= 3 {
-		// The pg_trgm index on the folded column (migration 014) serves
-		// the LIKE itself.
-		pattern := arg(sqlstore.Contains(folded))
+		var pattern, exact string
 		for _, c := range cols {
-			parts = append(parts, fmt.Sprintf(`%s LIKE %s ESCAPE '\'`, c.fold, pattern))
+			frags := rareFragments(folded, freqs[c.keys])
+			if len(frags) == 0 {
+				// The pg_trgm index on the folded column (migration 014)
+				// serves the LIKE itself, from all of the query's trigrams.
+				if pattern == "" {
+					pattern = arg(sqlstore.Contains(folded))
+				}
+				parts = append(parts, fmt.Sprintf(`%s LIKE %s ESCAPE '\'`, c.fold, pattern))
+				continue
+			}
+			// The index is asked for the rare trigrams only; strpos, which
+			// no index serves, checks the whole query on the rows they
+			// yield (a substring, as the LIKE would: no wildcards).
+			if exact == "" {
+				exact = arg(folded)
+			}
+			var conds []string
+			for _, f := range frags {
+				conds = append(conds, fmt.Sprintf(`%s LIKE %s`, c.fold, arg(`%`+f+`%`)))
+			}
+			conds = append(conds, fmt.Sprintf(`strpos(%s, %s) > 0`, c.fold, exact))
+			parts = append(parts, "("+strings.Join(conds, " AND ")+")")
 		}
 	} else {
 		prefix := strings.Join(words(folded), "")

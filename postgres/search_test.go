@@ -90,9 +90,12 @@ func TestMigrateAsOrdinaryOwner(t *testing.T) {
 }
 
 // TestFuzzySearchPlan checks the statements a public catalog search runs
-// (its count and its page, newest first, 20 a page) on a catalog of the
-// benchmark's shape: both read the matches through the pg_trgm index, not
-// the catalog in published order filtering each version.
+// (its count and its page, newest first, 20 a page) on an analyzed catalog
+// of the benchmark's shape: both read the matches through the pg_trgm
+// indexes, asking them for the query's rare trigrams only (three-character
+// patterns, not the whole query with its common trigrams), and not the
+// catalog in published order. Every search answers as LIKE over all of
+// its trigrams does.
 func TestFuzzySearchPlan(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
@@ -102,13 +105,16 @@ func TestFuzzySearchPlan(t *testing.T) {
 	}
 	const versions = 5000
 	fillImages(t, s, versions, func(i int) *imageshare.Image { return storetest.FuzzyVersion(i, owner.ID) })
+	pub := func(f imageshare.CommunityFilter) imageshare.CommunityFilter {
+		f.Region, f.Statuses, f.PublicOnly = "cn-wlcb", []imageshare.ImageStatus{imageshare.StatusAvailable}, true
+		return f
+	}
 	for _, f := range []imageshare.CommunityFilter{
-		{Name: storetest.FuzzyQuery(123)},
-		{Fuzzy: storetest.FuzzyQuery(77)},
+		pub(imageshare.CommunityFilter{Name: storetest.FuzzyQuery(123)}),
+		pub(imageshare.CommunityFilter{Fuzzy: strings.ToUpper(storetest.FuzzyQuery(77))}),
 	} {
-		f.Region, f.Statuses, f.PublicOnly, f.Page = "cn-wlcb", []imageshare.ImageStatus{imageshare.StatusAvailable}, true, imageshare.Page{Limit: 20}
 		var args argList
-		where := communityWhere(f, &args)
+		where := communityWhere(f, &args, s.keyFreqs(ctx, f))
 		for what, q := range map[string]string{
 			"Count": `SELECT count(*) FROM images` + where,
 			"Page":  `SELECT ` + imageColumns + ` FROM images` + where + sqlstore.VersionOrder(f.Sort) + ` LIMIT 20 OFFSET 0`,
@@ -121,10 +127,38 @@ func TestFuzzySearchPlan(t *testing.T) {
 			if f.Fuzzy != "" && !strings.Contains(plan, "images_community_author_trgm") {
 				t.Errorf("%+v %s: author not read through its trigram index:\n%s", f, what, plan)
 			}
+			for _, line := range strings.Split(plan, "\n") {
+				if strings.Contains(line, "Index Cond") && strings.Contains(line, "-") {
+					t.Errorf("%+v %s: the index is asked for the whole query, common trigrams too: %s", f, what, line)
+				}
+			}
+			if !strings.Contains(plan, "strpos") {
+				t.Errorf("%+v %s: the whole query is not checked:\n%s", f, what, plan)
+			}
 		}
 		_, n, err := s.FindCommunityImages(ctx, f)
 		if err != nil || n != storetest.FuzzyVersionsPerPublisher {
 			t.Errorf("%+v found %d versions (%v), want %d", f, n, err, storetest.FuzzyVersionsPerPublisher)
+		}
+	}
+	// Answers equal LIKE over every trigram, rare trigrams or not.
+	for _, f := range []imageshare.CommunityFilter{
+		{Name: storetest.FuzzyQuery(5)}, {Name: "chat"}, {Name: "Llama-chat"}, {Name: "diffusion-lora"}, {Fuzzy: "publisher-12"},
+		{Fuzzy: "her-3"}, {Name: "a-b"}, {Name: "xyz"}, {Name: "ChatGLM-base-" + storetest.FuzzyQuery(8)[5:]}, {Fuzzy: storetest.FuzzyQuery(300)},
+	} {
+		f.Page = imageshare.Page{Limit: versions}
+		got, n, err := s.FindCommunityImages(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var args argList
+		where := communityWhere(f, &args, nil)
+		var want int
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM images`+where, args...).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if n != want || len(got) != want {
+			t.Errorf("%+v: found %d (total %d), LIKE over every trigram %d", f, len(got), n, want)
 		}
 	}
 }

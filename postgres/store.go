@@ -47,6 +47,7 @@ const (
 type Store struct {
 	pool    *pgxpool.Pool
 	retries atomic.Int64
+	freqs   freqCache // the search keys' common elements (search.go)
 }
 
 // Open connects to the database dsn names and applies pending migrations
