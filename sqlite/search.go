@@ -51,6 +51,9 @@ const (
 	rareEstimate         = 4 * searchCandidateLimit
 	searchCandidateLimit = 1000
 	skipFactor           = 4
+	// rareWord is the most versions a word prefix may be estimated in
+	// for a search to verify its versions alone.
+	rareWord = 64
 )
 
 // searchStats counts how searches were answered, for tests and diagnosis,
@@ -138,6 +141,7 @@ type fuzzyFilter struct{ imageID, name, fuzzy string }
 type trigram struct {
 	text, key string // as the query spells it, and folded
 	estimate  int64
+	word      bool // a word prefix in community_words, not a trigram
 }
 
 // queryTrigrams returns the distinct trigrams of q, or nil when q is not
@@ -164,12 +168,43 @@ func queryTrigrams(q string) []trigram {
 	return out
 }
 
+// queryWords returns the words of q that begin a word of any text holding
+// q: runs of three or more ASCII letters and digits that follow an ASCII
+// character that is neither (which the words index's unicode61 tokenizer
+// takes as a separator, as it takes the run's characters as a token's).
+// A text containing q has a word token starting with each, so that the
+// word's prefix query in community_words selects a superset of q's
+// matches; the catalog's unique names ("chat-bacehi": "bacehi") make such
+// a prefix far rarer than any trigram, whose lists grow with the catalog.
+func queryWords(q string) []trigram {
+	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+	var out []trigram
+	for i := 1; i < len(q); i++ {
+		if alnum(q[i]) && q[i-1] < 0x80 && !alnum(q[i-1]) {
+			j := i
+			for j < len(q) && alnum(q[j]) {
+				j++
+			}
+			if j-i >= 3 {
+				out = append(out, trigram{text: q[i:j], key: "w:" + strings.ToLower(q[i:j]), word: true})
+			}
+			i = j
+		}
+	}
+	return out
+}
+
 // ftsPhrase quotes text as an FTS5 string.
 func ftsPhrase(text string) string { return `"` + strings.ReplaceAll(text, `"`, `""`) + `"` }
 
-// probeQuery reads the start of one trigram's posting list.
-var probeQuery = `SELECT count(*), COALESCE(max(rowid), 0) FROM (
+// probeQuery and probeWordQuery read the start of one trigram's posting
+// list, or of one word prefix's.
+var (
+	probeQuery = `SELECT count(*), COALESCE(max(rowid), 0) FROM (
 	SELECT rowid FROM community_trigrams WHERE community_trigrams MATCH ? ORDER BY rowid LIMIT ` + strconv.Itoa(probeRows) + `)`
+	probeWordQuery = `SELECT count(*), COALESCE(max(rowid), 0) FROM (
+	SELECT rowid FROM community_words WHERE community_words MATCH ? ORDER BY rowid LIMIT ` + strconv.Itoa(probeRows) + `)`
+)
 
 // rareSearch returns the ids of the versions whose name (and, if fuzzy,
 // author) contains q, or nil when q is left to the phrase match.
@@ -180,25 +215,31 @@ func (s *Store) rareSearch(ctx context.Context, tx *sql.Tx, fuzzy bool, q string
 		// exactly that trigram's list.
 		return nil, nil
 	}
-	if err := s.estimate(ctx, tx, grams); err != nil {
+	keys := append(grams, queryWords(q)...)
+	if err := s.estimate(ctx, tx, keys); err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(grams, func(a, b trigram) int {
-		switch {
-		case a.estimate < b.estimate:
-			return -1
-		case a.estimate > b.estimate:
-			return 1
-		}
-		return 0
-	})
-	if grams[0].estimate > rareEstimate {
-		s.search.fallback.Add(1)
-		return nil, nil
-	}
+	grams, words := keys[:len(grams)], keys[len(grams):]
+	sortGrams(grams)
+	sortGrams(words)
 	columns := "{name}"
 	if fuzzy {
 		columns = "{name author}"
+	}
+	if len(words) > 0 && words[0].estimate <= rareWord && words[0].estimate <= grams[0].estimate {
+		ids, n, ok, err := verifyCandidates(ctx, tx, wordCandidateQuery, columns+" : "+ftsPhrase(words[0].text)+" *", fuzzy, q)
+		s.search.candidates.Add(int64(n))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			s.search.rare.Add(1)
+			return ids, nil
+		}
+	}
+	if grams[0].estimate > rareEstimate {
+		s.search.fallback.Add(1)
+		return nil, nil
 	}
 	var match []string
 	for i, g := range grams {
@@ -213,7 +254,7 @@ func (s *Store) rareSearch(ctx context.Context, tx *sql.Tx, fuzzy bool, q string
 		s.search.fallback.Add(1)
 		return nil, nil
 	}
-	ids, n, ok, err := verifyCandidates(ctx, tx, strings.Join(match, " AND "), fuzzy, q)
+	ids, n, ok, err := verifyCandidates(ctx, tx, candidateQuery, strings.Join(match, " AND "), fuzzy, q)
 	s.search.candidates.Add(int64(n))
 	if err != nil || !ok {
 		s.search.fallback.Add(1)
@@ -239,7 +280,11 @@ func (s *Store) estimate(ctx context.Context, tx *sql.Tx, grams []trigram) error
 			}
 		}
 		var n, last int64
-		if err := tx.QueryRowContext(ctx, probeQuery, ftsPhrase(grams[i].text)).Scan(&n, &last); err != nil {
+		probe, expr := probeQuery, ftsPhrase(grams[i].text)
+		if grams[i].word {
+			probe, expr = probeWordQuery, expr+" *"
+		}
+		if err := tx.QueryRowContext(ctx, probe, expr).Scan(&n, &last); err != nil {
 			return err
 		}
 		s.search.probes.Add(1)
@@ -252,19 +297,38 @@ func (s *Store) estimate(ctx context.Context, tx *sql.Tx, grams []trigram) error
 	return nil
 }
 
-// candidateQuery reads the versions that match an FTS5 expression, with
-// the text a search verifies, one more than the limit.
-var candidateQuery = `SELECT k.image_id, COALESCE(t.name, ''), COALESCE(t.author, '') FROM community_trigrams t
+// sortGrams orders grams rarest first.
+func sortGrams(grams []trigram) {
+	slices.SortStableFunc(grams, func(a, b trigram) int {
+		switch {
+		case a.estimate < b.estimate:
+			return -1
+		case a.estimate > b.estimate:
+			return 1
+		}
+		return 0
+	})
+}
+
+// candidateQuery and wordCandidateQuery read the versions that match an
+// FTS5 expression in the trigram or the words index, with the text a
+// search verifies, one more than the limit.
+var (
+	candidateQuery = `SELECT k.image_id, COALESCE(t.name, ''), COALESCE(t.author, '') FROM community_trigrams t
 JOIN community_search_keys k ON k.seq = t.rowid
 WHERE community_trigrams MATCH ? LIMIT ` + strconv.Itoa(searchCandidateLimit+1)
+	wordCandidateQuery = `SELECT k.image_id, COALESCE(t.name, ''), COALESCE(t.author, '') FROM community_words t
+JOIN community_search_keys k ON k.seq = t.rowid
+WHERE community_words MATCH ? LIMIT ` + strconv.Itoa(searchCandidateLimit+1)
+)
 
-// verifyCandidates reads the n candidates of expr and returns the ids of
+// verifyCandidates reads the n candidates of expr (by query) and returns the ids of
 // those whose name (or author, if fuzzy) contains q as the trigram
 // tokenizer folds both. ok is false when there are more candidates than
 // searchCandidateLimit.
-func verifyCandidates(ctx context.Context, tx *sql.Tx, expr string, fuzzy bool, q string) (ids []string, n int, ok bool, err error) {
+func verifyCandidates(ctx context.Context, tx *sql.Tx, query, expr string, fuzzy bool, q string) (ids []string, n int, ok bool, err error) {
 	folded, _ := ftsFold(q)
-	rows, err := tx.QueryContext(ctx, candidateQuery, expr)
+	rows, err := tx.QueryContext(ctx, query, expr)
 	if err != nil {
 		return nil, 0, false, err
 	}

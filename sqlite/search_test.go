@@ -65,9 +65,11 @@ func phraseIDs(t *testing.T, s *Store, f imageshare.CommunityFilter) []string {
 
 // TestSearchReadsRareTrigramsOnly checks how searches are answered on a
 // catalog with the benchmark's shape: a "variant-word" query (ten
-// versions) verifies a few dozen candidates however many versions hold
-// its common trigrams, a query of common trigrams only is left to the
-// phrase match, and both answer exactly what the phrase match answers.
+// versions) verifies just the versions whose words start with its word,
+// the word's tail a few dozen candidates of its rarest trigrams, however
+// many versions hold the common trigrams; a query of common trigrams only
+// is left to the phrase match; all answer exactly what the phrase match
+// answers.
 func TestSearchReadsRareTrigramsOnly(t *testing.T) {
 	const versions = 4000
 	s := loadFuzzyCatalog(t, filepath.Join(t.TempDir(), "fuzzy.db"), versions)
@@ -104,9 +106,20 @@ func TestSearchReadsRareTrigramsOnly(t *testing.T) {
 			t.Errorf("%q was not answered from its rare trigrams", q)
 		}
 		// The common trigrams ("cha", "at-"...) are each in hundreds of
-		// these versions; the rarest three together in a few dozen.
+		// these versions, the rarest ones in dozens; the word that
+		// follows the "-" begins a word of the ten versions alone.
+		if n := s.search.candidates.Load() - cands; n != storetest.FuzzyVersionsPerPublisher {
+			t.Errorf("%q verified %d candidates, want the %d versions of its word", q, n, storetest.FuzzyVersionsPerPublisher)
+		}
+		// Without that word ("chat-baceh" less its last letter is still
+		// a word prefix; "t-bacehi"[1:] starts mid-word), the rarest
+		// trigrams answer, from a few dozen candidates.
+		cands = s.search.candidates.Load()
+		if got := search(imageshare.CommunityFilter{Name: q[len(q)-5:]}); len(got) < storetest.FuzzyVersionsPerPublisher {
+			t.Errorf("%q found %d versions", q[len(q)-5:], len(got))
+		}
 		if n := s.search.candidates.Load() - cands; n > 60 {
-			t.Errorf("%q verified %d candidates, want at most 60", q, n)
+			t.Errorf("%q verified %d candidates, want at most 60", q[len(q)-5:], n)
 		}
 	}
 	// Queries the rare path must answer as the phrase match does, or

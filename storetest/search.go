@@ -32,6 +32,7 @@ func testCommunitySearchText(t *testing.T, newStore newStoreFunc) {
 		{"greek", "ΣΟΦΙΑ model", "x"},                // Greek case
 		{"gap", "vision-bacXhi", "painter"},          // all but one of the query's characters
 		{"many", "vision-bacehi-2", "p2"},            // a second full match
+		{"under", "Mixed-Wörd_endé", "x"},            // words after non-ASCII letters and "_"
 	} {
 		ok(t, s.CreateImage(ctx, &imageshare.Image{ID: v.id, Region: "cn-wlcb", OwnerID: a.ID, Type: imageshare.ImageCommunity,
 			Status: imageshare.StatusAvailable, Name: v.name, Author: v.author, Visibility: 1, Tags: []string{},
@@ -66,6 +67,10 @@ func testCommunitySearchText(t *testing.T, newStore newStoreFunc) {
 		{"ShortOneLetter", F{Name: "D"}, []string{"wild", "percent"}},
 		{"ShortNoWord", F{Name: "%_"}, nil},
 		{"NoneOfIt", F{Name: "zzzqqq"}, nil},
+		{"WordAfterUnderscore", F{Name: "RD_END"}, []string{"under"}},
+		{"WordAfterNonASCII", F{Name: "örd_end"}, []string{"under"}},
+		{"WordPrefixOfAccented", F{Name: "d-wö"}, []string{"under"}},
+		{"WordNotAtWordStart", F{Name: "xed-wörd_en"}, []string{"under"}},
 		{"NameAndFuzzy", F{Name: "untit", Fuzzy: "labs"}, []string{"author"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
