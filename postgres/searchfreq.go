@@ -61,17 +61,33 @@ func (s *Store) keyFreqs(ctx context.Context, f imageshare.CommunityFilter) keyF
 	}
 	c := &s.freqs
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if !c.at.IsZero() && time.Since(c.at) < freqTTL {
+		defer c.mu.Unlock()
 		return c.freqs
 	}
+	// One search reads them again; the others go on with the old ones
+	// meanwhile rather than wait.
 	c.at = time.Now()
+	old := c.freqs
+	c.mu.Unlock()
+	if fresh, ok := s.readKeyFreqs(ctx); ok {
+		c.mu.Lock()
+		c.freqs = fresh
+		c.mu.Unlock()
+		return fresh
+	}
+	return old
+}
+
+// readKeyFreqs reads the search keys' common elements from pg_stats.
+func (s *Store) readKeyFreqs(ctx context.Context) (keyFreqs, bool) {
 	rows, err := s.pool.Query(ctx, `SELECT attname::text, most_common_elems::text::text[], most_common_elem_freqs
 FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'images' AND attname IN ('name_keys', 'author_keys')
 	AND most_common_elems IS NOT NULL`)
 	if err != nil {
-		return c.freqs
+		return nil, false
 	}
+	defer rows.Close()
 	freqs := keyFreqs{}
 	for rows.Next() {
 		var col string
@@ -87,10 +103,7 @@ FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'images' AND a
 		}
 		freqs[col] = e
 	}
-	if rows.Err() == nil {
-		c.freqs = freqs
-	}
-	return c.freqs
+	return freqs, rows.Err() == nil
 }
 
 // rareFragments returns the rarest three-character substrings of the

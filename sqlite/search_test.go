@@ -240,3 +240,24 @@ func reportSizes(b *testing.B, sizes []int, times [2][]time.Duration) {
 	b.ReportMetric(mean[1]/mean[0], "mean-ratio")
 	b.ReportMetric(p99[1]/p99[0], "p99-ratio")
 }
+
+// TestEstimatesBounded checks the trigram estimates' bounds: one older
+// than estimateTTL is probed again, and the map never holds more than
+// maxEstimates.
+func TestEstimatesBounded(t *testing.T) {
+	var st searchStats
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	st.keep("abc", 7, now)
+	if n, ok := st.cached("abc", now.Add(estimateTTL-time.Second)); !ok || n != 7 {
+		t.Errorf("fresh estimate = %d, %v; want 7, true", n, ok)
+	}
+	if _, ok := st.cached("abc", now.Add(estimateTTL)); ok {
+		t.Error("an estimate estimateTTL old is still used")
+	}
+	for i := range maxEstimates + 10 {
+		st.keep(strconv.Itoa(i), int64(i), now)
+		if len(st.estimates) > maxEstimates {
+			t.Fatalf("%d estimates kept, bound %d", len(st.estimates), maxEstimates)
+		}
+	}
+}
