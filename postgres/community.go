@@ -24,7 +24,10 @@ func (a *argList) add(v any) string {
 // keyword), adding its arguments to args. Every condition is one an index
 // serves: the partial indexes on Community images, image_tags, accounts by
 // organization and the search keys.
-func communityWhere(f imageshare.CommunityFilter, args *argList) string {
+//
+// freqs are the search keys' common elements (Store.keyFreqs), which let a
+// search look up its rarest trigrams only; nil looks up all of them.
+func communityWhere(f imageshare.CommunityFilter, args *argList, freqs keyFreqs) string {
 	conds := []string{`type = 'Community'`}
 	if f.OwnerID != 0 {
 		conds = append(conds, `owner_id = `+args.add(f.OwnerID))
@@ -48,10 +51,10 @@ func communityWhere(f imageshare.CommunityFilter, args *argList) string {
 		conds = append(conds, sqlstore.GroupKey+` = `+args.add(f.GroupID))
 	}
 	if f.Name != "" {
-		conds = append(conds, searchCond(f.Name, args.add, searchName))
+		conds = append(conds, searchCond(f.Name, args.add, freqs, searchName))
 	}
 	if f.Fuzzy != "" {
-		conds = append(conds, searchCond(f.Fuzzy, args.add, searchName, searchAuthor))
+		conds = append(conds, searchCond(f.Fuzzy, args.add, freqs, searchName, searchAuthor))
 	}
 	if f.Author != "" {
 		conds = append(conds, `author = `+args.add(f.Author))
@@ -79,7 +82,7 @@ func collectImages(rows pgx.Rows) ([]*imageshare.Image, error) {
 // FindCommunityImages implements imageshare.Store.
 func (s *Store) FindCommunityImages(ctx context.Context, f imageshare.CommunityFilter) ([]*imageshare.Image, int, error) {
 	var args argList
-	where := communityWhere(f, &args)
+	where := communityWhere(f, &args, s.keyFreqs(ctx, f))
 	var images []*imageshare.Image
 	var total int
 	err := s.inTx(ctx, "postgres.FindCommunityImages", readTx, func(tx pgx.Tx) error {
@@ -121,7 +124,7 @@ func groupsCTE(where string) string {
 // matching versions of each group on the page.
 func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFilter) (*imageshare.VersionGroupList, error) {
 	var args argList
-	where := communityWhere(f, &args)
+	where := communityWhere(f, &args, s.keyFreqs(ctx, f))
 	var out *imageshare.VersionGroupList
 	return sqlstore.Keep(&out, s.inTx(ctx, "postgres.FindVersionGroups", readTx, func(tx pgx.Tx) error {
 		page := sqlstore.NewGroupPage()

@@ -17,8 +17,11 @@ import (
 // case-insensitively, as the SQLite store's FTS5 indexes do:
 //
 //   - a query of three characters or more is a substring of the folded
-//     text: its trigrams must all be among the text's keys (the GIN index
-//     answers that) and the folded text must contain it (LIKE confirms);
+//     text: LIKE '%query%' (wildcards escaped) on the folded column, which
+//     a pg_trgm GIN index serves (migration 014): it reads the posting
+//     lists of the query's rarest trigrams first and rechecks the LIKE on
+//     the rows they yield, so the cost follows the rare trigrams rather
+//     than the common ones (docs/postgres.md);
 //   - a shorter query is a word prefix: the word characters it has must
 //     begin a word of the text, and the text's keys hold the first one and
 //     two characters of every word. A query without a word character
@@ -62,14 +65,36 @@ var (
 )
 
 // searchCond returns the condition that q occurs in any of cols, with its
-// arguments added through arg.
-func searchCond(q string, arg func(any) string, cols ...searchColumn) string {
+// arguments added through arg. freqs, when known, lets a query of three
+// characters or more be looked up by its rarest trigrams (rareFragments).
+func searchCond(q string, arg func(any) string, freqs keyFreqs, cols ...searchColumn) string {
 	folded := sqlstore.Fold(q)
 	var parts []string
 	if utf8.RuneCountInString(folded) >= 3 {
-		keys, pattern := arg(trigrams(folded)), arg(sqlstore.Contains(folded))
+		var pattern, exact string
 		for _, c := range cols {
-			parts = append(parts, fmt.Sprintf(`(%s @> %s AND %s LIKE %s ESCAPE '\')`, c.keys, keys, c.fold, pattern))
+			frags := rareFragments(folded, freqs[c.keys])
+			if len(frags) == 0 {
+				// The pg_trgm index on the folded column (migration 014)
+				// serves the LIKE itself, from all of the query's trigrams.
+				if pattern == "" {
+					pattern = arg(sqlstore.Contains(folded))
+				}
+				parts = append(parts, fmt.Sprintf(`%s LIKE %s ESCAPE '\'`, c.fold, pattern))
+				continue
+			}
+			// The index is asked for the rare trigrams only; strpos, which
+			// no index serves, checks the whole query on the rows they
+			// yield (a substring, as the LIKE would: no wildcards).
+			if exact == "" {
+				exact = arg(folded)
+			}
+			var conds []string
+			for _, f := range frags {
+				conds = append(conds, fmt.Sprintf(`%s LIKE %s`, c.fold, arg(`%`+f+`%`)))
+			}
+			conds = append(conds, fmt.Sprintf(`strpos(%s, %s) > 0`, c.fold, exact))
+			parts = append(parts, "("+strings.Join(conds, " AND ")+")")
 		}
 	} else {
 		prefix := strings.Join(words(folded), "")
@@ -82,17 +107,6 @@ func searchCond(q string, arg func(any) string, cols ...searchColumn) string {
 		}
 	}
 	return "(" + strings.Join(parts, " OR ") + ")"
-}
-
-// trigrams returns the distinct trigrams of s (at least three characters).
-func trigrams(s string) []string {
-	runes := []rune(s)
-	var out []string
-	for i := 0; i+3 <= len(runes); i++ {
-		out = append(out, string(runes[i:i+3]))
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 // searchValues are the derived search columns of an image with name and

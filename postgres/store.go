@@ -48,6 +48,7 @@ type Store struct {
 	pool    *pgxpool.Pool
 	retries atomic.Int64
 	nonces  nonceGuard // signature nonces' durable bound (signonce.go)
+	freqs   freqCache  // the search keys' common elements (search.go)
 }
 
 // Open connects to the database dsn names and applies pending migrations

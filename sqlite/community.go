@@ -30,7 +30,10 @@ type term struct {
 // and then read the whole catalog; so only the most selective condition
 // (the first of first, then f's in the order below) stays indexable and
 // the others are checked on the rows it yields.
-func communityWhere(f imageshare.CommunityFilter, first ...term) (string, []any) {
+//
+// found holds the searches resolveSearch answered: their matches are then
+// a list of ids read by primary key instead of an FTS5 match.
+func communityWhere(f imageshare.CommunityFilter, found searchIDs, first ...term) (string, []any) {
 	terms := append([]term{}, first...)
 	add := func(plain, noIndex string, a ...any) {
 		terms = append(terms, term{plain: plain, noIndex: noIndex, args: a})
@@ -41,13 +44,24 @@ func communityWhere(f imageshare.CommunityFilter, first ...term) (string, []any)
 	if f.ImageID != "" {
 		add(`id = ?`, `+id = ?`, f.ImageID)
 	}
+	byIDs := func(ids []string) {
+		add(`id IN (SELECT value FROM json_each(?))`, `+id IN (SELECT value FROM json_each(?))`, jsonArray(ids))
+	}
 	if f.Name != "" {
-		cond, a := searchCond("name", f.Name)
-		add(cond, "+"+cond, a...)
+		if found.name != nil {
+			byIDs(found.name)
+		} else {
+			cond, a := searchCond("name", f.Name)
+			add(cond, "+"+cond, a...)
+		}
 	}
 	if f.Fuzzy != "" {
-		cond, a := searchCond("{name author}", f.Fuzzy)
-		add(cond, "+"+cond, a...)
+		if found.fuzzy != nil {
+			byIDs(found.fuzzy)
+		} else {
+			cond, a := searchCond("{name author}", f.Fuzzy)
+			add(cond, "+"+cond, a...)
+		}
 	}
 	if f.GroupID != "" {
 		addTyped(sqlstore.GroupKey+` = ?`, `+`+sqlstore.GroupKey+` = ?`, f.GroupID)
@@ -165,10 +179,14 @@ func pageTotal(p imageshare.Page, n int) (total int, ok bool) {
 // search runs its FTS5 match once: the matching versions' sort keys are
 // materialized, and the page and the total are both read from them.
 func (s *Store) FindCommunityImages(ctx context.Context, f imageshare.CommunityFilter) ([]*imageshare.Image, int, error) {
-	where, args := communityWhere(f)
 	var images []*imageshare.Image
 	var total int
 	err := s.readTx(ctx, "sqlite.FindCommunityImages", func(tx *sql.Tx) error {
+		found, err := s.resolveSearch(ctx, tx, fuzzyFilter{f.ImageID, f.Name, f.Fuzzy})
+		if err != nil {
+			return err
+		}
+		where, args := communityWhere(f, found)
 		if searched(f) {
 			var err error
 			images, total, err = searchPage(ctx, tx, f, where, args)
@@ -262,10 +280,14 @@ func groupsPageQuery(f imageshare.CommunityFilter, cte string) string {
 // the totals, the page of groups, then at most MaxVersionsPerGroup newest
 // matching versions of each group on the page.
 func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFilter) (*imageshare.VersionGroupList, error) {
-	where, args := communityWhere(f)
 	page := sqlstore.NewGroupPage()
 	out := page.List
 	return sqlstore.Keep(&out, s.readTx(ctx, "sqlite.FindVersionGroups", func(tx *sql.Tx) error {
+		found, err := s.resolveSearch(ctx, tx, fuzzyFilter{f.ImageID, f.Name, f.Fuzzy})
+		if err != nil {
+			return err
+		}
+		where, args := communityWhere(f, found)
 		cte := groupsCTE(where)
 		// One statement reads the page and, on each of its rows, the
 		// totals: the filter (a search's FTS5 match) runs once.
@@ -287,7 +309,7 @@ func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFil
 				Scan(&out.Total, &out.AvailableTotal)
 		}
 		// The page's groups are the most selective condition here.
-		vwhere, vargs := communityWhere(f, term{plain: sqlstore.GroupKey + ` IN (SELECT value FROM json_each(?))`, args: []any{jsonArray(page.Keys)}, typed: true})
+		vwhere, vargs := communityWhere(f, found, term{plain: sqlstore.GroupKey + ` IN (SELECT value FROM json_each(?))`, args: []any{jsonArray(page.Keys)}, typed: true})
 		rows, err = tx.QueryContext(ctx, sqlstore.NewestVersionsQuery(imageColumns, vwhere, "?"), append(vargs, imageshare.MaxVersionsPerGroup)...)
 		if err != nil {
 			return err

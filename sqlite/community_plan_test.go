@@ -62,7 +62,7 @@ func TestCommunityQueriesUseIndexes(t *testing.T) {
 		"ReviewQueue":  {imageshare.CommunityFilter{Statuses: []imageshare.ImageStatus{imageshare.StatusReviewing}}, "images_community_status"},
 		"ImageID":      {imageshare.CommunityFilter{ImageID: "x"}, byID},
 	} {
-		where, args := communityWhere(tc.f)
+		where, args := communityWhere(tc.f, searchIDs{})
 		for what, q := range map[string]string{
 			"Count":  `SELECT count(*) FROM images` + where,
 			"Page":   `SELECT ` + imageColumns + ` FROM images` + where + sqlstore.VersionOrder(tc.f.Sort) + ` LIMIT 20 OFFSET 0`,
@@ -82,7 +82,7 @@ func TestCommunityQueriesUseIndexes(t *testing.T) {
 		"NameShort": pub(imageshare.CommunityFilter{Name: "xl"}),
 		"Fuzzy":     pub(imageshare.CommunityFilter{Fuzzy: "alice", Sort: imageshare.CommunitySort{Field: imageshare.SortPrice}}),
 	} {
-		where, args := communityWhere(f)
+		where, args := communityWhere(f, searchIDs{})
 		for what, q := range map[string]string{"SearchPage": searchPageQuery(f, where), "Groups": groupsPageQuery(f, groupsCTE(where))} {
 			plan := queryPlan(t, s, q, args...)
 			checkNoScan(t, name+"/"+what, plan)
@@ -100,7 +100,7 @@ func TestCommunityQueriesUseIndexes(t *testing.T) {
 			}
 		}
 	}
-	vwhere, vargs := communityWhere(pub(imageshare.CommunityFilter{}), term{plain: sqlstore.GroupKey + ` IN (SELECT value FROM json_each(?))`, args: []any{`["g"]`}, typed: true})
+	vwhere, vargs := communityWhere(pub(imageshare.CommunityFilter{}), searchIDs{}, term{plain: sqlstore.GroupKey + ` IN (SELECT value FROM json_each(?))`, args: []any{`["g"]`}, typed: true})
 	if plan := queryPlan(t, s, `SELECT id FROM images`+vwhere, vargs...); !readsImagesThrough(plan, "images_community_group") {
 		t.Errorf("versions of a page of groups: plan %q", plan)
 	}

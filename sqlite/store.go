@@ -38,8 +38,9 @@ type Store struct {
 	// (groupcommit.go); off for ":memory:", where nothing is synced and
 	// the one connection cannot be replaced.
 	lightCommits bool
-	nonces       nonceGuard // signature nonces' floor and bound (signonce.go)
-	path         string     // the file, or ":memory:" (ChangeFeed opens its own connection to it)
+	nonces       nonceGuard  // signature nonces' floor and bound (signonce.go)
+	path         string      // the file, or ":memory:" (ChangeFeed opens its own connection to it)
+	search       searchStats // how catalog searches were answered (search.go)
 }
 
 // Open opens (creating if needed) the database at path and applies pending

@@ -18,6 +18,7 @@ func runCommunity(t *testing.T, newStore newStoreFunc) {
 	t.Run("CreateVersion", func(t *testing.T) { testCreateVersion(t, newStore) })
 	t.Run("FindCommunityImages", func(t *testing.T) { testFindCommunityImages(t, newStore) })
 	t.Run("FindVersionGroups", func(t *testing.T) { testFindVersionGroups(t, newStore) })
+	t.Run("CommunitySearchText", func(t *testing.T) { testCommunitySearchText(t, newStore) })
 	t.Run("CommunitySearchFollowsWrites", func(t *testing.T) { testCommunitySearchFollowsWrites(t, newStore) })
 	t.Run("ListCatalogTags", func(t *testing.T) { testListCatalogTags(t, newStore) })
 	t.Run("Quota", func(t *testing.T) { testQuota(t, newStore) })

@@ -47,6 +47,9 @@ func NewSchema(t testing.TB) string {
 		t.Fatal(err)
 	}
 	schema := "imageshare_test_" + hex.EncodeToString(b[:])
+	if err := sharedExtensions(server); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
 	if err := exec(server, `CREATE SCHEMA `+schema); err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
@@ -76,6 +79,23 @@ func WithSearchPath(dsn, schema string) (string, error) {
 		return u.String(), nil
 	}
 	return dsn + " search_path=" + schema, nil
+}
+
+// sharedExtensions installs the extensions the migrations use (pg_trgm,
+// migration 014) in public, once per database. An extension exists once
+// per database, in one schema: were a test schema's migration to create
+// it, the extension would live in that schema, and dropping the schema
+// when its test ends would drop the extension, and with it every other
+// test schema's indexes that use it. Created here, each migration's
+// CREATE EXTENSION IF NOT EXISTS finds it. Packages testing in parallel
+// may race to create it: a failure is retried once it exists.
+func sharedExtensions(server string) error {
+	err := exec(server, `CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public`)
+	if err != nil {
+		time.Sleep(100 * time.Millisecond)
+		err = exec(server, `CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public`)
+	}
+	return err
 }
 
 // exec runs one statement on a short-lived connection to the server.
