@@ -85,6 +85,7 @@ func parseFlags(args []string) (*options, error) {
 	shares := fs.Int("shares", -1, "with -images: shares (at most 10,000,000; default ten per image)")
 	community := fs.Int("community", 0, "with -images: community versions (at most 1,000,000; default as many as images)")
 	conns := fs.String("conns", "1,4,16,64", "connection counts of the sweep (the hot read and the modify scenarios)")
+	pool := fs.Int("pool", poolSize, "distinct pre-signed requests each pre-signed read scenario draws from (the working set of the server's caches; Alibaba requests are signed per request and draw from every image)")
 	fixed := fs.Int("fixed-conns", 16, "connections of the other scenarios, and of the ratio table")
 	warmup := fs.Duration("warmup", time.Second, "warm-up before each measured period (not counted)")
 	duration := fs.Duration("duration", 5*time.Second, "measured period of each run")
@@ -146,6 +147,10 @@ func parseFlags(args []string) (*options, error) {
 		}
 		o.Conns = append(o.Conns, n)
 	}
+	if *pool < 1 || *pool > 1_000_000 {
+		return nil, fmt.Errorf("-pool: want 1 to 1000000")
+	}
+	poolSize = *pool
 	if o.FixedConns < 1 || o.FixedConns > 200 {
 		return nil, fmt.Errorf("-fixed-conns: want 1 to 200")
 	}
