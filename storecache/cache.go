@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,6 +25,15 @@ type cache struct {
 	seed   maphash.Seed
 	budget int64 // bytes per shard
 	shards [nShards]shard
+	// catalog is the catalog listings' generation. Each listing is a
+	// group of its own ("c/" + its filter), so that listings spread over
+	// the shards: one group for all of them lived in one shard, whose
+	// budget (1/64 of the whole) held a few dozen publishers' listings
+	// and evicted them, and the shard's other groups, on every miss.
+	// A change that can alter listings bumps the generation (one add, not
+	// a walk of every shard); a listing kept at an older one is not used
+	// (storecache.Store.FindVersionGroups).
+	catalog atomic.Uint64
 }
 
 type shard struct {
@@ -126,6 +136,9 @@ func (c *cache) put(g, key string, v any, size int64, gen uint64) {
 	gr.bytes += size
 	s.bytes += size
 }
+
+// dropCatalog makes every catalog listing kept so far unusable.
+func (c *cache) dropCatalog() { c.catalog.Add(1) }
 
 // drop removes group g.
 func (c *cache) drop(g string) {

@@ -102,12 +102,12 @@ func (f *fresh) flush() {
 
 // The groups of the cache (cache.go), by the change that drops them.
 const (
-	groupKey     = "k" // + public key: FindAccessKey
-	groupAccount = "a" // + id: FindAccountByID
-	groupImage   = "i" // + image id: the image by id, owner or platform, its share lists, IsSharedWith
-	groupRegions = "g" // ListRegions
-	groupRAM     = "r" // RAMVersion and every LoadPrincipal
-	groupCatalog = "c" // FindVersionGroups
+	groupKey     = "k"  // + public key: FindAccessKey
+	groupAccount = "a"  // + id: FindAccountByID
+	groupImage   = "i"  // + image id: the image by id, owner or platform, its share lists, IsSharedWith
+	groupRegions = "g"  // ListRegions
+	groupRAM     = "r"  // RAMVersion and every LoadPrincipal
+	groupCatalog = "c/" // + the filter: FindVersionGroups, one group per listing (cache.catalog)
 )
 
 // invalidate drops what c names; false for a kind it does not know, which
@@ -119,15 +119,15 @@ func (f *fresh) invalidate(c imageshare.Change) bool {
 	case imageshare.ChangeAccount:
 		// The catalog filters by an account's organization.
 		f.cache.drop(groupAccount + c.Key)
-		f.cache.drop(groupCatalog)
+		f.cache.dropCatalog()
 	case imageshare.ChangeAccountEdited:
 		// Share lists carry account names: drop every image group.
 		f.cache.drop(groupAccount + c.Key)
-		f.cache.drop(groupCatalog)
+		f.cache.dropCatalog()
 		f.cache.dropPrefix(groupImage)
 	case imageshare.ChangeImage, imageshare.ChangeShares:
 		f.cache.drop(groupImage + c.Key)
-		f.cache.drop(groupCatalog)
+		f.cache.dropCatalog()
 	case imageshare.ChangeRegions:
 		f.cache.drop(groupRegions)
 	case imageshare.ChangeRAM:

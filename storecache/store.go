@@ -188,19 +188,40 @@ func (s *Store) LoadPrincipal(ctx context.Context, userID int64) (*imageshare.Pr
 	}, clonePrincipal)
 }
 
+// catalogListing is a FindVersionGroups answer and the catalog
+// generation (cache.catalog) taken before it was read.
+type catalogListing struct {
+	gen uint64
+	l   *imageshare.VersionGroupList
+}
+
 func (s *Store) FindVersionGroups(ctx context.Context, f imageshare.CommunityFilter) (*imageshare.VersionGroupList, error) {
-	return cached(ctx, s, groupCatalog, fmt.Sprintf("%+v", f), func() (*imageshare.VersionGroupList, error) {
-		return s.Store.FindVersionGroups(ctx, f)
-	}, func(l *imageshare.VersionGroupList) int64 {
+	g := groupCatalog + fmt.Sprintf("%+v", f)
+	gen := s.cache.catalog.Load()
+	got, err := cached(ctx, s, g, "", func() (catalogListing, error) {
+		l, err := s.Store.FindVersionGroups(ctx, f)
+		return catalogListing{gen, l}, err
+	}, func(c catalogListing) int64 {
 		n := int64(64)
-		for _, g := range l.Groups {
+		for _, g := range c.l.Groups {
 			n += 96 + int64(len(g.ID))
 			for _, v := range g.Versions {
 				n += imageSize(v)
 			}
 		}
 		return n
-	}, cloneGroups)
+	}, func(c catalogListing) catalogListing { return catalogListing{c.gen, cloneGroups(c.l)} })
+	if err != nil {
+		return nil, err
+	}
+	// cached ran its log check before answering from the cache, so a
+	// change committed before this call has bumped the generation by now:
+	// a listing read before it is dropped and read again.
+	if got.gen != s.cache.catalog.Load() {
+		s.cache.drop(g)
+		return s.Store.FindVersionGroups(ctx, f)
+	}
+	return got.l, nil
 }
 
 // LiveNonces passes imageshare.NonceLister through when the store has it.

@@ -28,7 +28,7 @@ func (s *Store) AddRegion(ctx context.Context, name string) error {
 // image drops an image's group and the catalog.
 func (s *Store) image(id string) {
 	s.cache.drop(groupImage + id)
-	s.cache.drop(groupCatalog)
+	s.cache.dropCatalog()
 }
 
 func (s *Store) ApplyShareChange(ctx context.Context, c imageshare.ShareChange) (*imageshare.ShareResult, error) {
