@@ -18,11 +18,12 @@ import (
 )
 
 // DefaultBudget is the caches' default memory bound: estimated bytes of
-// the entries held, across all groups. With Go's collector letting the
-// heap grow to twice what is live, 24 MiB keeps the server's peak RSS
-// within the 150 MB the benchmark allows at 1M images (83 MB without
-// caches; issue 18).
-const DefaultBudget = 24 << 20
+// the entries held, across all groups. The estimates run below the heap
+// the entries hold, and the collector lets the heap grow to twice what is
+// live: the benchmark's 1M-image run peaked at 167 MB RSS with 24 MiB,
+// 131 MB with 16 MiB and 114 MB with 8 MiB (83 MB without caches), against
+// the 150 MB issue 18 allows (BENCHMARKS.md).
+const DefaultBudget = 16 << 20
 
 // Store is an imageshare.Store whose hot reads are cached. Methods it
 // does not list pass through to the store it wraps.

@@ -3,14 +3,14 @@ package main
 import "testing"
 
 // read_cache and read_cache_mb become app.Config.ReadCacheBytes: on with
-// 24 MiB by default, off (negative) with --read-cache=false.
+// 16 MiB by default, off (negative) with --read-cache=false.
 func TestConfig_ReadCache(t *testing.T) {
 	for _, c := range []struct {
 		env  map[string]string
 		args []string
 		want int64
 	}{
-		{nil, nil, 24 << 20},
+		{nil, nil, 16 << 20},
 		{nil, []string{"--read-cache=false"}, -1},
 		{map[string]string{"IMAGESHARE_READ_CACHE": "false"}, nil, -1},
 		{map[string]string{"IMAGESHARE_READ_CACHE_MB": "8"}, nil, 8 << 20},

@@ -28,7 +28,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := conf.appConfig()
 	logger := conf.logger(stderr)
 	cfg.Logger = logger
-	logger.Debug("soft memory limit", "bytes", applyMemoryLimit(cfg.ReadCacheBytes, os.LookupEnv))
 	m := app.New(cfg)
 	if err := m.Open(ctx); err != nil {
 		return err
