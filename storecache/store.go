@@ -20,9 +20,9 @@ import (
 // DefaultBudget is the caches' default memory bound: estimated bytes of
 // the entries held, across all groups. The estimates run below the heap
 // the entries hold, and the collector lets the heap grow to twice what is
-// live: the benchmark's 1M-image run peaked at 167 MB RSS with 24 MiB,
-// 131 MB with 16 MiB and 114 MB with 8 MiB (83 MB without caches), against
-// the 150 MB issue 18 allows (BENCHMARKS.md).
+// live: the benchmark's 1M-image run peaked at 167 MB RSS with 24 MiB and
+// 138 MB with 16 MiB (83 MB without caches), against the 150 MB issue 18
+// allows (BENCHMARKS.md).
 const DefaultBudget = 16 << 20
 
 // Store is an imageshare.Store whose hot reads are cached. Methods it
