@@ -19,28 +19,37 @@ const noncePruneLimit = "64"
 // UseNonce implements imageshare.Store.
 func (s *Store) UseNonce(ctx context.Context, nonce string, now, expiresAt time.Time) error {
 	return s.groupTx(ctx, "sqlite.UseNonce", func(ctx context.Context, tx *sql.Tx) error {
+		return recordNonce(ctx, tx, "nonces", nonce, now, expiresAt, true)
+	})
+}
+
+// recordNonce records nonce in table (nonces or signature_nonces, which
+// have the same columns) until expiresAt, first deleting up to
+// noncePruneLimit expired ones if prune. A nonce that is recorded but
+// expired is taken over; a live one is left alone, which the zero row
+// count reports as ReasonNonceUsed.
+func recordNonce(ctx context.Context, tx *sql.Tx, table, nonce string, now, expiresAt time.Time, prune bool) error {
+	if prune {
 		if _, err := tx.ExecContext(ctx,
-			`DELETE FROM nonces WHERE nonce IN (SELECT nonce FROM nonces WHERE expires_at <= ? ORDER BY expires_at LIMIT `+noncePruneLimit+`)`,
+			`DELETE FROM `+table+` WHERE nonce IN (SELECT nonce FROM `+table+` WHERE expires_at <= ? ORDER BY expires_at LIMIT `+noncePruneLimit+`)`,
 			now.UnixNano()); err != nil {
 			return err
 		}
-		// A nonce that is recorded but expired is taken over; a live one
-		// is left alone, which the zero row count reports.
-		r, err := tx.ExecContext(ctx, `INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)
-ON CONFLICT (nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at <= ?`,
-			nonce, expiresAt.UnixNano(), now.UnixNano())
-		if err != nil {
-			return err
-		}
-		n, err := r.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonNonceUsed, "nonce %q was already used", nonce)
-		}
-		return nil
-	})
+	}
+	r, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (nonce, expires_at) VALUES (?, ?)
+ON CONFLICT (nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE `+table+`.expires_at <= ?`,
+		nonce, expiresAt.UnixNano(), now.UnixNano())
+	if err != nil {
+		return err
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonNonceUsed, "nonce %q was already used", nonce)
+	}
+	return nil
 }
 
 // LiveNonces implements imageshare.NonceLister: a range scan of the

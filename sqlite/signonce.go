@@ -121,27 +121,7 @@ func (s *Store) UseSignatureNonce(ctx context.Context, nonce string, signedAt, n
 	}
 	prune := s.nonces.calls.Add(1)%signaturePruneEvery == 0
 	return s.groupTxLight(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
-		if prune {
-			if _, err := tx.ExecContext(ctx,
-				`DELETE FROM signature_nonces WHERE nonce IN (SELECT nonce FROM signature_nonces WHERE expires_at <= ? ORDER BY expires_at LIMIT `+noncePruneLimit+`)`,
-				now.UnixNano()); err != nil {
-				return err
-			}
-		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO signature_nonces (nonce, expires_at) VALUES (?, ?)
-ON CONFLICT (nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE signature_nonces.expires_at <= ?`,
-			nonce, expiresAt.UnixNano(), now.UnixNano())
-		if err != nil {
-			return err
-		}
-		n, err := r.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return imageshare.Errorf(imageshare.KindConflict, imageshare.ReasonNonceUsed, "nonce %q was already used", nonce)
-		}
-		return nil
+		return recordNonce(ctx, tx, "signature_nonces", nonce, now, expiresAt, prune)
 	})
 }
 
